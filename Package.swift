@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+// Régie — radio show production and broadcast automation. See docs/architecture.md for the layout.
+import PackageDescription
+
+/// A system library reached through pkg-config, with a tiny C shim header where macros or
+/// variadic functions need one.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "Regie",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "regie", targets: ["regie"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The producer's world: shows, rundowns, time values in frames, validation, the planner.
+        .target(name: "RegieModel"),
+        // Rundown and show files: YAML with a line and column for every diagnostic.
+        .target(name: "RegieYAML", dependencies: ["RegieModel", .product(name: "Yams", package: "Yams")]),
+
+        // C libraries.
+        systemLibrary("CSndFile", pkgConfig: "sndfile", apt: "libsndfile1-dev"),
+        systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
+        systemLibrary("CLame", pkgConfig: "lame", apt: "libmp3lame-dev"),
+        systemLibrary("CEbur128", pkgConfig: "libebur128", apt: "libebur128-dev"),
+        systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
+
+        // Audio: decoding, resampling, loudness measurement, ALSA devices.
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "DSP", "Realtime"]),
+        // Real-time building blocks: no Foundation, no allocation after setup.
+        .target(name: "DSP"),
+        .target(name: "Realtime"),
+
+        .executableTarget(
+            name: "regie",
+            dependencies: [
+                "RegieModel", "RegieYAML", "AudioIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "RegieModelTests", dependencies: ["RegieModel"]),
+        .testTarget(name: "RegieYAMLTests", dependencies: ["RegieYAML", "RegieModel"], resources: [.copy("Rundowns")]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
+        .testTarget(name: "RegieCLITests", dependencies: ["RegieModel"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
