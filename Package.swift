@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "regie",
             dependencies: [
-                "RegieModel", "RegieYAML", "AudioIO",
+                "RegieModel", "RegieYAML", "AudioIO", "CSndFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,211 @@
+import Foundation
+import RegieModel
+import Yams
+
+/// Reads one YAML mapping key by key, reporting every problem with its position: unknown keys
+/// (with a suggestion), missing required keys, values of the wrong type.
+struct MappingReader {
+    let node: Node
+    let mapping: Node.Mapping
+    let file: String
+    /// How the mapping is named in messages: "the show", "item 3 (music)".
+    let context: String
+    private(set) var keyLocations: [String: SourceLocation] = [:]
+    private(set) var valueLocations: [String: SourceLocation] = [:]
+    private var values: [String: Node] = [:]
+
+    /// Nil (after reporting) when `node` is not a mapping.
+    init?(_ node: Node, file: String, context: String, diagnostics: inout DiagnosticList) {
+        guard let mapping = node.mapping else {
+            diagnostics.error(Self.location(of: node, in: file), "\(context) must be a mapping of keys to values, found \(Self.describe(node))")
+            return nil
+        }
+        self.node = node
+        self.mapping = mapping
+        self.file = file
+        self.context = context
+        for (key, value) in mapping {
+            guard let name = key.scalar?.string else {
+                diagnostics.error(Self.location(of: key, in: file), "keys in \(context) must be plain words, found \(Self.describe(key))")
+                continue
+            }
+            keyLocations[name] = Self.location(of: key, in: file)
+            valueLocations[name] = Self.location(of: value, in: file)
+            values[name] = value
+        }
+    }
+
+    /// Where the mapping itself starts.
+    var location: SourceLocation { Self.location(of: node, in: file) }
+
+    /// The keys as written, in order.
+    var keys: [String] { mapping.compactMap { $0.key.scalar?.string } }
+
+    /// Whether a key is present (even with an empty value).
+    func has(_ key: String) -> Bool { values[key] != nil }
+
+    /// Reports every key that is not in `known`, with a suggestion when one is close.
+    func reportUnknownKeys(known: [String], elsewhere: [String: String] = [:], diagnostics: inout DiagnosticList) {
+        for key in keys where !known.contains(key) {
+            if let reason = elsewhere[key] {
+                diagnostics.error(keyLocations[key], "'\(key)' is not allowed in \(context): \(reason)")
+                continue
+            }
+            var message = "unknown key '\(key)' in \(context)"
+            if let suggestion = Suggestions.closest(to: key, among: known) {
+                message += "; did you mean '\(suggestion)'?"
+            } else {
+                message += " (expected one of: \(known.map { "'\($0)'" }.joined(separator: ", ")))"
+            }
+            diagnostics.error(keyLocations[key], message)
+        }
+    }
+
+    /// The raw node of a key.
+    func node(_ key: String) -> Node? { values[key] }
+
+    /// A text value. Numbers and booleans written plainly are taken as their text.
+    func string(_ key: String, required: Bool = false, diagnostics: inout DiagnosticList) -> String? {
+        guard let value = present(key, required: required, diagnostics: &diagnostics) else { return nil }
+        guard let scalar = value.scalar else {
+            diagnostics.error(valueLocations[key], "'\(key)' must be text, found \(Self.describe(value))")
+            return nil
+        }
+        if scalar.string.trimmingCharacters(in: .whitespaces).isEmpty {
+            diagnostics.error(valueLocations[key] ?? keyLocations[key], "'\(key)' must not be empty")
+            return nil
+        }
+        return scalar.string
+    }
+
+    /// `true` or `false`.
+    func bool(_ key: String, required: Bool = false, diagnostics: inout DiagnosticList) -> Bool? {
+        guard let value = present(key, required: required, diagnostics: &diagnostics) else { return nil }
+        switch value.scalar?.string.lowercased() {
+        case "true"?: return true
+        case "false"?: return false
+        default:
+            diagnostics.error(valueLocations[key], "'\(key)' must be true or false, found \(Self.describe(value))")
+            return nil
+        }
+    }
+
+    /// A whole number within `range`.
+    func integer(_ key: String, required: Bool = false, in range: ClosedRange<Int>, what: String = "a whole number",
+                 diagnostics: inout DiagnosticList) -> Int? {
+        guard let value = present(key, required: required, diagnostics: &diagnostics) else { return nil }
+        guard let text = value.scalar?.string, value.scalar?.style == .plain, let number = Int(text) else {
+            diagnostics.error(valueLocations[key], "'\(key)' must be \(what), found \(Self.describe(value))")
+            return nil
+        }
+        guard range.contains(number) else {
+            diagnostics.error(valueLocations[key], "'\(key)' must be \(what) from \(range.lowerBound) to \(range.upperBound), found \(number)")
+            return nil
+        }
+        return number
+    }
+
+    /// A decimal number within `range`.
+    func number(_ key: String, in range: ClosedRange<Double>, unit: String, diagnostics: inout DiagnosticList) -> Double? {
+        guard let value = present(key, required: false, diagnostics: &diagnostics) else { return nil }
+        guard let text = value.scalar?.string, value.scalar?.style == .plain, let number = Double(text), number.isFinite else {
+            diagnostics.error(valueLocations[key], "'\(key)' must be a number (\(unit)), found \(Self.describe(value))")
+            return nil
+        }
+        guard range.contains(number) else {
+            diagnostics.error(valueLocations[key], "'\(key)' must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)) \(unit), found \(Self.format(number))")
+            return nil
+        }
+        return number
+    }
+
+    /// A duration or position (`90`, `90.5`, `1:30`, `1:30.250`, `1:02:03`).
+    func timecode(_ key: String, required: Bool = false, positive: Bool = false, diagnostics: inout DiagnosticList) -> Timecode? {
+        guard let value = present(key, required: required, diagnostics: &diagnostics) else { return nil }
+        guard let text = value.scalar?.string, let timecode = Timecode(parsing: text) else {
+            diagnostics.error(valueLocations[key], "'\(key)' must be a duration like 90, 90.5, 1:30 or 1:02:03, found \(Self.describe(value))")
+            return nil
+        }
+        if positive && timecode.nanoseconds == 0 {
+            diagnostics.error(valueLocations[key], "'\(key)' must be longer than zero")
+            return nil
+        }
+        return timecode
+    }
+
+    /// The value of a key, reporting a missing required key or an empty value.
+    private func present(_ key: String, required: Bool, diagnostics: inout DiagnosticList) -> Node? {
+        guard let value = values[key] else {
+            if required { diagnostics.error(location, "missing required key '\(key)' in \(context)") }
+            return nil
+        }
+        if let scalar = value.scalar, scalar.string.isEmpty && scalar.style == .plain || (scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.string)) {
+            diagnostics.error(keyLocations[key], "'\(key)' has no value")
+            return nil
+        }
+        return value
+    }
+
+    static func location(of node: Node, in file: String) -> SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    /// How a value is named in messages: `'text'`, `a list`, `a mapping`.
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar):
+            let text = scalar.string
+            return text.count > 40 ? "'\(text.prefix(40))…'" : "'\(text)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
+
+/// Parses YAML text into a node, turning syntax errors into diagnostics.
+enum YAMLDocument {
+    static func compose(_ text: String, file: String, diagnostics: inout DiagnosticList) -> Node? {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                diagnostics.error(SourceLocation(file: file, line: 1, column: 1), "the file is empty")
+                return nil
+            }
+            return node
+        } catch let error as YamlError {
+            switch error {
+            case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+                 let .composer(context, problem, mark, _):
+                var message = "YAML syntax: \(problem)"
+                if let context { message += " (\(context.text) at line \(context.mark.line))" }
+                diagnostics.error(SourceLocation(file: file, line: mark.line, column: mark.column), message)
+            case let .duplicatedKeysInMapping(duplicates, context):
+                let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+                diagnostics.error(SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                                  "key \(names) is given more than once in the same mapping")
+            case let .reader(problem, offset, _, _):
+                let (line, column) = offset.map { lineColumn(in: text, characterOffset: $0) } ?? (1, 1)
+                diagnostics.error(SourceLocation(file: file, line: line, column: column), "cannot read the file: \(problem)")
+            default:
+                diagnostics.error(SourceLocation(file: file, line: 1, column: 1), "cannot read the YAML: \(error)")
+            }
+            return nil
+        } catch {
+            diagnostics.error(SourceLocation(file: file, line: 1, column: 1), "cannot read the YAML: \(error)")
+            return nil
+        }
+    }
+
+    static func lineColumn(in text: String, characterOffset: Int) -> (Int, Int) {
+        var line = 1, column = 1
+        for character in text.prefix(characterOffset) {
+            if character == "\n" { line += 1; column = 1 } else { column += 1 }
+        }
+        return (line, column)
+    }
+}

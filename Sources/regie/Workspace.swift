@@ -1,0 +1,82 @@
+import Foundation
+import RegieModel
+import RegieYAML
+
+/// Reads a show or rundown, opens every audio file it names and plans it: what every command
+/// does before it touches audio, so that `check`, `plan` and `render` agree on every message.
+struct Workspace {
+    /// Everything found, errors and warnings, deduplicated, in file order.
+    var diagnostics: [Diagnostic] = []
+    /// The plan of each rundown read without errors.
+    var plans: [Plan] = []
+    private var probed: [String: Result<AudioSourceInfo, AudioProbe.Failure>] = [:]
+    private var seen: Set<Diagnostic> = []
+
+    /// Checks `files` (show.yaml files and rundowns).
+    mutating func load(_ files: [String]) {
+        for file in files {
+            if (file as NSString).lastPathComponent == "show.yaml" {
+                let (show, found) = ShowReader.read(path: file)
+                add(found)
+                if let show { probeCarts(of: show) }
+            } else {
+                let (rundown, found) = RundownReader.read(path: file)
+                add(found)
+                guard let rundown else { continue }
+                probeCarts(of: rundown.show)
+                var audio: [String: AudioSourceInfo] = [:]
+                for item in rundown.items {
+                    if let path = item.audioPath, let info = probe(path, key: item.kind.rawValue, value: item.value,
+                                                                   at: item.location(ofValue: item.kind.rawValue)) {
+                        audio[path] = info
+                    }
+                    if let bed = item.bed, let info = probe(bed, key: "bed", value: bed, at: item.location(ofValue: "bed")) {
+                        audio[bed] = info
+                    }
+                }
+                let result = Planner.plan(rundown, audio: audio)
+                add(result.diagnostics)
+                if let plan = result.plan, !result.diagnostics.contains(where: { $0.severity == .error }) {
+                    plans.append(plan)
+                }
+            }
+        }
+        var list = DiagnosticList()
+        list.append(contentsOf: diagnostics)
+        diagnostics = list.sorted
+    }
+
+    /// True when an error was found.
+    var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    private mutating func add(_ found: [Diagnostic]) {
+        for diagnostic in found where seen.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
+    }
+
+    private mutating func probeCarts(of show: Show) {
+        for cart in show.carts {
+            _ = probe(cart.jingle, key: "jingle", value: cart.jingle, at: cart.location)
+        }
+    }
+
+    /// Opens a file once, reporting why it cannot be played at `location`.
+    private mutating func probe(_ path: String, key: String, value: String, at location: SourceLocation) -> AudioSourceInfo? {
+        let result = probed[path] ?? AudioProbe.probe(path)
+        let firstTime = probed[path] == nil
+        probed[path] = result
+        switch result {
+        case .success(let info): return info
+        case .failure(let failure):
+            guard firstTime else { return nil }
+            let shown = PathResolver.displayPath(path)
+            let message: String
+            switch failure {
+            case .notFound: message = "'\(key)' file '\(shown)' does not exist"
+            case .undecodable(let reason): message = "'\(key)' file '\(shown)' cannot be decoded: \(reason)"
+            case .empty: message = "'\(key)' file '\(shown)' is empty: it holds no audio"
+            }
+            add([Diagnostic(.error, at: location, message)])
+            return nil
+        }
+    }
+}
