@@ -47,10 +47,13 @@ let package = Package(
             ]
         ),
 
+        // Shared by the tests: running real programs, the built `regie`, scratch folders.
+        .target(name: "TestSupport", path: "Sources/TestSupport"),
+
         .testTarget(name: "RegieModelTests", dependencies: ["RegieModel"]),
-        .testTarget(name: "RegieYAMLTests", dependencies: ["RegieYAML", "RegieModel"], resources: [.copy("Rundowns")]),
+        .testTarget(name: "RegieYAMLTests", dependencies: ["RegieYAML", "RegieModel", "TestSupport"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
-        .testTarget(name: "RegieCLITests", dependencies: ["RegieModel"]),
+        .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "TestSupport"], exclude: ["Corpus"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,107 @@
+import Foundation
+
+/// Helpers shared by the test targets: running real programs, finding the built `regie`,
+/// scratch folders. (A library target rather than test code so every test target can use it.)
+public enum TestSupport {
+    /// The repository root (this file is `Sources/TestSupport/TestSupport.swift`).
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The folder holding the test binary, which SwiftPM also builds `regie` into.
+    public static var productsDirectory: URL {
+        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0])
+        var directory = executable.deletingLastPathComponent()
+        while directory.pathExtension == "xctest" || directory.lastPathComponent == "Contents" || directory.lastPathComponent == "MacOS" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory
+    }
+
+    /// The built `regie` executable.
+    public static var regie: URL { productsDirectory.appendingPathComponent("regie") }
+
+    /// What a finished process said.
+    public struct ProcessResult: Sendable {
+        /// Exit status.
+        public var status: Int32
+        /// Standard output.
+        public var stdout: String
+        /// Standard error.
+        public var stderr: String
+        /// Raw standard output.
+        public var stdoutData: Data
+    }
+
+    /// Runs a program to its end and captures both outputs.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
+                           environment: [String: String] = [:], input: Data? = nil) throws -> ProcessResult {
+        let process = Process()
+        if executable.hasPrefix("/") {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [executable] + arguments
+        }
+        if let directory { process.currentDirectoryURL = directory }
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let inputPipe = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
+        try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(input)
+            try? inputPipe.fileHandleForWriting.close()
+        }
+        // Read both pipes concurrently so a chatty program cannot fill one and stall.
+        let errorData = LockedBox(Data())
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errorData.value = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outputData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+                             stderr: String(decoding: errorData.value, as: UTF8.self), stdoutData: outputData)
+    }
+
+    /// Runs `regie` with arguments from the repository root (or `directory`).
+    @discardableResult
+    public static func regie(_ arguments: [String], in directory: URL? = nil) throws -> ProcessResult {
+        try run(regie.path, arguments, in: directory ?? repositoryRoot)
+    }
+
+    /// A new empty folder under the system's temporary folder.
+    public static func scratchDirectory(_ name: String = "regie-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// True when a program is on the PATH.
+    public static func hasProgram(_ name: String) -> Bool {
+        (try? run("/usr/bin/which", [name]).status) == 0
+    }
+}
+
+/// A value shared with a background closure (tests only).
+public final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    /// A box holding `value`.
+    public init(_ value: Value) { stored = value }
+    /// The value, read or written under the lock.
+    public var value: Value {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); defer { lock.unlock() }; stored = newValue }
+    }
+}
