@@ -6,7 +6,7 @@ public enum Suggestions {
         var best: (String, Int)?
         for candidate in candidates {
             let distance = editDistance(lowered, candidate.lowercased())
-            let limit = max(1, min(3, candidate.count / 3))
+            let limit = max(1, min(3, max(word.count, candidate.count) / 3))
             if distance <= limit, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
         }
         return best?.0
