@@ -110,12 +110,19 @@ public enum Planner {
         let plan = Plan(rundown: rundown, sampleRate: rate, entries: entries, slot: slot,
                         writtenTotal: written.total, total: fitted.total, backtimeIndex: backtimeIndex)
         let slotLocation = rundown.locations["slot"]
+        let hasLive = entries.contains { $0.item.kind == .live && !$0.dropped }
         if plan.overUnder < 0 {
-            diagnostics.warning(slotLocation,
-                "the show cannot fill its slot: \(FrameMath.format(frames: -plan.overUnder, sampleRate: rate)) short even with every live item at its 'max'")
+            let amount = FrameMath.format(frames: -plan.overUnder, sampleRate: rate)
+            diagnostics.warning(slotLocation, hasLive
+                ? "the show cannot fill its slot: \(amount) short even with every live item at its 'max'"
+                : "the show cannot fill its slot: \(amount) short, and it has no live item to stretch")
         } else if plan.overUnder > 0 {
-            diagnostics.warning(slotLocation,
-                "the show overruns its slot by \(FrameMath.format(frames: plan.overUnder, sampleRate: rate)) even with every live item at its 'min' and every optional item dropped")
+            let amount = FrameMath.format(frames: plan.overUnder, sampleRate: rate)
+            let hasOptional = entries.contains { $0.item.optional }
+            let tried = [hasLive ? "every live item at its 'min'" : nil, hasOptional ? "every optional item dropped" : nil].compactMap { $0 }
+            diagnostics.warning(slotLocation, tried.isEmpty
+                ? "the show overruns its slot by \(amount), and it has no live or optional item to absorb it"
+                : "the show overruns its slot by \(amount) even with \(tried.joined(separator: " and "))")
         }
         return Result(plan: plan, diagnostics: diagnostics.all)
     }
