@@ -49,7 +49,9 @@ let package = Package(
 
         .testTarget(name: "RegieModelTests", dependencies: ["RegieModel"]),
         .testTarget(name: "RegieYAMLTests", dependencies: ["RegieYAML", "RegieModel"], resources: [.copy("Rundowns")]),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
+        .testTarget(name: "DSPTests", dependencies: ["DSP"], exclude: ["Golden"]),
+        .testTarget(name: "RealtimeTests", dependencies: ["Realtime"]),
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel"]),
     ],
     swiftLanguageModes: [.v6]
