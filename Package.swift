@@ -51,8 +51,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Sources/TestSupport"),
 
         .testTarget(name: "RegieModelTests", dependencies: ["RegieModel"]),
-        .testTarget(name: "RegieYAMLTests", dependencies: ["RegieYAML", "RegieModel", "TestSupport"]),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
+        .testTarget(name: "DSPTests", dependencies: ["DSP"], exclude: ["Golden"]),
+        .testTarget(name: "RealtimeTests", dependencies: ["Realtime"]),
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "TestSupport"], exclude: ["Corpus"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,69 @@
+// EBU R128 / ITU-R BS.1770 loudness through libebur128. Control and recorder threads only.
+import CEbur128
+import Glibc
+
+/// Loudness meter for interleaved stereo Float32: integrated, momentary (400 ms) and short-term
+/// (3 s) loudness in LUFS, and true peak in dBTP.
+///
+/// Threading: one thread at a time. `add` does not allocate per call beyond libebur128's
+/// internal gating-block histogram (it is used by the recorder thread, not the render thread).
+public final class LoudnessMeter: @unchecked Sendable {
+    /// Frames per second of the fed audio.
+    public let sampleRate: Int
+    private var state: UnsafeMutablePointer<ebur128_state>?
+
+    /// Creates a stereo meter at `sampleRate`.
+    public init(sampleRate: Int) {
+        self.sampleRate = sampleRate
+        let mode = Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_S.rawValue | EBUR128_MODE_M.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue)
+        state = ebur128_init(2, UInt(sampleRate), mode)
+        precondition(state != nil, "ebur128_init failed")
+    }
+
+    deinit {
+        ebur128_destroy(&state)
+    }
+
+    /// Feeds `frames` interleaved stereo frames.
+    public func add(_ samples: UnsafePointer<Float>, frames: Int) {
+        _ = ebur128_add_frames_float(state, samples, frames)
+    }
+
+    /// Integrated (gated) loudness of everything fed so far, LUFS (−∞ for silence).
+    public var integrated: Double { value { ebur128_loudness_global(state, $0) } }
+    /// Momentary loudness (last 400 ms), LUFS.
+    public var momentary: Double { value { ebur128_loudness_momentary(state, $0) } }
+    /// Short-term loudness (last 3 s), LUFS.
+    public var shortTerm: Double { value { ebur128_loudness_shortterm(state, $0) } }
+
+    /// Highest true peak over both channels so far, dBTP.
+    public var truePeak: Double {
+        var peak = 0.0
+        for channel in 0..<2 {
+            var p = 0.0
+            if ebur128_true_peak(state, UInt32(channel), &p) == 0 { peak = max(peak, p) }
+        }
+        return peak > 0 ? 20 * log10(peak) : -.infinity
+    }
+
+    private func value(_ call: (UnsafeMutablePointer<Double>) -> Int32) -> Double {
+        var v = -Double.infinity
+        return call(&v) == 0 ? v : .nan
+    }
+
+    /// Integrated loudness and true peak of the file at `path`, decoded as played (stereo; a mono
+    /// file counts in both channels, reading ~3 LU above a mono-aware meter).
+    public static func measureFile(path: String) throws(AudioFileError) -> (integrated: Double, truePeak: Double) {
+        let decoder = try SndFileDecoder(path: path)
+        let meter = LoudnessMeter(sampleRate: decoder.info.sampleRate)
+        let chunk = 8192
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * 2)
+        defer { buffer.deallocate() }
+        while true {
+            let n = decoder.read(into: buffer, frames: chunk)
+            if n == 0 { break }
+            meter.add(buffer, frames: n)
+        }
+        return (meter.integrated, meter.truePeak)
+    }
+}

@@ -1,0 +1,194 @@
+import Glibc
+
+/// Lookahead true-peak limiter: the last stage of the mix (design rule 7: mix in Float32, clip
+/// once, here).
+///
+/// How it works, per frame:
+/// 1. Peak estimate: the largest of |sample| and seven interpolated values between two earlier
+///    samples (8× oversampling through 16-tap Hann-windowed-sinc phases computed at init), over
+///    all channels. The interpolated values belong to input positions n−8…n−7 (filter delay).
+/// 2. Required gain `ceiling / peak` (1 when below), held as a running minimum over
+///    `lookaheadFrames + 8` frames, released exponentially (`release` seconds) and smoothed by a
+///    moving average of `lookaheadFrames`. The average of held values reaches the required gain
+///    exactly when the peak's neighbourhood leaves the delay line, so the gain ramps down over the
+///    lookahead instead of stepping.
+/// 3. Output = input delayed by `latencyFrames` × gain, then clamped to ±ceiling as a last
+///    guarantee of the sample peak.
+///
+/// Margin: the gain targets `ceiling − margin` (default 0.1 dB) because the gain itself moves
+/// between samples and meters interpolate differently. With it, ffmpeg's `ebur128=peak=true`
+/// reads programme material (energy below ~0.4·fs) driven 10 dB into the limiter at or below
+/// the ceiling (pinned by `DSPTests.ffmpegTruePeakWithinCeiling`). Full-band white noise driven ~10 dB into the limiter
+/// can still read up to ~0.3 dB over on very fine (32×) meters, because different interpolators
+/// disagree near Nyquist. Leave that much headroom where it matters; the show's default −1 dBTP
+/// is measured on the MP3 anyway, which re-filters the top octave.
+///
+/// Threading: construct on the control side (allocates its buffers here); `process` is
+/// allocation-free and lock-free, called by one thread (the render thread).
+public final class TruePeakLimiter: @unchecked Sendable {
+    /// Interleaved channels per frame.
+    public let channels: Int
+    /// Output ceiling in dBTP.
+    public let ceilingDecibels: Float
+    /// Output ceiling as linear amplitude (hard clamp of the output samples).
+    public let ceiling: Float
+    /// Linear level the gain computation aims for: ceiling lowered by the margin.
+    private let target: Float
+    /// Frames over which gain reduction ramps in before a peak.
+    public let lookaheadFrames: Int
+    /// Frames by which output lags input; an offline render feeds this many frames of silence
+    /// after the programme (or discards this many leading frames) to stay aligned.
+    public let latencyFrames: Int
+
+    private static let taps = 16
+    private static let phases = 8  // oversampling factor: phases − 1 interpolated points per gap
+    private static let centre = 7  // tap index of the sample just before the interpolated point
+    private let holdFrames: Int
+    private let releaseCoefficient: Float
+
+    private let coefficients: UnsafeMutablePointer<Float>  // (phases − 1) × taps
+    private let history: UnsafeMutablePointer<Float>       // channels × 2·taps (mirrored ring)
+    private var historyPosition = 0
+    private let delayLine: UnsafeMutablePointer<Float>     // latencyFrames × channels
+    private var delayPosition = 0
+    private let holdValues: UnsafeMutablePointer<Float>    // monotonic deque, capacity holdFrames
+    private let holdTimes: UnsafeMutablePointer<Int64>
+    private var holdHead = 0
+    private var holdCount = 0
+    private var time: Int64 = 0
+    private var released: Float = 1
+    private let averageRing: UnsafeMutablePointer<Float>   // lookaheadFrames
+    private var averagePosition = 0
+    private var averageSum: Double
+    /// Gain applied to the most recent output frame (1 = no reduction), for a meter.
+    public private(set) var currentGain: Float = 1
+
+    /// Creates a limiter. `lookahead` in seconds (1.5–5 ms is sensible), `release` in seconds.
+    /// `margin` (dB, ≥ 0) is the safety distance kept below the ceiling by the gain computation.
+    public init(sampleRate: Int, channels: Int = 2, ceilingDecibels: Float = -1, lookahead: Double = 0.003, release: Double = 0.1, margin: Float = 0.1) {
+        precondition(channels > 0 && sampleRate > 0)
+        self.channels = channels
+        self.ceilingDecibels = ceilingDecibels
+        self.ceiling = Decibels.toLinear(ceilingDecibels)
+        self.target = Decibels.toLinear(ceilingDecibels - max(0, margin))
+        lookaheadFrames = max(1, Int((lookahead * Double(sampleRate)).rounded()))
+        // The estimate at frame n covers input positions n−8…n (see step 1): hold long enough and
+        // delay so that all of them leave the delay line while the averaged gain is at its lowest.
+        holdFrames = lookaheadFrames + Self.centre + 2
+        latencyFrames = lookaheadFrames + Self.centre + 1
+        releaseCoefficient = Float(1 - exp(-1 / (max(release, 1e-4) * Double(sampleRate))))
+
+        coefficients = .allocate(capacity: (Self.phases - 1) * Self.taps)
+        for phase in 0..<(Self.phases - 1) {
+            let fraction = Double(phase + 1) / Double(Self.phases)
+            var sum = 0.0
+            var row = [Double](repeating: 0, count: Self.taps)
+            for j in 0..<Self.taps {
+                let x = Double(j - Self.centre) - fraction  // distance from the interpolated point
+                let sinc = x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x)
+                let window = 0.5 * (1 + cos(Double.pi * x / Double(Self.taps / 2)))  // Hann over ±taps/2
+                row[j] = sinc * window
+                sum += row[j]
+            }
+            for j in 0..<Self.taps { coefficients[phase * Self.taps + j] = Float(row[j] / sum) }
+        }
+        history = .allocate(capacity: channels * 2 * Self.taps)
+        history.initialize(repeating: 0, count: channels * 2 * Self.taps)
+        delayLine = .allocate(capacity: latencyFrames * channels)
+        delayLine.initialize(repeating: 0, count: latencyFrames * channels)
+        holdValues = .allocate(capacity: holdFrames)
+        holdValues.initialize(repeating: 1, count: holdFrames)
+        holdTimes = .allocate(capacity: holdFrames)
+        holdTimes.initialize(repeating: 0, count: holdFrames)
+        averageRing = .allocate(capacity: lookaheadFrames)
+        averageRing.initialize(repeating: 1, count: lookaheadFrames)
+        averageSum = Double(lookaheadFrames)
+    }
+
+    deinit {
+        coefficients.deallocate()
+        history.deallocate()
+        delayLine.deallocate()
+        holdValues.deallocate()
+        holdTimes.deallocate()
+        averageRing.deallocate()
+    }
+
+    /// Clears all state (silence in the delay line, no gain reduction).
+    public func reset() {
+        history.update(repeating: 0, count: channels * 2 * Self.taps)
+        delayLine.update(repeating: 0, count: latencyFrames * channels)
+        averageRing.update(repeating: 1, count: lookaheadFrames)
+        averageSum = Double(lookaheadFrames)
+        historyPosition = 0; delayPosition = 0; holdHead = 0; holdCount = 0; time = 0
+        averagePosition = 0; released = 1; currentGain = 1
+    }
+
+    /// Limits `buffer` (interleaved, `channels` per frame) in place; output lags by `latencyFrames`.
+    public func process(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        let frames = buffer.count / channels
+        let taps = Self.taps
+        for f in 0..<frames {
+            let base = f * channels
+            // 1. Peak estimate over channels.
+            var peak: Float = 0
+            for c in 0..<channels {
+                let x = buffer[base + c]
+                let h = history + c * 2 * taps
+                h[historyPosition] = x
+                h[historyPosition + taps] = x
+                peak = max(peak, abs(x))
+                let window = h + historyPosition + 1  // `taps` most recent samples, oldest first
+                for phase in 0..<(Self.phases - 1) {
+                    let k = coefficients + phase * taps
+                    var acc: Float = 0
+                    for j in 0..<taps { acc += k[j] * window[j] }
+                    peak = max(peak, abs(acc))
+                }
+            }
+            historyPosition = historyPosition + 1 == taps ? 0 : historyPosition + 1
+
+            // 2. Required gain, running minimum over the hold window.
+            let required: Float = peak > target ? target / peak : 1
+            while holdCount > 0 {
+                let last = (holdHead + holdCount - 1) % holdFrames
+                if holdValues[last] >= required { holdCount -= 1 } else { break }
+            }
+            let slot = (holdHead + holdCount) % holdFrames
+            holdValues[slot] = required
+            holdTimes[slot] = time
+            holdCount += 1
+            while holdTimes[holdHead] <= time - Int64(holdFrames) {
+                holdHead = holdHead + 1 == holdFrames ? 0 : holdHead + 1
+                holdCount -= 1
+            }
+            let held = holdValues[holdHead]
+            time += 1
+
+            // Release towards 1, never above the held requirement.
+            released = min(held, released + (1 - released) * releaseCoefficient)
+
+            // Moving average (recomputed from scratch once per lap to stop rounding drift).
+            averageSum += Double(released) - Double(averageRing[averagePosition])
+            averageRing[averagePosition] = released
+            averagePosition += 1
+            if averagePosition == lookaheadFrames {
+                averagePosition = 0
+                var s = 0.0
+                for i in 0..<lookaheadFrames { s += Double(averageRing[i]) }
+                averageSum = s
+            }
+            let gain = min(1, Float(averageSum / Double(lookaheadFrames)))
+            currentGain = gain
+
+            // 3. Delay, gain, final clamp.
+            let d = delayLine + delayPosition * channels
+            for c in 0..<channels {
+                let delayed = d[c]
+                d[c] = buffer[base + c]
+                buffer[base + c] = min(ceiling, max(-ceiling, delayed * gain))
+            }
+            delayPosition = delayPosition + 1 == latencyFrames ? 0 : delayPosition + 1
+        }
+    }
+}

@@ -1,0 +1,34 @@
+// Single-producer / single-consumer queue of plain-data messages (console → engine commands,
+// engine → console events, render → control "trash" of retired plan pointers).
+import Synchronization
+
+/// A fixed-capacity lock-free FIFO of `BitwiseCopyable` messages for one producer thread and one
+/// consumer thread. `push` and `pop` never block, lock or allocate.
+public final class SPSCQueue<Element: BitwiseCopyable>: @unchecked Sendable {
+    private let ring: SPSCRing<Element>
+
+    /// Creates a queue holding up to `capacity` messages (allocates here, never afterwards).
+    public init(capacity: Int) {
+        ring = SPSCRing(capacity: capacity)
+    }
+
+    /// Maximum number of queued messages.
+    public var capacity: Int { ring.capacity }
+
+    /// Messages waiting (consumer side).
+    public var count: Int { ring.availableToRead }
+
+    /// Producer: enqueues `element`; returns false (dropping nothing already queued) when full.
+    @discardableResult
+    public func push(_ element: Element) -> Bool {
+        withUnsafePointer(to: element) { ring.write(from: $0, count: 1) == 1 }
+    }
+
+    /// Consumer: dequeues the oldest message, or nil when empty.
+    public func pop() -> Element? {
+        withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { slot -> Element? in
+            guard let base = slot.baseAddress, ring.read(into: base, count: 1) == 1 else { return nil }
+            return base.pointee
+        }
+    }
+}

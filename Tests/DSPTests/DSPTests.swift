@@ -1,0 +1,267 @@
+import Foundation
+import Testing
+@testable import DSP
+
+/// Runs `body` on `samples` in blocks of `block` samples (a multiple of the channel count), the
+/// way the render thread sees them.
+func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutableBufferPointer<Float>, Int) -> Void) {
+    samples.withUnsafeMutableBufferPointer { all in
+        var offset = 0
+        while offset < all.count {
+            let end = min(all.count, offset + block)
+            body(UnsafeMutableBufferPointer(rebasing: all[offset..<end]), offset)
+            offset = end
+        }
+    }
+}
+
+@Suite struct DecibelTests {
+    @Test func conversions() {
+        #expect(Decibels.toLinear(Float(0)) == 1)
+        #expect(abs(Decibels.toLinear(Float(-6.0206)) - 0.5) < 1e-4)
+        #expect(Decibels.toLinear(-Float.infinity) == 0)
+        #expect(Decibels.fromLinear(Float(0)) == -.infinity)
+        #expect(abs(Decibels.fromLinear(Float(0.1)) + 20) < 1e-4)
+        #expect(abs(Decibels.fromLinear(Decibels.toLinear(-1.0)) + 1.0) < 1e-12)
+    }
+}
+
+@Suite struct GoldenBufferTests {
+    /// Equal-power crossfade over 256 stereo frames from a constant 1.0 to a constant 0.5.
+    @Test func equalPowerCrossfadeOfConstants() throws {
+        let frames = 256
+        let out = [Float](repeating: 1, count: frames * 2)
+        let inc = [Float](repeating: 0.5, count: frames * 2)
+        var result = [Float](repeating: 0, count: frames * 2)
+        out.withUnsafeBufferPointer { o in
+            inc.withUnsafeBufferPointer { i in
+                processInBlocks(&result, block: 64 * 2) { block, offset in
+                    Crossfade.mix(outgoing: UnsafeBufferPointer(rebasing: o[offset..<offset + block.count]),
+                                  incoming: UnsafeBufferPointer(rebasing: i[offset..<offset + block.count]),
+                                  into: block, position: Int64(offset / 2), length: Int64(frames), curve: .equalPower)
+                }
+            }
+        }
+        // Closed form check, independent of the golden file.
+        for f in stride(from: 0, to: frames, by: 17) {
+            let x = Double(f) / Double(frames)
+            let expected = Float(cos(x * .pi / 2) + 0.5 * sin(x * .pi / 2))
+            #expect(abs(result[2 * f] - expected) < 1e-6 && result[2 * f + 1] == result[2 * f])
+        }
+        try Golden.check("crossfade-equalpower-256", result)
+    }
+
+    /// Linear crossfade over 64 stereo frames from 1.0 to 0.5: a straight line from 1 to 0.5.
+    @Test func linearCrossfadeOfConstants() throws {
+        let frames = 64
+        let out = [Float](repeating: 1, count: frames * 2)
+        let inc = [Float](repeating: 0.5, count: frames * 2)
+        var result = [Float](repeating: 0, count: frames * 2)
+        out.withUnsafeBufferPointer { o in
+            inc.withUnsafeBufferPointer { i in
+                result.withUnsafeMutableBufferPointer { r in
+                    Crossfade.mix(outgoing: o, incoming: i, into: r, position: 0, length: Int64(frames), curve: .linear)
+                }
+            }
+        }
+        #expect(result[0] == 1)
+        #expect(abs(result[2 * 32] - 0.75) < 1e-6)
+        try Golden.check("crossfade-linear-64", result)
+    }
+
+    /// Equal-power fade-in then linear fade-out of a mono constant, processed in odd blocks.
+    @Test func fades() throws {
+        var fadeIn = [Float](repeating: 0.8, count: 128)
+        processInBlocks(&fadeIn, block: 37) { block, offset in
+            FadeCurve.equalPower.applyFadeIn(block, channels: 1, position: Int64(offset), length: 100)
+        }
+        #expect(fadeIn[0] == 0)
+        #expect(abs(fadeIn[50] - 0.8 * Float(sin(Double.pi / 4))) < 1e-6)
+        #expect(fadeIn[100] == 0.8 && fadeIn[127] == 0.8)
+        try Golden.check("fade-in-equalpower-128", fadeIn)
+
+        var fadeOut = [Float](repeating: -0.5, count: 128)
+        processInBlocks(&fadeOut, block: 37) { block, offset in
+            FadeCurve.linear.applyFadeOut(block, channels: 1, position: Int64(offset) - 14, length: 100)
+        }
+        #expect(fadeOut[0] == -0.5 && fadeOut[14] == -0.5)
+        #expect(fadeOut[64] == -0.25)
+        #expect(fadeOut[114] == 0 && fadeOut[127] == 0)
+        try Golden.check("fade-out-linear-128", fadeOut)
+    }
+
+    /// A bed ducked by −12 dB (attack 0.1 s, release 0.2 s at 1 kHz) for 200 frames, then released.
+    @Test func duckingStepResponse() throws {
+        var env = DuckingEnvelope(depth: -12, attack: 0.1, release: 0.2, sampleRate: 1000)
+        var bed = [Float](repeating: 1, count: 512)
+        processInBlocks(&bed, block: 37) { block, offset in
+            env.isDucked = offset < 200
+            if offset < 200 && offset + block.count > 200 {
+                // Switch exactly at frame 200 even inside a block.
+                let split = 200 - offset
+                env.process(UnsafeMutableBufferPointer(rebasing: block[0..<split]), channels: 1)
+                env.isDucked = false
+                env.process(UnsafeMutableBufferPointer(rebasing: block[split...]), channels: 1)
+            } else {
+                env.process(block, channels: 1)
+            }
+        }
+        // −1.2 dB after 10 frames, −12 dB from frame 99 to 199, back to 0 dB 200 frames later.
+        #expect(abs(Decibels.fromLinear(bed[9]) + 1.2) < 1e-3)
+        #expect(abs(Decibels.fromLinear(bed[150]) + 12) < 1e-3)
+        #expect(abs(Decibels.fromLinear(bed[299]) + 6) < 1e-3)
+        #expect(bed[400] == 1 && bed[511] == 1)
+        try Golden.check("ducking-step-512", bed)
+    }
+
+    /// A gain gliding from 1 to 0.25 over 100 frames, then to 0.5 over 50, in blocks of 32.
+    @Test func smoothedGain() throws {
+        var g = SmoothedGain(1)
+        var buffer = [Float](repeating: 1, count: 256 * 2)
+        g.setTarget(0.25, rampFrames: 100)
+        processInBlocks(&buffer, block: 64) { block, offset in
+            if offset == 128 * 2 { g.setTarget(0.5, rampFrames: 50) }
+            g.process(block)
+        }
+        #expect(buffer[0] == 1 && buffer[1] == 1)
+        #expect(abs(buffer[2 * 50] - 0.625) < 1e-6)
+        #expect(buffer[2 * 100] == 0.25 && buffer[2 * 127] == 0.25)
+        #expect(abs(buffer[2 * 153] - 0.375) < 1e-6)
+        #expect(buffer[2 * 178] == 0.5)
+        #expect(buffer[2 * 255] == 0.5)
+        try Golden.check("smoothed-gain-256", buffer)
+    }
+
+    /// The limiter's step response: 0.5, then a burst at 2.0, then 0.5 again, at 8 kHz, mono.
+    @Test func limiterStepResponse() throws {
+        let limiter = TruePeakLimiter(sampleRate: 8000, channels: 1, ceilingDecibels: -1, lookahead: 0.002, release: 0.01)
+        var signal = [Float](repeating: 0.5, count: 384)
+        for i in 64..<128 { signal[i] = 2 }
+        processInBlocks(&signal, block: 48) { block, _ in limiter.process(block) }
+        let ceiling = Decibels.toLinear(Float(-1))
+        #expect(signal.allSatisfy { abs($0) <= ceiling })
+        #expect(limiter.latencyFrames == 16 + 8)
+        #expect(signal[0..<24].allSatisfy { $0 == 0 })
+        #expect(signal[24] == 0.5)
+        try Golden.check("limiter-step-384", signal, tolerance: 1e-5)
+    }
+}
+
+@Suite struct LimiterPropertyTests {
+    /// Loud noise with sine bursts at random block sizes never exceeds the ceiling (sample peak).
+    @Test(arguments: [Float(-1), -0.1, -3, -6])
+    func neverExceedsCeiling(ceilingDecibels: Float) {
+        let limiter = TruePeakLimiter(sampleRate: 48000, channels: 2, ceilingDecibels: ceilingDecibels)
+        var noise = Noise(seed: 7)
+        let frames = 48000 * 2
+        var signal = [Float](repeating: 0, count: frames * 2)
+        for f in 0..<frames {
+            let burst: Float = (f / 4800) % 2 == 0 ? 4 * Float(sin(Double(f) * 0.3)) : 0
+            signal[2 * f] = noise.sample() * 1.5 + burst
+            signal[2 * f + 1] = noise.sample() * 0.3 - burst
+        }
+        var offset = 0
+        var sizes = Noise(seed: 99)
+        signal.withUnsafeMutableBufferPointer { all in
+            while offset < all.count {
+                let n = 2 * (1 + Int(sizes.next() % 700))
+                let end = min(all.count, offset + n)
+                limiter.process(UnsafeMutableBufferPointer(rebasing: all[offset..<end]))
+                offset = end
+            }
+        }
+        let ceiling = Decibels.toLinear(ceilingDecibels)
+        let peak = signal.reduce(Float(0)) { max($0, abs($1)) }
+        #expect(peak <= ceiling)
+        #expect(peak > ceiling * 0.9, "the limiter should not over-attenuate loud material")
+    }
+
+    /// Material below the ceiling passes bit-exact, only delayed by `latencyFrames`.
+    @Test func transparentBelowCeiling() {
+        let limiter = TruePeakLimiter(sampleRate: 44100, channels: 2, ceilingDecibels: -1)
+        var noise = Noise(seed: 3)
+        let input = (0..<(44100 * 2)).map { _ in noise.sample() * 0.3 }
+        var output = input + [Float](repeating: 0, count: limiter.latencyFrames * 2)
+        output.withUnsafeMutableBufferPointer { limiter.process($0) }
+        let delay = limiter.latencyFrames * 2
+        #expect(output[0..<delay].allSatisfy { $0 == 0 })
+        #expect(Array(output[delay...]) == input)
+    }
+
+    /// Ten seconds of loud, bright material limited to −1 dBTP measures at most −1.0 dBTP on ffmpeg's
+    /// ebur128 true-peak meter (which prints one decimal).
+    @Test func ffmpegTruePeakWithinCeiling() throws {
+        let rate = 44100
+        let limiter = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: -1)
+        var noise = Noise(seed: 11)
+        let frames = rate * 10
+        var signal = [Float](repeating: 0, count: (frames + limiter.latencyFrames) * 2)
+        var lowL: Float = 0, lowR: Float = 0
+        for f in 0..<frames {
+            // Quarter-sample-rate sines sampled off their peaks plus programme-like noise (white
+            // noise through a one-pole low-pass): many inter-sample overs in the input.
+            lowL += 0.35 * (noise.sample() - lowL)
+            lowR += 0.35 * (noise.sample() - lowR)
+            let t = Double(f)
+            let tone = Float(1.6 * sin(t * .pi / 2 + .pi / 4) + 0.8 * sin(t * 2 * .pi * 9000 / Double(rate)))
+            signal[2 * f] = tone + lowL * 1.2
+            signal[2 * f + 1] = -tone * 0.9 + lowR * 1.2
+        }
+        processInBlocks(&signal, block: 512) { block, _ in limiter.process(block) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("regie-dsp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("limited.f32")
+        try Golden.write(signal, to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        process.arguments = ["-hide_banner", "-nostats", "-f", "f32le", "-ar", "\(rate)", "-ac", "2", "-i", file.path,
+                             "-af", "ebur128=peak=true", "-f", "null", "-"]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        // Summary block: "True peak:\n    Peak:  -1.0 dBFS"
+        let summary = text.components(separatedBy: "True peak:").last ?? ""
+        let peakLine = summary.split(separator: "\n").first { $0.contains("Peak:") }
+        let value = peakLine.flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") }
+        #expect(value != nil, "could not read ffmpeg true peak from: \(summary)")
+        if let value { #expect(value <= -1.0, "true peak \(value) dBTP") }
+    }
+}
+
+@Suite struct CrossfadePowerTests {
+    /// Two independent noises of equal power, crossfaded over 2 s: the power of the mix stays
+    /// within ±0.5 dB of the original with the equal-power curve, and dips ~3 dB with linear.
+    @Test func equalPowerKeepsConstantPowerForUncorrelatedNoise() {
+        let frames = 96000
+        var a = Noise(seed: 1), b = Noise(seed: 2)
+        let outgoing = (0..<(frames * 2)).map { _ in a.sample() }
+        let incoming = (0..<(frames * 2)).map { _ in b.sample() }
+        let reference = outgoing.reduce(0.0) { $0 + Double($1 * $1) } / Double(outgoing.count)
+
+        func windowPowersDecibels(_ curve: FadeCurve) -> [Double] {
+            var mixed = [Float](repeating: 0, count: frames * 2)
+            outgoing.withUnsafeBufferPointer { o in
+                incoming.withUnsafeBufferPointer { i in
+                    mixed.withUnsafeMutableBufferPointer { m in
+                        Crossfade.mix(outgoing: o, incoming: i, into: m, position: 0, length: Int64(frames), curve: curve)
+                    }
+                }
+            }
+            let window = 8000 * 2
+            return stride(from: 0, to: mixed.count, by: window).map { start in
+                let p = mixed[start..<start + window].reduce(0.0) { $0 + Double($1 * $1) } / Double(window)
+                return 10 * log10(p / reference)
+            }
+        }
+        let equalPower = windowPowersDecibels(.equalPower)
+        #expect(equalPower.count == 12)
+        #expect(equalPower.allSatisfy { abs($0) <= 0.5 }, "\(equalPower)")
+        let linear = windowPowersDecibels(.linear)
+        #expect(linear.min()! < -2.5, "the linear curve should dip in the middle: \(linear)")
+    }
+}
