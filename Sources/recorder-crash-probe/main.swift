@@ -41,9 +41,9 @@ while writer.framesWritten < total {
             try writer.write(left: l.baseAddress!, right: r.baseAddress!, frames: block)
         }
     }
-    print("written \(writer.framesWritten) durable \(writer.framesDurable)")
-    fflush(stdout)
+    // Unbuffered, so the test reading the pipe sees each line at once.
+    FileHandle.standardOutput.write(Data("written \(writer.framesWritten) durable \(writer.framesDurable)\n".utf8))
     usleep(useconds_t(100_000 / speed))
 }
 try writer.finish()
-print("finished \(writer.framesWritten)")
+FileHandle.standardOutput.write(Data("finished \(writer.framesWritten)\n".utf8))
