@@ -84,9 +84,11 @@ public final class MP3Encoder {
         lame_set_bWriteVbrTag(gfp, 1)
         // We write our own ID3v2.3 tag; LAME must not add ID3 data to the audio stream.
         lame_set_write_id3tag_automatic(gfp, 0)
-        if lame_init_params(gfp) < 0 {
-            lame_close(gfp)
-            output.deallocate()
+        // LAME silently picks the nearest valid rate/bitrate; a resampled stream would break the
+        // frame-exact length, so anything but exactly what was asked for is an error.
+        if lame_init_params(gfp) < 0 || lame_get_out_samplerate(gfp) != Int32(sampleRate)
+            || lame_get_brate(gfp) != Int32(bitrateKbps) {
+            // Every stored property is set, so deinit runs and frees LAME and the buffer.
             throw MP3EncoderError.invalidSettings(sampleRate: sampleRate, channels: channels,
                                                   bitrateKbps: bitrateKbps)
         }

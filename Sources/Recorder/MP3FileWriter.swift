@@ -116,9 +116,10 @@ public final class MP3FileWriter {
                 try Self.syncDirectory(of: url)
             }
         } catch {
+            // Fully initialised: deinit still runs (and frees `pending`), so only mark closed.
             Glibc.close(fd)
             unlink(workingURL.path)
-            pending.deallocate()
+            closed = true
             throw error
         }
     }
