@@ -114,6 +114,8 @@ private func verifyEpisode(_ url: URL, frames: Int, rate: Int, coverSHA: String,
     #expect(mp3["sample_rate"] as? Int == rate)
     #expect((mp3["encoder"] as? String)?.hasPrefix("LAME") == true)
     #expect(mp3["mode"] as? String == "BitrateMode.CBR")
+    // mutagen takes delay and padding from the LAME tag: its length is exact too.
+    #expect(Int(((mp3["length"] as? Double ?? 0) * Double(rate)).rounded()) == frames)
 
     // ffprobe lists the chapters with their titles and start times.
     let probe = try ffprobeJSON(url, ["-show_chapters"])
