@@ -38,6 +38,11 @@ let package = Package(
         .target(name: "DSP"),
         .target(name: "Realtime"),
 
+        // MP3 episodes: LAME encoding, ID3v2.3 tags with chapters, crash-safe and atomic files.
+        .target(name: "Recorder", dependencies: ["CLame"]),
+        // Test helper: records a tone in real time until killed (the crash-safety test kills it).
+        .executableTarget(name: "recorder-crash-probe", dependencies: ["Recorder"]),
+
         .executableTarget(
             name: "regie",
             dependencies: [
@@ -55,6 +60,7 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP"], exclude: ["Golden"]),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime"]),
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "TestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe"]),
     ],
     swiftLanguageModes: [.v6]
 )
