@@ -61,6 +61,8 @@ public struct Plan: Sendable {
         public var fadeIn: Int64
         /// Fade-out length, frames.
         public var fadeOut: Int64
+        /// The facts of a live item's bed file, when it has one.
+        public var bedInfo: AudioSourceInfo?
 
         /// Fitted end.
         public var end: Int64 { start + length }

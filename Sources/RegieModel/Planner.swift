@@ -24,7 +24,8 @@ public enum Planner {
             var entry = Plan.Entry(item: item, writtenLength: 0, writtenStart: 0, writtenOverlap: 0,
                                    dropped: false, length: 0, start: 0, overlap: 0, source: nil,
                                    fadeIn: item.fadeIn?.frames(at: rate) ?? 0,
-                                   fadeOut: item.fadeOut?.frames(at: rate) ?? 0)
+                                   fadeOut: item.fadeOut?.frames(at: rate) ?? 0,
+                                   bedInfo: item.bed.flatMap { audio[$0] })
             if item.kind == .live {
                 entry.writtenLength = item.planned?.frames(at: rate) ?? 0
                 if let bed = item.bed, let info = audio[bed], info.sampleRate != rate {

@@ -1,0 +1,79 @@
+import Foundation
+import RegieModel
+
+/// Where a voice's audio comes from: part of a file, resampled to the show's rate, looped for beds.
+public struct VoiceSource: Sendable, Hashable {
+    /// Absolute path.
+    public var path: String
+    /// The file's sample rate.
+    public var sampleRate: Int
+    /// First source frame played (cue in).
+    public var firstFrame: Int64
+    /// Source frames played (cue out − cue in); for a looped bed, the whole file.
+    public var frameCount: Int64
+    /// True for a bed: the file repeats until the voice's length is filled.
+    public var loops: Bool
+}
+
+/// A plan turned into what the engine plays: voices on the timeline, each with its source, and
+/// the number of sample rings (slots) needed so that voices sharing one never overlap.
+public struct CompiledProgram: Sendable {
+    /// The plan it came from.
+    public var plan: Plan
+    /// Voices sorted by start.
+    public var voices: [VoiceSpec]
+    /// The source of each voice (same order).
+    public var sources: [VoiceSource]
+    /// Sample rings needed.
+    public var slotCount: Int
+    /// Frames of programme: the plan's fitted total.
+    public var totalFrames: Int64 { plan.total }
+    /// Ducking of beds.
+    public var ducking: DuckingSpec
+
+    /// Compiles the fitted schedule of `plan`.
+    public init(plan: Plan) {
+        self.plan = plan
+        let rate = plan.sampleRate
+        let ducking = plan.rundown.show.ducking
+        self.ducking = DuckingSpec(depth: Float(ducking.depth),
+                                   attack: Double(ducking.attack.nanoseconds) / 1e9,
+                                   release: Double(ducking.release.nanoseconds) / 1e9)
+        var pairs: [(VoiceSpec, VoiceSource)] = []
+        let airing = plan.airing
+        for (position, entry) in airing.enumerated() {
+            let item = Int32(entry.item.index)
+            if let source = entry.source {
+                // The overlap out of this voice is the next airing item's overlap into it.
+                let next = position + 1 < airing.count ? airing[position + 1].overlap : 0
+                let voice = VoiceSpec(start: entry.start, length: entry.length, slot: 0, item: item,
+                                      fadeIn: entry.fadeIn, fadeOut: entry.fadeOut,
+                                      crossfadeIn: entry.overlap, crossfadeOut: next)
+                pairs.append((voice, VoiceSource(path: source.path, sampleRate: source.sampleRate,
+                                                 firstFrame: source.firstFrame,
+                                                 frameCount: source.endFrame - source.firstFrame, loops: false)))
+            } else if entry.item.kind == .live, let bed = entry.item.bed, let info = entry.bedInfo, entry.length > 0 {
+                let voice = VoiceSpec(start: entry.start, length: entry.length, slot: 0, item: item, isBed: true)
+                pairs.append((voice, VoiceSource(path: bed, sampleRate: info.sampleRate, firstFrame: 0,
+                                                 frameCount: info.frames, loops: true)))
+            }
+        }
+        pairs.sort { $0.0.start < $1.0.start }
+        // Greedy interval colouring: a voice takes the first ring whose previous voice has ended.
+        var slotEnds: [Int64] = []
+        for index in pairs.indices {
+            let voice = pairs[index].0
+            if let free = slotEnds.firstIndex(where: { $0 <= voice.start }) {
+                pairs[index].0.slot = Int32(free)
+                slotEnds[free] = voice.end
+            } else {
+                pairs[index].0.slot = Int32(slotEnds.count)
+                slotEnds.append(voice.end)
+            }
+        }
+        voices = pairs.map(\.0)
+        sources = pairs.map(\.1)
+        slotCount = max(1, slotEnds.count)
+        _ = rate
+    }
+}
