@@ -58,6 +58,20 @@ public enum Planner {
         }
         guard complete else { return Result(plan: nil, diagnostics: diagnostics.all) }
 
+        for (position, entry) in entries.enumerated() where entry.item.crossfade != nil {
+            let previous = position > 0 ? entries[position - 1].item : nil
+            if entry.item.kind == .live || previous == nil || previous?.kind == .live {
+                let reason = previous == nil ? "it is the first item" : "the previous item is live"
+                diagnostics.warning(entry.item.location(ofValue: "crossfade"),
+                    "'crossfade' has no effect here: \(reason), and crossfades join two audio items")
+            }
+        }
+        for entry in entries where entry.fadeIn > 0 && entry.fadeOut > 0 && entry.fadeIn + entry.fadeOut > entry.writtenLength
+            && entry.fadeIn <= entry.writtenLength && entry.fadeOut <= entry.writtenLength {
+            diagnostics.error(entry.item.location(ofValue: "fade_out"),
+                "'fade_in' and 'fade_out' together (\(FrameMath.format(frames: entry.fadeIn + entry.fadeOut, sampleRate: rate, fractionDigits: 3))) are longer than the item (\(FrameMath.format(frames: entry.writtenLength, sampleRate: rate, fractionDigits: 3)))")
+        }
+
         // As written: everything airs at its written length.
         let written = schedule(entries, rundown: rundown, lengths: entries.map(\.writtenLength),
                                airing: entries.map { _ in true })
@@ -112,12 +126,15 @@ public enum Planner {
                         writtenTotal: written.total, total: fitted.total, backtimeIndex: backtimeIndex)
         let slotLocation = rundown.locations["slot"]
         let hasLive = entries.contains { $0.item.kind == .live && !$0.dropped }
-        if plan.overUnder < 0 {
+        // Radio times to the second: a fitted show within a second of its slot is on time (the
+        // sheet still shows the exact figure).
+        let tolerance = Int64(rate)
+        if plan.overUnder < -tolerance {
             let amount = FrameMath.format(frames: -plan.overUnder, sampleRate: rate)
             diagnostics.warning(slotLocation, hasLive
                 ? "the show cannot fill its slot: \(amount) short even with every live item at its 'max'"
                 : "the show cannot fill its slot: \(amount) short, and it has no live item to stretch")
-        } else if plan.overUnder > 0 {
+        } else if plan.overUnder > tolerance {
             let amount = FrameMath.format(frames: plan.overUnder, sampleRate: rate)
             let hasOptional = entries.contains { $0.item.optional }
             let tried = [hasLive ? "every live item at its 'min'" : nil, hasOptional ? "every optional item dropped" : nil].compactMap { $0 }

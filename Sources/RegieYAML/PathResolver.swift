@@ -88,12 +88,13 @@ enum ISO639 {
     static let names: [String: String] = ["english": "en", "french": "fr", "français": "fr", "german": "de",
         "deutsch": "de", "spanish": "es", "español": "es", "italian": "it", "dutch": "nl", "portuguese": "pt"]
 
-    /// Accepts `en` and region forms like `en-GB` / `en-us` (as RSS allows).
-    static func isValid(_ text: String) -> Bool {
-        let parts = text.split(separator: "-")
-        guard let first = parts.first, parts.count <= 2, codes.contains(String(first)) else { return false }
-        return parts.count == 1 || (parts[1].count == 2 && parts[1].allSatisfy(\.isLetter))
-    }
+    /// Exactly a two-letter ISO 639-1 code, lower case.
+    static func isValid(_ text: String) -> Bool { codes.contains(text) }
 
-    static func code(forName name: String) -> String? { names[name.lowercased()] }
+    /// The code a producer probably meant: `English` → `en`, `en-US` → `en`, `FR` → `fr`.
+    static func code(forName name: String) -> String? {
+        if let code = names[name.lowercased()] { return code }
+        let prefix = String(name.lowercased().prefix(while: { $0 != "-" && $0 != "_" }))
+        return codes.contains(prefix) ? prefix : nil
+    }
 }
