@@ -37,16 +37,18 @@ let package = Package(
         // Real-time building blocks: no Foundation, no allocation after setup.
         .target(name: "DSP"),
         .target(name: "Realtime"),
+        // The render graph (Render/: render-thread code) and its control side (Control/).
+        .target(name: "Engine", dependencies: ["DSP", "Realtime", "AudioIO", "RegieModel"]),
 
         // MP3 episodes: LAME encoding, ID3v2.3 tags with chapters, crash-safe and atomic files.
-        .target(name: "Recorder", dependencies: ["CLame"]),
+        .target(name: "Recorder", dependencies: ["CLame", "Engine", "AudioIO", "Realtime", "RegieModel"]),
         // Test helper: records a tone in real time until killed (the crash-safety test kills it).
         .executableTarget(name: "recorder-crash-probe", dependencies: ["Recorder"]),
 
         .executableTarget(
             name: "regie",
             dependencies: [
-                "RegieModel", "RegieYAML", "AudioIO", "CSndFile",
+                "RegieModel", "RegieYAML", "AudioIO", "CSndFile", "Engine", "Recorder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

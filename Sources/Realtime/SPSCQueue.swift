@@ -32,3 +32,14 @@ public final class SPSCQueue<Element: BitwiseCopyable>: @unchecked Sendable {
         }
     }
 }
+
+/// A boolean shared between threads by reference (an `Atomic` cannot be captured by closures).
+public final class AtomicFlag: Sendable {
+    private let storage = Atomic<Bool>(false)
+    /// A lowered flag.
+    public init() {}
+    /// Raises the flag (release ordering: what was written before is visible to who sees it).
+    public func raise() { storage.store(true, ordering: .releasing) }
+    /// Whether the flag is raised (acquire ordering).
+    public var isRaised: Bool { storage.load(ordering: .acquiring) }
+}

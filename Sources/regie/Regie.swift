@@ -12,7 +12,7 @@ struct Regie: ParsableCommand {
         Start with:  regie check shows/campus-magazine/2026-12-03.yaml
         """,
         version: "0.1.0",
-        subcommands: [Check.self, PlanCommand.self]
+        subcommands: [Check.self, PlanCommand.self, Render.self]
     )
 
     /// Runs a command; usage errors exit 2 (as `regie check` documents), failures 1.

@@ -1,0 +1,90 @@
+import AudioIO
+import Foundation
+
+/// What libebur128 measured of a whole file.
+public struct SourceLoudness: Codable, Sendable, Equatable {
+    /// Integrated loudness, LUFS (−∞ for silence is stored as −70, the absolute gate).
+    public var integrated: Double
+    /// True peak, dBTP.
+    public var truePeak: Double
+}
+
+/// Loudness measurements kept next to the show (`shows/<show>/.loudness-cache.json`), keyed by
+/// the file's content hash, so each file is measured once however often it airs or is renamed.
+///
+/// Threading: one thread at a time (the analysis thread); `save` writes atomically.
+public final class LoudnessCache: @unchecked Sendable {
+    /// The cache file.
+    public let url: URL
+    private var entries: [String: Entry]
+    private var dirty = false
+
+    struct Entry: Codable {
+        var integrated: Double
+        var truePeak: Double
+        /// The file it was measured from, for people reading the cache.
+        var file: String
+    }
+
+    /// Opens (or starts) the cache at `url`; an unreadable cache is started afresh.
+    public init(url: URL) {
+        self.url = url
+        if let data = try? Data(contentsOf: url), let decoded = try? JSONDecoder().decode([String: Entry].self, from: data) {
+            entries = decoded
+        } else {
+            entries = [:]
+        }
+    }
+
+    /// The cache of a show folder.
+    public convenience init(showDirectory: String) {
+        self.init(url: URL(fileURLWithPath: showDirectory).appendingPathComponent(".loudness-cache.json"))
+    }
+
+    /// The file's loudness, measured now unless the cache holds it.
+    public func loudness(of path: String) throws -> SourceLoudness {
+        let key = try Self.contentKey(of: path)
+        if let entry = entries[key] { return SourceLoudness(integrated: entry.integrated, truePeak: entry.truePeak) }
+        let measured = try LoudnessMeter.measureFile(path: path)
+        let integrated = measured.integrated.isFinite ? max(-70, measured.integrated) : -70
+        let truePeak = measured.truePeak.isFinite ? measured.truePeak : -70
+        entries[key] = Entry(integrated: integrated, truePeak: truePeak, file: (path as NSString).lastPathComponent)
+        dirty = true
+        return SourceLoudness(integrated: integrated, truePeak: truePeak)
+    }
+
+    /// Writes the cache if anything was measured (temporary file, then rename). A cache that
+    /// cannot be written is not an error: the next render measures again.
+    public func save() {
+        guard dirty else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let data = try? encoder.encode(entries) else { return }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try data.write(to: temporary)
+            _ = rename(temporary.path, url.path)
+            dirty = false
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+        }
+    }
+
+    /// `fnv1a64-<hex>-<size>`: a 64-bit FNV-1a hash of the bytes and the length. Not
+    /// cryptographic; it only has to tell two audio files apart.
+    public static func contentKey(of path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw AudioFileError.notFound(path) }
+        defer { try? handle.close() }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var size = 0
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            size += chunk.count
+            chunk.withUnsafeBytes { raw in
+                for byte in raw { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            }
+        }
+        return "fnv1a64-" + String(hash, radix: 16) + "-\(size)"
+    }
+}

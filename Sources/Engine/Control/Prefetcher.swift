@@ -1,0 +1,177 @@
+import AudioIO
+import Foundation
+import Realtime
+
+/// Feeds the voices' sample rings ahead of the render thread: decodes, resamples, loops beds,
+/// and gives each voice its loudness gain before its first sample. Runs on its own thread, with
+/// an analysis thread ahead of it measuring each source's loudness (once, then cached).
+///
+/// A source that fails while airing (deleted, truncated, unreadable) plays as silence for the
+/// rest of its voice and is counted in `faults`: the air never stops.
+public final class Prefetcher: @unchecked Sendable {
+    /// Frames decoded per read.
+    static let chunkFrames = 4096
+
+    private let program: CompiledProgram
+    private let mixer: ProgrammeMixer
+    private let rings: [SPSCRing<Float>]
+    private let cache: LoudnessCache
+    private let targetLoudness: Double
+    private let lock = NSCondition()
+    private var measured: [String: SourceLoudness] = [:]
+    private var stopped = false
+    private var threads: [Thread] = []
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Sources that failed to open or decode while airing (played as silence).
+    public private(set) var faults: [String] = []
+
+    /// Prepares feeding `program` into `rings` (one per slot) for `mixer`.
+    public init(program: CompiledProgram, mixer: ProgrammeMixer, rings: [SPSCRing<Float>], cache: LoudnessCache,
+                targetLoudness: Double) {
+        self.program = program
+        self.mixer = mixer
+        self.rings = rings
+        self.cache = cache
+        self.targetLoudness = targetLoudness
+    }
+
+    /// Starts the analysis and prefetch threads.
+    public func start() {
+        let analysis = Thread { [self] in analyse() }
+        analysis.name = "regie-analysis"
+        let prefetch = Thread { [self] in feed(); finished.signal() }
+        prefetch.name = "regie-prefetch"
+        threads = [analysis, prefetch]
+        analysis.start()
+        prefetch.start()
+    }
+
+    /// Stops both threads and waits for the prefetch thread to end.
+    public func stop() {
+        lock.lock(); stopped = true; lock.broadcast(); lock.unlock()
+        if threads.count == 2 { finished.wait() }
+        threads = []
+    }
+
+    /// The measured loudness of each source so far (for the summary).
+    public var measurements: [String: SourceLoudness] { lock.lock(); defer { lock.unlock() }; return measured }
+
+    private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+
+    /// Analysis thread: measures every source in the order it airs.
+    private func analyse() {
+        var seen = Set<String>()
+        for source in program.sources where seen.insert(source.path).inserted {
+            if isStopped { return }
+            let loudness = (try? cache.loudness(of: source.path)) ?? SourceLoudness(integrated: targetLoudness, truePeak: 0)
+            lock.lock(); measured[source.path] = loudness; lock.broadcast(); lock.unlock()
+        }
+        cache.save()
+    }
+
+    /// The gain that brings a source to the show's target; waits for its measurement.
+    private func gain(for path: String) -> Float? {
+        lock.lock(); defer { lock.unlock() }
+        while measured[path] == nil && !stopped { lock.wait() }
+        guard let loudness = measured[path] else { return nil }
+        // Never boost more than 20 dB: near-silent material stays quiet rather than noisy.
+        let decibels = min(20, targetLoudness - loudness.integrated)
+        return Float(pow(10, decibels / 20))
+    }
+
+    /// Per-slot state of the prefetch thread.
+    private struct SlotFeed {
+        var voices: [Int]
+        var next = 0
+        var reader: VoiceReader?
+    }
+
+    /// Prefetch thread: keeps every ring topped up, in voice order within each slot.
+    private func feed() {
+        var feeds = (0..<rings.count).map { slot in
+            SlotFeed(voices: program.voices.indices.filter { Int(program.voices[$0].slot) == slot })
+        }
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Self.chunkFrames * 2)
+        defer { buffer.deallocate() }
+        while !isStopped {
+            var worked = false
+            var pending = false
+            for slot in feeds.indices {
+                let ring = rings[slot]
+                while ring.availableToWrite >= Self.chunkFrames * 2 {
+                    if feeds[slot].reader == nil {
+                        guard feeds[slot].next < feeds[slot].voices.count else { break }
+                        let index = feeds[slot].voices[feeds[slot].next]
+                        guard let gain = gain(for: program.sources[index].path) else { return }
+                        mixer.setGain(gain, forVoice: index)
+                        feeds[slot].reader = openReader(voice: index)
+                        feeds[slot].next += 1
+                    }
+                    let n = feeds[slot].reader!.read(into: buffer, frames: Self.chunkFrames)
+                    if n == 0 { feeds[slot].reader = nil; continue }
+                    ring.write(from: buffer, count: n * 2)
+                    worked = true
+                }
+                if feeds[slot].reader != nil || feeds[slot].next < feeds[slot].voices.count { pending = true }
+            }
+            if !pending { return }
+            if !worked { usleep(1000) }
+        }
+    }
+
+    private func openReader(voice index: Int) -> VoiceReader {
+        let source = program.sources[index]
+        let length = program.voices[index].length
+        let reader = VoiceReader(source: source, outputRate: program.plan.sampleRate, length: length)
+        if let failure = reader.failure { lock.lock(); faults.append(failure); lock.unlock() }
+        return reader
+    }
+}
+
+/// Delivers exactly `length` frames of a voice: the cue span resampled to the show's rate, a bed
+/// looped, and silence for whatever a failing file cannot give.
+final class VoiceReader {
+    private let source: VoiceSource
+    private let outputRate: Int
+    private let length: Int64
+    private var delivered: Int64 = 0
+    private var reader: ResampledFileReader?
+    /// Why the source could not be read, if it could not.
+    private(set) var failure: String?
+
+    init(source: VoiceSource, outputRate: Int, length: Int64) {
+        self.source = source
+        self.outputRate = outputRate
+        self.length = length
+        reader = open()
+    }
+
+    private func open() -> ResampledFileReader? {
+        do {
+            return try ResampledFileReader(path: source.path, outputRate: outputRate, startFrame: source.firstFrame,
+                                           frameCount: source.frameCount)
+        } catch {
+            failure = "\(source.path): \(error)"
+            return nil
+        }
+    }
+
+    /// Writes up to `frames` frames; 0 once the voice's length is delivered.
+    func read(into destination: UnsafeMutablePointer<Float>, frames: Int) -> Int {
+        let wanted = Int(min(Int64(frames), length - delivered))
+        guard wanted > 0 else { return 0 }
+        var n = reader?.read(into: destination, frames: wanted) ?? 0
+        if n == 0, source.loops, failure == nil {
+            reader = open()   // the bed starts again from its top
+            n = reader?.read(into: destination, frames: wanted) ?? 0
+        }
+        if n == 0 {
+            // Nothing more from the file: silence keeps every later frame in place.
+            destination.update(repeating: 0, count: wanted * 2)
+            n = wanted
+        }
+        delivered += Int64(n)
+        return n
+    }
+}
