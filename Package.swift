@@ -62,6 +62,8 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP"], exclude: ["Golden"]),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime"]),
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "TestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport"],
+                    exclude: ["Golden"]),
         .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe"]),
     ],
     swiftLanguageModes: [.v6]

@@ -105,3 +105,63 @@ public final class LockedBox<Value>: @unchecked Sendable {
         set { lock.lock(); defer { lock.unlock() }; stored = newValue }
     }
 }
+
+/// A show folder made for one test: show.yaml, artwork, audio files written from samples.
+public struct TestShow {
+    /// The folder that holds `shows/<name>/` and `jingles/`.
+    public let root: URL
+    /// `shows/<name>/`.
+    public let directory: URL
+
+    /// Creates `shows/<name>/show.yaml` (with `extra` YAML lines appended) under a new scratch folder.
+    public init(name: String = "test-show", extra: String = "") throws {
+        root = try TestSupport.scratchDirectory("regie-show")
+        directory = root.appendingPathComponent("shows/\(name)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("audio"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("jingles"), withIntermediateDirectories: true)
+        let artwork = TestSupport.repositoryRoot.appendingPathComponent("shows/campus-magazine/artwork.png")
+        try FileManager.default.copyItem(at: artwork, to: directory.appendingPathComponent("artwork.png"))
+        try """
+        title: Test Show & Friends
+        description: A show made by a test.
+        author: Régie tests
+        language: en
+        category: News
+        explicit: false
+        artwork: artwork.png
+        link: https://radio.example.org/test
+        base_url: https://radio.example.org/podcasts/test/
+        owner: {name: Test, email: test@example.org}
+        \(extra)
+        """.write(to: directory.appendingPathComponent("show.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    /// Writes mono samples as an audio file (format from the extension: wav, flac, ogg) with sox.
+    @discardableResult
+    public func writeAudio(_ relativePath: String, samples: [Float], sampleRate: Int, channels: Int = 1) throws -> URL {
+        let url = relativePath.hasPrefix("jingles/") ? root.appendingPathComponent(relativePath)
+            : directory.appendingPathComponent(relativePath)
+        let raw = url.deletingPathExtension().appendingPathExtension("f32")
+        try samples.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: raw)
+        let result = try TestSupport.run("sox", ["-D", "-t", "f32", "-r", "\(sampleRate)", "-c", "\(channels)", raw.path,
+                                                 "-b", "16", url.path])
+        try? FileManager.default.removeItem(at: raw)
+        guard result.status == 0 else { throw TestShowError.sox(result.stderr) }
+        return url
+    }
+
+    /// Writes an episode rundown and returns its path.
+    public func writeRundown(_ text: String, name: String = "2026-12-03.yaml") throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    enum TestShowError: Error { case sox(String) }
+}
+
+/// Reads a decoded audio file's samples with ffmpeg (interleaved stereo Float32 at the file's rate).
+public func decodeWithFFmpeg(_ url: URL) throws -> [Float] {
+    let result = try TestSupport.run("ffmpeg", ["-v", "error", "-i", url.path, "-f", "f32le", "-ac", "2", "-"])
+    return result.stdoutData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+}
