@@ -8,6 +8,10 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
     .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
 }
 
+/// The signal path is compiled optimised even in debug builds: unoptimised Swift is ten times too
+/// slow to mix and limit in real time, and the tests render whole episodes.
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Regie",
     platforms: [.macOS(.v14)],
@@ -33,15 +37,17 @@ let package = Package(
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
 
         // Audio: decoding, resampling, loudness measurement, ALSA devices.
-        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "DSP", "Realtime"]),
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "DSP", "Realtime"],
+                swiftSettings: optimisedInDebug),
         // Real-time building blocks: no Foundation, no allocation after setup.
-        .target(name: "DSP"),
-        .target(name: "Realtime"),
+        .target(name: "DSP", swiftSettings: optimisedInDebug),
+        .target(name: "Realtime", swiftSettings: optimisedInDebug),
         // The render graph (Render/: render-thread code) and its control side (Control/).
-        .target(name: "Engine", dependencies: ["DSP", "Realtime", "AudioIO", "RegieModel"]),
+        .target(name: "Engine", dependencies: ["DSP", "Realtime", "AudioIO", "RegieModel"], swiftSettings: optimisedInDebug),
 
         // MP3 episodes: LAME encoding, ID3v2.3 tags with chapters, crash-safe and atomic files.
-        .target(name: "Recorder", dependencies: ["CLame", "Engine", "AudioIO", "Realtime", "RegieModel"]),
+        .target(name: "Recorder", dependencies: ["CLame", "Engine", "AudioIO", "Realtime", "RegieModel"],
+                swiftSettings: optimisedInDebug),
         // Test helper: records a tone in real time until killed (the crash-safety test kills it).
         .executableTarget(name: "recorder-crash-probe", dependencies: ["Recorder"]),
 

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `regie render` end to end, checked by third-party readers: ffmpeg decodes and measures,
+/// ffprobe and mutagen read the chapters and tags.
+@Suite(.serialized) struct RenderCommandTests {
+    static let episode = "shows/campus-magazine/2026-11-05.yaml"
+
+    /// Renders the demo's pre-produced episode once for the tests that inspect it.
+    static let renderedOnce: Result<(mp3: URL, plan: Data), Error> = Result {
+        let folder = try TestSupport.scratchDirectory("regie-render")
+        let mp3 = folder.appendingPathComponent("episode 11.mp3")
+        let result = try TestSupport.regie(["render", episode, "-o", mp3.path])
+        guard result.status == 0 else { throw RenderFailure(stderr: result.stderr) }
+        let plan = try TestSupport.regie(["plan", "--format", "json", episode])
+        return (mp3, plan.stdoutData)
+    }
+
+    /// The rendered MP3 and `regie plan --format json` of the same episode.
+    static func rendered() throws -> (URL, [String: Any]) {
+        let (mp3, plan) = try renderedOnce.get()
+        return (mp3, try JSONSerialization.jsonObject(with: plan) as? [String: Any] ?? [:])
+    }
+
+    struct RenderFailure: Error { var stderr: String }
+
+    @Test func theDecodedLengthIsThePlannedTotalToTheFrame() throws {
+        let (mp3, plan) = try Self.rendered()
+        let samples = try decodeWithFFmpeg(mp3)
+        let frames = samples.count / 2
+        #expect(frames == plan["total_frames"] as? Int)
+        #expect(frames > 44100 * 60 * 6, "about seven minutes")
+    }
+
+    @Test func loudnessIsOnTargetAndTruePeakUnderTheCeiling() throws {
+        let (mp3, _) = try Self.rendered()
+        let result = try TestSupport.run("ffmpeg", ["-nostats", "-i", mp3.path, "-af", "ebur128=peak=true", "-f", "null", "-"])
+        let summary = try #require(result.stderr.components(separatedBy: "Summary:").last)
+        let integrated = try #require(summary.firstMatch(of: /I:\s+(-?[0-9.]+) LUFS/).flatMap { Double($0.1) })
+        let peak = try #require(summary.firstMatch(of: /Peak:\s+(-?[0-9.]+) dBFS/).flatMap { Double($0.1) })
+        #expect(abs(integrated - -16) <= 1, "integrated \(integrated) LUFS, target −16")
+        #expect(peak <= -1.0, "true peak \(peak) dBTP, ceiling −1")
+    }
+
+    @Test func chaptersReadBackWithFFprobeAtThePlannedStarts() throws {
+        let (mp3, plan) = try Self.rendered()
+        let result = try TestSupport.run("ffprobe", ["-v", "error", "-show_chapters", "-of", "json", mp3.path])
+        let object = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        let chapters = try #require(object["chapters"] as? [[String: Any]])
+        let items = try #require(plan["items"] as? [[String: Any]])
+        let expected = items.filter { ($0["kind"] as? String) != "jingle" }
+        #expect(chapters.count == expected.count)
+        for (chapter, item) in zip(chapters, expected) {
+            let title = (chapter["tags"] as? [String: Any])?["title"] as? String
+            let wanted = [item["title"] as? String, item["artist"] as? String].compactMap { $0 }.joined(separator: " — ")
+            #expect(title == wanted)
+            let start = Double(chapter["start_time"] as? String ?? "") ?? -1
+            let planned = (item["fitted"] as? [String: Any])?["start"] as? Double ?? -2
+            #expect(abs(start - planned) < 0.001, "\(wanted): \(start) vs \(planned)")
+        }
+    }
+
+    @Test func tagsAndChaptersReadBackWithMutagen() throws {
+        let (mp3, _) = try Self.rendered()
+        let script = """
+        import json, sys
+        from mutagen.id3 import ID3
+        from mutagen.mp3 import MP3
+        tag = ID3(sys.argv[1])
+        info = MP3(sys.argv[1]).info
+        chaps = sorted(tag.getall('CHAP'), key=lambda c: c.start_time)
+        print(json.dumps({
+          'version': tag.version[1], 'title': str(tag['TIT2']), 'album': str(tag['TALB']),
+          'artist': str(tag['TPE1']), 'track': str(tag['TRCK']), 'year': str(tag['TYER']),
+          'apic': len(tag.getall('APIC')[0].data), 'toc': tag.getall('CTOC')[0].child_element_ids,
+          'chapters': [[c.element_id, c.start_time, str(c.sub_frames['TIT2'])] for c in chaps],
+          'bitrate': info.bitrate, 'mode': str(info.bitrate_mode)}))
+        """
+        let result = try TestSupport.run("/usr/bin/python3", ["-c", script, mp3.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        #expect(object["version"] as? Int == 3)
+        #expect(object["title"] as? String == "Back to the library")
+        #expect(object["album"] as? String == "Campus Magazine")
+        #expect(object["track"] as? String == "11")
+        #expect(object["year"] as? String == "2026")
+        #expect(object["bitrate"] as? Int == 128000)
+        let artwork = try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("shows/campus-magazine/artwork.png"))
+        #expect(object["apic"] as? Int == artwork.count)
+        let chapters = try #require(object["chapters"] as? [[Any]])
+        #expect(chapters.count == 6)
+        #expect((object["toc"] as? [String])?.count == 6)
+        #expect(chapters.first?[2] as? String == "The new library, with the dean")
+    }
+
+    @Test func theChaptersFileIsPodcastingTwoPointZero() throws {
+        let (mp3, _) = try Self.rendered()
+        let url = mp3.deletingPathExtension().appendingPathExtension("chapters.json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        #expect(object["version"] as? String == "1.2.0")
+        let chapters = try #require(object["chapters"] as? [[String: Any]])
+        #expect(chapters.count == 6)
+        #expect(chapters.allSatisfy { $0["startTime"] is Double && $0["title"] is String })
+        #expect(chapters.map { $0["startTime"] as? Double ?? -1 } == chapters.map { $0["startTime"] as? Double ?? -1 }.sorted())
+    }
+
+    @Test func anInvalidRundownIsRefusedBeforeAnyAudioIsWritten() throws {
+        let folder = try TestSupport.scratchDirectory("regie-render")
+        let mp3 = folder.appendingPathComponent("x.mp3")
+        let result = try TestSupport.regie(["render", "Tests/RegieCLITests/Corpus/radio/shows/demo/cue-outside.yaml", "-o", mp3.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cue-outside.yaml:12:10: error: cue point 'out' (0:12) is outside the file"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
+    @Test func anInterruptedRenderLeavesNoFileUnderTheFinalName() throws {
+        let show = try TestShow(extra: "crossfade: 1")
+        let tone = (0..<(44100 * 60)).map { Float(0.2 * sin(2 * Double.pi * 440 * Double($0) / 44100)) }
+        try show.writeAudio("audio/long.wav", samples: tone, sampleRate: 44100)
+        let rundown = try show.writeRundown("""
+            episode: 1
+            title: Long
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 30:00
+            items:
+            \((1...30).map { "  - segment: audio/long.wav\n    title: Part \($0)" }.joined(separator: "\n"))
+            """)
+        let mp3 = show.root.appendingPathComponent("out.mp3")
+        let process = Process()
+        process.executableURL = TestSupport.regie
+        process.arguments = ["render", rundown.path, "-o", mp3.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the render is under way (its working file exists), then interrupt it.
+        let part = mp3.path + ".part"
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: part) { usleep(50_000) }
+        #expect(FileManager.default.fileExists(atPath: part), "the render started")
+        usleep(300_000)
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(!FileManager.default.fileExists(atPath: mp3.path))
+        #expect(!FileManager.default.fileExists(atPath: part))
+    }
+}
