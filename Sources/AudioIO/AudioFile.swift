@@ -59,6 +59,10 @@ func openSndFile(path: String) throws(AudioFileError) -> (OpaquePointer, SF_INFO
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path) }
     if isDirectory.boolValue { throw .unreadable(path, "it is a directory") }
+    // A zero-byte file has no header to complain about: it is simply empty.
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue == 0 {
+        throw .empty(path)
+    }
     var info = SF_INFO()
     guard let file = sf_open(path, Int32(SFM_READ), &info) else {
         let reason = String(cString: sf_strerror(nil))
