@@ -1,4 +1,5 @@
 import AudioIO
+import Realtime
 import Foundation
 import Testing
 
@@ -71,5 +72,34 @@ import Testing
         #expect(n == 5000)
         #expect(Array(out.prefix(10000)) == Array(samples[2468..<12468]))
         #expect(out.withUnsafeMutableBufferPointer { reader.read(into: $0.baseAddress!, frames: 10) } == 0)
+    }
+}
+
+@Suite struct PrefetchTests {
+    /// A prefetch thread fills a small ring while this thread drains it in render-sized blocks:
+    /// the samples that come out are exactly the whole-file resample.
+    @Test func fillRingFromAnotherThreadDeliversTheWholeFile() throws {
+        let dir = try TempDir()
+        let path = dir.path("speech.flac")
+        try sox("-n", "-r", "48000", "-c", "1", "-b", "16", path, "synth", "3", "pinknoise", "gain", "-12")
+        let whole = try Resampler.resampleFile(path: path, outputRate: 44100)
+        let reader = try ResampledFileReader(path: path, outputRate: 44100)
+        let ring = SPSCRing<Float>(capacity: 3000 * 2)
+        let producer = Thread {
+            while !reader.isFinished {
+                if reader.fill(ring) == 0 { sched_yield() }
+            }
+        }
+        producer.start()
+        var received = [Float]()
+        received.reserveCapacity(whole.count)
+        var block = [Float](repeating: 0, count: 512 * 2)
+        while received.count < whole.count {
+            let n = block.withUnsafeMutableBufferPointer { ring.read(into: $0.baseAddress!, count: $0.count) }
+            if n == 0 { sched_yield(); continue }
+            received.append(contentsOf: block[0..<n])
+        }
+        #expect(received.count == Int(Resampler.outputFrames(inputFrames: 144000, inputRate: 48000, outputRate: 44100)) * 2)
+        #expect(received == whole)
     }
 }
