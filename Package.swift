@@ -49,9 +49,11 @@ let package = Package(
 
         .testTarget(name: "RegieModelTests", dependencies: ["RegieModel"]),
         .testTarget(name: "RegieYAMLTests", dependencies: ["RegieYAML", "RegieModel"], resources: [.copy("Rundowns")]),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
-        .testTarget(name: "DSPTests", dependencies: ["DSP"], exclude: ["Golden"]),
-        .testTarget(name: "RealtimeTests", dependencies: ["Realtime"]),
+        // Test support: per-thread heap allocation counting (interposes malloc in the test process).
+        .target(name: "CAllocationCounter", path: "Tests/Support/CAllocationCounter"),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CAllocationCounter", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "CAllocationCounter"], exclude: ["Golden"]),
+        .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "CAllocationCounter"]),
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import AudioIO
+import CAllocationCounter
 import Foundation
 import Testing
 
@@ -135,5 +136,27 @@ import Testing
         try back.withUnsafeMutableBufferPointer { try capture.read(into: $0.baseAddress!, frames: 1500) }
         capture.close()
         #expect(back == shorts.map { Float($0) / 32768 })
+    }
+}
+
+@Suite struct ALSAAllocationTests {
+    /// The render thread's only system call, `write`, does not allocate once the device is open.
+    @Test(arguments: [ALSASampleFormat.float32, .int16])
+    func writeDoesNotAllocate(format: ALSASampleFormat) throws {
+        let config = try ALSAConfiguration(text: "pcm.regie_null { type null }")
+        let device = try ALSAPlaybackDevice(name: "regie_null", configuration: config, sampleRate: 48000, periodFrames: 480, format: format)
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: 480 * 2)
+        block.initialize(repeating: 0.1, count: 480 * 2)
+        defer { block.deallocate() }
+        try device.write(interleaved: block, frames: 480)  // warm-up
+        regie_allocation_counting_begin()
+        var failures = 0
+        for _ in 0..<100 {
+            do { try device.write(interleaved: block, frames: 480) } catch { failures += 1 }
+        }
+        let count = regie_allocation_counting_end()
+        #expect(failures == 0)
+        #expect(count == 0)
+        device.close()
     }
 }
