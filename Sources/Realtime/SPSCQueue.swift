@@ -4,6 +4,10 @@ import Synchronization
 
 /// A fixed-capacity lock-free FIFO of `BitwiseCopyable` messages for one producer thread and one
 /// consumer thread. `push` and `pop` never block, lock or allocate.
+///
+/// As the "trash" ring (design rule 8), queue `Unmanaged<Plan>`: the render thread pushes the
+/// retired plan without releasing it, the control side pops it and calls `release()`, so the
+/// deallocation never happens on the render thread.
 public final class SPSCQueue<Element: BitwiseCopyable>: @unchecked Sendable {
     @usableFromInline let ring: SPSCRing<Element>
 
