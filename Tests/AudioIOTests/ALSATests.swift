@@ -160,3 +160,37 @@ import Testing
         device.close()
     }
 }
+
+/// Paced devices: a private PulseAudio null sink through ALSA's pulse plugin.
+@Suite struct ALSAPacedTests {
+    /// Stalling longer than the device buffer underruns the device; `write` recovers, counts the
+    /// xrun and keeps going. (Slowness can only add underruns, so the bound is ≥ 1.)
+    @Test func underrunIsRecoveredAndCounted() throws {
+        let pulse = try PulseNullSink()
+        let config = try ALSAConfiguration(text: pulse.alsaConfiguration(name: "regie_paced"))
+        let device = try ALSAPlaybackDevice(name: "regie_paced", configuration: config, sampleRate: 48000, periodFrames: 960, periods: 4)
+        let block = [Float](repeating: 0.1, count: device.periodFrames * 2)
+        func writeBlocks(_ count: Int) throws {
+            for _ in 0..<count {
+                try block.withUnsafeBufferPointer { try device.write(interleaved: $0.baseAddress!, frames: device.periodFrames) }
+            }
+        }
+        try writeBlocks(8)
+        let buffered = Double(device.bufferFrames) / Double(device.sampleRate)
+        Thread.sleep(forTimeInterval: max(0.5, buffered * 5))
+        try writeBlocks(8)
+        #expect(device.xrunCount >= 1)
+        device.close()
+    }
+
+    /// Capture from the sink's monitor (paced, silence) delivers the requested frames.
+    @Test func pacedCaptureDeliversFrames() throws {
+        let pulse = try PulseNullSink()
+        let config = try ALSAConfiguration(text: pulse.alsaConfiguration(name: "regie_paced"))
+        let device = try ALSACaptureDevice(name: "regie_paced_monitor", configuration: config, sampleRate: 48000, periodFrames: 960, periods: 4)
+        var buffer = [Float](repeating: .nan, count: 4800 * 2)
+        try buffer.withUnsafeMutableBufferPointer { try device.read(into: $0.baseAddress!, frames: 4800) }
+        device.close()
+        #expect(buffer.allSatisfy { $0 == 0 }, "the null sink's monitor carries silence")
+    }
+}

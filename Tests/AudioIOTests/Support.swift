@@ -82,3 +82,57 @@ func ffmpegLoudness(_ path: String) throws -> (integrated: Double, truePeak: Dou
     else { throw ToolError(message: "cannot parse ffmpeg summary: \(summary)") }
     return (i, p)
 }
+
+/// A private PulseAudio server with a null sink (paced like a sound card), started by a test and
+/// stopped when the value goes away. Reach it through ALSA's `type pulse` plugin
+/// (libasound2-plugins) with `alsaConfiguration(name:)`.
+final class PulseNullSink {
+    let dir: TempDir
+    let process = Process()
+    var socket: String { dir.path("runtime/native") }
+
+    init() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/pulseaudio") else {
+            throw ToolError(message: "pulseaudio is not installed (apt: pulseaudio, listed in scripts/test-deps.txt)")
+        }
+        dir = try TempDir()
+        try FileManager.default.createDirectory(atPath: dir.path("runtime"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir.path("home"), withIntermediateDirectories: true)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pulseaudio")
+        process.arguments = ["-n", "--daemonize=no", "--exit-idle-time=-1", "--disable-shm=yes", "--use-pid-file=no",
+                             "-L", "module-null-sink sink_name=nullsink",
+                             "-L", "module-native-protocol-unix socket=\(socket) auth-anonymous=1"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_RUNTIME_DIR"] = dir.path("runtime")
+        environment["HOME"] = dir.path("home")
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for the socket: generous bound, only to avoid hanging forever if the server dies.
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: socket) {
+            guard process.isRunning, waited < 600 else {
+                throw ToolError(message: "pulseaudio did not start (socket \(socket) missing)")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 1
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// ALSA configuration text defining playback device `name` on the null sink and capture
+    /// device `name_monitor` on its monitor source.
+    func alsaConfiguration(name: String) -> String {
+        """
+        pcm.\(name) { type pulse server "unix:\(socket)" device "nullsink" }
+        pcm.\(name)_monitor { type pulse server "unix:\(socket)" device "nullsink.monitor" }
+        """
+    }
+}
