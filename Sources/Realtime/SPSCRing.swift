@@ -15,6 +15,9 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     // Monotonic counters: `writeCount` is advanced only by the producer, `readCount` only by the
     // consumer. Their difference is the fill level; positions in storage are `count & mask`.
     @usableFromInline let writeCount = Atomic<Int>(0)
+    // Keeps the two counters on different cache lines so producer and consumer do not contend
+    // (stored properties of a final class are laid out in declaration order).
+    private let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
     @usableFromInline let readCount = Atomic<Int>(0)
     @usableFromInline let storage: UnsafeMutablePointer<Element>
     @usableFromInline let mask: Int
