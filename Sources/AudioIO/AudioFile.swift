@@ -34,6 +34,8 @@ public enum AudioFileError: Error, Equatable, CustomStringConvertible {
     case unreadable(String, String)
     /// The file decodes but holds no audio frames.
     case empty(String)
+    /// The file cannot be created or written; the reason is libsndfile's message.
+    case unwritable(String, String)
 
     /// One sentence for the producer.
     public var description: String {
@@ -41,6 +43,7 @@ public enum AudioFileError: Error, Equatable, CustomStringConvertible {
         case .notFound(let path): "Audio file not found: \(path)."
         case .unreadable(let path, let reason): "Audio file \(path) cannot be read: \(reason)."
         case .empty(let path): "Audio file \(path) contains no audio."
+        case .unwritable(let path, let reason): "Audio file \(path) cannot be written: \(reason)."
         }
     }
 }

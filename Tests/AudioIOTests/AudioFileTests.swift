@@ -68,6 +68,29 @@ import Testing
         #expect(floats.prefix(n * 2).contains { $0 != 0 })
     }
 
+    /// LAME-encoded jingles decode gaplessly: libsndfile (mpg123) honours the LAME tag, so the
+    /// frame count is the source's, and the decoded audio matches the source closely.
+    @Test func mp3DecodesGaplessly() throws {
+        let dir = try TempDir()
+        let wav = dir.path("jingle.wav")
+        let mp3 = dir.path("jingle.mp3")
+        try sox("-n", "-r", "44100", "-c", "2", "-b", "16", wav, "synth", "1.5", "sine", "440", "gain", "-6")
+        try run("/usr/bin/lame", ["--quiet", "-b", "192", wav, mp3])
+        let info = try AudioFile.probe(path: mp3)
+        #expect(info.frames == 66150)
+        #expect(info.formatDescription.contains("MPEG"))
+        let source = try SndFileDecoder(path: wav)
+        let decoded = try SndFileDecoder(path: mp3)
+        var a = [Float](repeating: 0, count: 66150 * 2), b = a
+        let na = a.withUnsafeMutableBufferPointer { source.read(into: $0.baseAddress!, frames: 66150) }
+        let nb = b.withUnsafeMutableBufferPointer { decoded.read(into: $0.baseAddress!, frames: 66150) }
+        #expect(na == 66150 && nb == 66150)
+        // Aligned (no encoder delay left): the error is far below the signal (~-6 dBFS sine).
+        var errorPower = 0.0, signalPower = 0.0
+        for i in 0..<a.count { errorPower += Double((a[i] - b[i]) * (a[i] - b[i])); signalPower += Double(a[i] * a[i]) }
+        #expect(10 * log10(errorPower / signalPower) < -30)
+    }
+
     @Test func sixChannelFileYieldsFirstTwo() throws {
         let dir = try TempDir()
         let wav = dir.path("six.wav")
