@@ -64,11 +64,13 @@ let package = Package(
         .target(name: "TestSupport", path: "Sources/TestSupport"),
 
         .testTarget(name: "RegieModelTests", dependencies: ["RegieModel"]),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
-        .testTarget(name: "DSPTests", dependencies: ["DSP"], exclude: ["Golden"]),
-        .testTarget(name: "RealtimeTests", dependencies: ["Realtime"]),
+        // Test support: per-thread heap allocation counting (interposes malloc in the test process).
+        .target(name: "CAllocationCounter", path: "Tests/Support/CAllocationCounter"),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CAllocationCounter", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "CAllocationCounter"], exclude: ["Golden"]),
+        .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "CAllocationCounter"]),
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "TestSupport"], exclude: ["Corpus"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport"],
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport", "CAllocationCounter"],
                     exclude: ["Golden"]),
         .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe"]),
     ],

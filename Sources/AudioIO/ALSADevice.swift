@@ -97,7 +97,7 @@ public class ALSAPCMDevice: @unchecked Sendable {
     /// Under/overruns recovered so far (any thread may read).
     public var xrunCount: Int { xruns.load(ordering: .relaxed) }
 
-    init(name: String, stream: snd_pcm_stream_t, configuration: ALSAConfiguration?, sampleRate: Int, periodFrames: Int, periods: Int) throws(ALSADeviceError) {
+    init(name: String, stream: snd_pcm_stream_t, configuration: ALSAConfiguration?, sampleRate: Int, periodFrames: Int, periods: Int, format requested: ALSASampleFormat?) throws(ALSADeviceError) {
         regie_alsa_silence_errors()
         self.name = name
         self.configuration = configuration
@@ -123,10 +123,10 @@ public class ALSAPCMDevice: @unchecked Sendable {
         if err < 0 { throw fail("snd_pcm_hw_params_any", err) }
         err = snd_pcm_hw_params_set_access(handle, hw, SND_PCM_ACCESS_RW_INTERLEAVED)
         if err < 0 { throw fail("snd_pcm_hw_params_set_access", err) }
-        if snd_pcm_hw_params_set_format(handle, hw, SND_PCM_FORMAT_FLOAT_LE) == 0 {
+        if requested != .int16 && snd_pcm_hw_params_set_format(handle, hw, SND_PCM_FORMAT_FLOAT_LE) == 0 {
             format = .float32
         } else {
-            err = snd_pcm_hw_params_set_format(handle, hw, SND_PCM_FORMAT_S16_LE)
+            err = requested == .float32 ? -EINVAL : snd_pcm_hw_params_set_format(handle, hw, SND_PCM_FORMAT_S16_LE)
             if err < 0 { throw fail("snd_pcm_hw_params_set_format", err) }
             format = .int16
         }
@@ -192,18 +192,20 @@ public class ALSAPCMDevice: @unchecked Sendable {
 }
 
 /// ALSA playback of interleaved stereo Float32 frames (FLOAT_LE, or S16_LE with conversion).
+/// `format` nil negotiates FLOAT_LE and falls back to S16_LE; a given format is required.
+/// Playback starts when the device buffer is first full (start threshold = buffer size).
 ///
 /// Threading: `init` and `close` on the control side; `write` from one thread (the render
 /// thread), blocking only inside ALSA while the device buffer is full.
 public final class ALSAPlaybackDevice: ALSAPCMDevice, @unchecked Sendable {
     /// Opens the named device from the system configuration (e.g. "default", "plughw:0", "pulse").
-    public init(name: String, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4) throws(ALSADeviceError) {
-        try super.init(name: name, stream: SND_PCM_STREAM_PLAYBACK, configuration: nil, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods)
+    public init(name: String, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4, format: ALSASampleFormat? = nil) throws(ALSADeviceError) {
+        try super.init(name: name, stream: SND_PCM_STREAM_PLAYBACK, configuration: nil, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods, format: format)
     }
 
     /// Opens `name` as defined in `configuration` (loaded in-process; the user's files are unused).
-    public init(name: String, configuration: ALSAConfiguration, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4) throws(ALSADeviceError) {
-        try super.init(name: name, stream: SND_PCM_STREAM_PLAYBACK, configuration: configuration, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods)
+    public init(name: String, configuration: ALSAConfiguration, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4, format: ALSASampleFormat? = nil) throws(ALSADeviceError) {
+        try super.init(name: name, stream: SND_PCM_STREAM_PLAYBACK, configuration: configuration, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods, format: format)
     }
 
     /// Writes all `frames` interleaved stereo frames (±1.0), recovering from underruns (counted in
@@ -237,13 +239,13 @@ public final class ALSAPlaybackDevice: ALSAPCMDevice, @unchecked Sendable {
 /// Threading: `init` and `close` on the control side; `read` from one thread.
 public final class ALSACaptureDevice: ALSAPCMDevice, @unchecked Sendable {
     /// Opens the named capture device from the system configuration.
-    public init(name: String, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4) throws(ALSADeviceError) {
-        try super.init(name: name, stream: SND_PCM_STREAM_CAPTURE, configuration: nil, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods)
+    public init(name: String, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4, format: ALSASampleFormat? = nil) throws(ALSADeviceError) {
+        try super.init(name: name, stream: SND_PCM_STREAM_CAPTURE, configuration: nil, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods, format: format)
     }
 
     /// Opens `name` as defined in `configuration` (loaded in-process).
-    public init(name: String, configuration: ALSAConfiguration, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4) throws(ALSADeviceError) {
-        try super.init(name: name, stream: SND_PCM_STREAM_CAPTURE, configuration: configuration, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods)
+    public init(name: String, configuration: ALSAConfiguration, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4, format: ALSASampleFormat? = nil) throws(ALSADeviceError) {
+        try super.init(name: name, stream: SND_PCM_STREAM_CAPTURE, configuration: configuration, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods, format: format)
     }
 
     /// Reads exactly `frames` interleaved stereo frames into `samples`, recovering from overruns

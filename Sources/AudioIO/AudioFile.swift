@@ -34,6 +34,8 @@ public enum AudioFileError: Error, Equatable, CustomStringConvertible {
     case unreadable(String, String)
     /// The file decodes but holds no audio frames.
     case empty(String)
+    /// The file cannot be created or written; the reason is libsndfile's message.
+    case unwritable(String, String)
 
     /// One sentence for the producer.
     public var description: String {
@@ -41,6 +43,7 @@ public enum AudioFileError: Error, Equatable, CustomStringConvertible {
         case .notFound(let path): "Audio file not found: \(path)."
         case .unreadable(let path, let reason): "Audio file \(path) cannot be read: \(reason)."
         case .empty(let path): "Audio file \(path) contains no audio."
+        case .unwritable(let path, let reason): "Audio file \(path) cannot be written: \(reason)."
         }
     }
 }
@@ -59,6 +62,10 @@ func openSndFile(path: String) throws(AudioFileError) -> (OpaquePointer, SF_INFO
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path) }
     if isDirectory.boolValue { throw .unreadable(path, "it is a directory") }
+    // A zero-byte file has no header to complain about: it is simply empty.
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue == 0 {
+        throw .empty(path)
+    }
     var info = SF_INFO()
     guard let file = sf_open(path, Int32(SFM_READ), &info) else {
         let reason = String(cString: sf_strerror(nil))

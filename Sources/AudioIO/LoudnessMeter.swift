@@ -5,8 +5,8 @@ import Glibc
 /// Loudness meter for interleaved stereo Float32: integrated, momentary (400 ms) and short-term
 /// (3 s) loudness in LUFS, and true peak in dBTP.
 ///
-/// Threading: one thread at a time. `add` does not allocate per call beyond libebur128's
-/// internal gating-block histogram (it is used by the recorder thread, not the render thread).
+/// Threading: one thread at a time, never the render thread (libebur128 keeps a growing list of
+/// 400 ms gating blocks for the integrated value, so `add` allocates now and then).
 public final class LoudnessMeter: @unchecked Sendable {
     /// Frames per second of the fed audio.
     public let sampleRate: Int

@@ -8,7 +8,7 @@ import Glibc
 ///    samples (8× oversampling through 16-tap Hann-windowed-sinc phases computed at init), over
 ///    all channels. The interpolated values belong to input positions n−8…n−7 (filter delay).
 /// 2. Required gain `ceiling / peak` (1 when below), held as a running minimum over
-///    `lookaheadFrames + 8` frames, released exponentially (`release` seconds) and smoothed by a
+///    `lookaheadFrames + 9` frames, released exponentially (`release` seconds) and smoothed by a
 ///    moving average of `lookaheadFrames`. The average of held values reaches the required gain
 ///    exactly when the peak's neighbourhood leaves the delay line, so the gain ramps down over the
 ///    lookahead instead of stepping.
@@ -18,10 +18,9 @@ import Glibc
 /// Margin: the gain targets `ceiling − margin` (default 0.1 dB) because the gain itself moves
 /// between samples and meters interpolate differently. With it, ffmpeg's `ebur128=peak=true`
 /// reads programme material (energy below ~0.4·fs) driven 10 dB into the limiter at or below
-/// the ceiling (pinned by `DSPTests.ffmpegTruePeakWithinCeiling`). Full-band white noise driven ~10 dB into the limiter
-/// can still read up to ~0.3 dB over on very fine (32×) meters, because different interpolators
-/// disagree near Nyquist. Leave that much headroom where it matters; the show's default −1 dBTP
-/// is measured on the MP3 anyway, which re-filters the top octave.
+/// the ceiling (pinned by `DSPTests.ffmpegTruePeakWithinCeiling`). Full-band white noise driven
+/// ~10 dB in read −0.9 dBTP on ffmpeg for a −1 dBTP ceiling (about 0.1 dB over), because meters
+/// interpolate differently near Nyquist; leave that much extra headroom where it matters.
 ///
 /// Threading: construct on the control side (allocates its buffers here); `process` is
 /// allocation-free and lock-free, called by one thread (the render thread).

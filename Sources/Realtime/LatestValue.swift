@@ -7,9 +7,9 @@ import Synchronization
 /// waits; a reader retries only while a store is in progress. The value is kept as relaxed atomic
 /// 64-bit words so that racing copies are well defined.
 public final class LatestValue<Value: BitwiseCopyable>: @unchecked Sendable {
-    private let sequence = Atomic<UInt64>(0)  // odd while a store is in progress
-    private let words: UnsafeMutablePointer<Atomic<UInt64>>
-    private let wordCount: Int
+    @usableFromInline let sequence = Atomic<UInt64>(0)  // odd while a store is in progress
+    @usableFromInline let words: UnsafeMutablePointer<Atomic<UInt64>>
+    @usableFromInline let wordCount: Int
 
     /// Creates the slot holding `initial` (allocates here, never afterwards).
     public init(_ initial: Value) {
@@ -28,7 +28,7 @@ public final class LatestValue<Value: BitwiseCopyable>: @unchecked Sendable {
     public var version: UInt64 { sequence.load(ordering: .acquiring) / 2 }
 
     /// Writer: publishes `value` without blocking.
-    public func store(_ value: Value) {
+    @inlinable public func store(_ value: Value) {
         let s = sequence.load(ordering: .relaxed)
         sequence.store(s &+ 1, ordering: .relaxed)
         atomicMemoryFence(ordering: .releasing)
@@ -37,12 +37,12 @@ public final class LatestValue<Value: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Reader: the most recently stored complete value.
-    public func load() -> Value {
+    @inlinable public func load() -> Value {
         loadWithVersion().value
     }
 
     /// Reader: the most recent value and its version number.
-    public func loadWithVersion() -> (value: Value, version: UInt64) {
+    @inlinable public func loadWithVersion() -> (value: Value, version: UInt64) {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: wordCount) { scratch in
             while true {
                 let before = sequence.load(ordering: .acquiring)
@@ -63,7 +63,7 @@ public final class LatestValue<Value: BitwiseCopyable>: @unchecked Sendable {
         sequence.store(2, ordering: .releasing)
     }
 
-    private func copyWords(from value: Value) {
+    @inlinable func copyWords(from value: Value) {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: wordCount) { scratch in
             scratch.initialize(repeating: 0)
             withUnsafeBytes(of: value) { bytes in

@@ -4,8 +4,12 @@ import Synchronization
 
 /// A fixed-capacity lock-free FIFO of `BitwiseCopyable` messages for one producer thread and one
 /// consumer thread. `push` and `pop` never block, lock or allocate.
+///
+/// As the "trash" ring (design rule 8), queue `Unmanaged<Plan>`: the render thread pushes the
+/// retired plan without releasing it, the control side pops it and calls `release()`, so the
+/// deallocation never happens on the render thread.
 public final class SPSCQueue<Element: BitwiseCopyable>: @unchecked Sendable {
-    private let ring: SPSCRing<Element>
+    @usableFromInline let ring: SPSCRing<Element>
 
     /// Creates a queue holding up to `capacity` messages (allocates here, never afterwards).
     public init(capacity: Int) {
@@ -19,13 +23,13 @@ public final class SPSCQueue<Element: BitwiseCopyable>: @unchecked Sendable {
     public var count: Int { ring.availableToRead }
 
     /// Producer: enqueues `element`; returns false (dropping nothing already queued) when full.
-    @discardableResult
+    @inlinable @discardableResult
     public func push(_ element: Element) -> Bool {
         withUnsafePointer(to: element) { ring.write(from: $0, count: 1) == 1 }
     }
 
     /// Consumer: dequeues the oldest message, or nil when empty.
-    public func pop() -> Element? {
+    @inlinable public func pop() -> Element? {
         withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { slot -> Element? in
             guard let base = slot.baseAddress, ring.read(into: base, count: 1) == 1 else { return nil }
             return base.pointee

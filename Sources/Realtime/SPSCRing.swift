@@ -2,7 +2,8 @@
 //
 // Threading: exactly one thread calls the producer side (`write`, `availableToWrite`) and exactly
 // one thread calls the consumer side (`read`, `discard`, `availableToRead`) at any time. Neither
-// side ever blocks, locks or allocates; the storage is allocated once in `init`.
+// side ever blocks, locks or allocates; the storage is allocated once in `init`. The hot paths
+// are @inlinable so that `SPSCRing<Float>` is specialised in the engine's module.
 import Synchronization
 
 /// A fixed-capacity lock-free ring of `BitwiseCopyable` elements (e.g. `Float` samples) for one
@@ -13,10 +14,13 @@ import Synchronization
 public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     // Monotonic counters: `writeCount` is advanced only by the producer, `readCount` only by the
     // consumer. Their difference is the fill level; positions in storage are `count & mask`.
-    private let writeCount = Atomic<Int>(0)
-    private let readCount = Atomic<Int>(0)
-    private let storage: UnsafeMutablePointer<Element>
-    private let mask: Int
+    @usableFromInline let writeCount = Atomic<Int>(0)
+    // Keeps the two counters on different cache lines so producer and consumer do not contend
+    // (stored properties of a final class are laid out in declaration order).
+    private let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+    @usableFromInline let readCount = Atomic<Int>(0)
+    @usableFromInline let storage: UnsafeMutablePointer<Element>
+    @usableFromInline let mask: Int
 
     /// Maximum number of elements the ring holds.
     public let capacity: Int
@@ -36,17 +40,17 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Elements the consumer can read now (consumer side; a lower bound if called elsewhere).
-    public var availableToRead: Int {
+    @inlinable public var availableToRead: Int {
         writeCount.load(ordering: .acquiring) - readCount.load(ordering: .relaxed)
     }
 
     /// Free space the producer can write now (producer side; a lower bound if called elsewhere).
-    public var availableToWrite: Int {
+    @inlinable public var availableToWrite: Int {
         capacity - (writeCount.load(ordering: .relaxed) - readCount.load(ordering: .acquiring))
     }
 
     /// Producer: copies up to `count` elements from `source`; returns how many were written.
-    @discardableResult
+    @inlinable @discardableResult
     public func write(from source: UnsafePointer<Element>, count: Int) -> Int {
         let w = writeCount.load(ordering: .relaxed)
         let r = readCount.load(ordering: .acquiring)
@@ -58,7 +62,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Producer: writes `count` copies of `value` (e.g. silence); returns how many were written.
-    @discardableResult
+    @inlinable @discardableResult
     public func write(repeating value: Element, count: Int) -> Int {
         let w = writeCount.load(ordering: .relaxed)
         let r = readCount.load(ordering: .acquiring)
@@ -70,7 +74,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Consumer: copies up to `count` elements into `destination`; returns how many were read.
-    @discardableResult
+    @inlinable @discardableResult
     public func read(into destination: UnsafeMutablePointer<Element>, count: Int) -> Int {
         let r = readCount.load(ordering: .relaxed)
         let w = writeCount.load(ordering: .acquiring)
@@ -82,7 +86,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Consumer: drops up to `count` readable elements without copying; returns how many.
-    @discardableResult
+    @inlinable @discardableResult
     public func discard(count: Int) -> Int {
         let r = readCount.load(ordering: .relaxed)
         let w = writeCount.load(ordering: .acquiring)
@@ -92,14 +96,14 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         return n
     }
 
-    private func copyIn(_ source: UnsafePointer<Element>, at position: Int, count: Int) {
+    @inlinable func copyIn(_ source: UnsafePointer<Element>, at position: Int, count: Int) {
         let start = position & mask
         let first = min(count, mask + 1 - start)
         (storage + start).update(from: source, count: first)
         if first < count { storage.update(from: source + first, count: count - first) }
     }
 
-    private func copyOut(_ destination: UnsafeMutablePointer<Element>, at position: Int, count: Int) {
+    @inlinable func copyOut(_ destination: UnsafeMutablePointer<Element>, at position: Int, count: Int) {
         let start = position & mask
         let first = min(count, mask + 1 - start)
         destination.update(from: storage + start, count: first)

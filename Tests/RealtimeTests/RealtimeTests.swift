@@ -171,3 +171,27 @@ struct Meter: BitwiseCopyable, Equatable {
         #expect(slot.load().a == UInt64(stores))
     }
 }
+
+@Suite struct TrashRingTests {
+    /// The render side hands retired objects over as `Unmanaged`; they are released (and freed)
+    /// by the control side that pops them.
+    @Test func unmanagedReferencesCrossAndAreReleasedByTheConsumer() {
+        final class Tracked {
+            nonisolated(unsafe) static var freedOnThread: [pthread_t] = []
+            deinit { Tracked.freedOnThread.append(pthread_self()) }
+        }
+        let trash = SPSCQueue<Unmanaged<Tracked>>(capacity: 8)
+        let render = Thread {
+            for _ in 0..<5 { trash.push(Unmanaged.passRetained(Tracked())) }
+        }
+        render.start()
+        var released = 0
+        while released < 5 {
+            guard let retired = trash.pop() else { sched_yield(); continue }
+            retired.release()
+            released += 1
+        }
+        #expect(Tracked.freedOnThread.count == 5)
+        #expect(Tracked.freedOnThread.allSatisfy { pthread_equal($0, pthread_self()) != 0 })
+    }
+}

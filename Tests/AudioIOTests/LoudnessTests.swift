@@ -1,0 +1,43 @@
+import AudioIO
+import Foundation
+import Testing
+
+@Suite struct LoudnessTests {
+    /// libebur128 through `LoudnessMeter.measureFile` agrees with ffmpeg's ebur128 filter on
+    /// sox-generated stereo material within 0.2 LU (integrated) and 0.3 dB (true peak).
+    @Test(arguments: [
+        ["synth", "8", "pinknoise", "gain", "-18"],
+        ["synth", "6", "sine", "997", "sine", "1500", "gain", "-9"],
+        ["synth", "10", "brownnoise", "tremolo", "3", "60", "gain", "-5"],
+    ])
+    func matchesFFmpeg(effects: [String]) throws {
+        let dir = try TempDir()
+        let path = dir.path("material.wav")
+        try run("/usr/bin/sox", ["-n", "-r", "48000", "-c", "2", "-b", "24", path] + effects)
+        let ours = try LoudnessMeter.measureFile(path: path)
+        let theirs = try ffmpegLoudness(path)
+        #expect(abs(ours.integrated - theirs.integrated) <= 0.2, "ours \(ours.integrated) LUFS, ffmpeg \(theirs.integrated) LUFS")
+        #expect(abs(ours.truePeak - theirs.truePeak) <= 0.3, "ours \(ours.truePeak) dBTP, ffmpeg \(theirs.truePeak) dBTP")
+        #expect(ours.integrated < -5 && ours.integrated > -40)
+    }
+
+    /// Calibration per BS.1770: a 997 Hz sine at −6.02 dBFS in both channels reads −6.02 LUFS
+    /// (a full-scale sine in both channels is 0 LUFS); momentary, short-term and true peak agree.
+    @Test func fullScaleSineCalibration() {
+        let rate = 48000
+        let meter = LoudnessMeter(sampleRate: rate)
+        let frames = rate * 5
+        var samples = [Float](repeating: 0, count: frames * 2)
+        for f in 0..<frames {
+            let s = Float(sin(2 * Double.pi * 997 * Double(f) / Double(rate)))
+            samples[2 * f] = s * 0.5
+            samples[2 * f + 1] = s * 0.5
+        }
+        samples.withUnsafeBufferPointer { meter.add($0.baseAddress!, frames: frames) }
+        // −6.02 dB per channel, both channels: −6.02 LUFS.
+        #expect(abs(meter.integrated + 6.02) < 0.1)
+        #expect(abs(meter.momentary + 6.02) < 0.1)
+        #expect(abs(meter.shortTerm + 6.02) < 0.1)
+        #expect(abs(meter.truePeak + 6.02) < 0.1)
+    }
+}
