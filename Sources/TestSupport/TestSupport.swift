@@ -160,8 +160,33 @@ public struct TestShow {
     enum TestShowError: Error { case sox(String) }
 }
 
-/// Reads a decoded audio file's samples with ffmpeg (interleaved stereo Float32 at the file's rate).
+/// Decodes an audio file with ffmpeg to interleaved stereo Float32 at the file's rate.
 public func decodeWithFFmpeg(_ url: URL) throws -> [Float] {
-    let result = try TestSupport.run("ffmpeg", ["-v", "error", "-i", url.path, "-f", "f32le", "-ac", "2", "-"])
-    return result.stdoutData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    let raw = try decodeWithFFmpegToFile(url)
+    defer { try? FileManager.default.removeItem(at: raw) }
+    let data = try Data(contentsOf: raw)
+    let count = data.count / MemoryLayout<Float>.size
+    return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        _ = data.withUnsafeBytes { memcpy(buffer.baseAddress!, $0.baseAddress!, count * MemoryLayout<Float>.size) }
+        initialized = count
+    }
 }
+
+/// Frames ffmpeg decodes from an audio file (stereo Float32 counted by size, without loading it).
+public func decodedFrameCount(_ url: URL) throws -> Int {
+    let raw = try decodeWithFFmpegToFile(url)
+    defer { try? FileManager.default.removeItem(at: raw) }
+    let size = try FileManager.default.attributesOfItem(atPath: raw.path)[.size] as? NSNumber
+    return (size?.intValue ?? 0) / 8
+}
+
+/// Decodes to a temporary raw file (piping 100 MB through Foundation is slow in debug builds).
+private func decodeWithFFmpegToFile(_ url: URL) throws -> URL {
+    let raw = FileManager.default.temporaryDirectory.appendingPathComponent("regie-decoded-\(UUID().uuidString).f32")
+    let result = try TestSupport.run("ffmpeg", ["-v", "error", "-y", "-i", url.path, "-f", "f32le", "-ac", "2", raw.path])
+    guard result.status == 0 else { throw DecodeFailure(message: result.stderr) }
+    return raw
+}
+
+/// ffmpeg could not decode a file.
+public struct DecodeFailure: Error { public var message: String }

@@ -27,8 +27,7 @@ import TestSupport
 
     @Test func theDecodedLengthIsThePlannedTotalToTheFrame() throws {
         let (mp3, plan) = try Self.rendered()
-        let samples = try decodeWithFFmpeg(mp3)
-        let frames = samples.count / 2
+        let frames = try decodedFrameCount(mp3)
         #expect(frames == plan["total_frames"] as? Int)
         #expect(frames > 44100 * 60 * 6, "about seven minutes")
     }
@@ -67,7 +66,7 @@ import TestSupport
         import json, sys
         from mutagen.id3 import ID3
         from mutagen.mp3 import MP3
-        tag = ID3(sys.argv[1])
+        tag = ID3(sys.argv[1], translate=False)
         info = MP3(sys.argv[1]).info
         chaps = sorted(tag.getall('CHAP'), key=lambda c: c.start_time)
         print(json.dumps({
