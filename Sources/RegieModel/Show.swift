@@ -95,8 +95,9 @@ public struct Show: Sendable {
 
     /// Sample rates LAME encodes as MPEG-1 Layer III (what podcast apps expect).
     public static let supportedSampleRates = [32000, 44100, 48000]
-    /// CBR bitrates of MPEG-1 Layer III.
-    public static let supportedBitrates = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+    /// CBR bitrates of MPEG-1 Layer III from 64 kb/s: below that a frame is too small to carry
+    /// LAME's info frame, and players could no longer know the episode's exact length.
+    public static let supportedBitrates = [64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
 
     /// A show; every field is given by the reader.
     public init(directory: String, file: String, title: String, description: String, author: String,
