@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The producer's world: shows, rundowns, time values in frames, validation, the planner.
@@ -38,6 +39,17 @@ let package = Package(
         .target(name: "DSP"),
         .target(name: "Realtime"),
 
+        // Publishing: feed.xml, chapters JSON, index.html, atomic writes. Foundation only.
+        .target(name: "Podcast"),
+        // Read-only HTTP serving of a published folder.
+        .target(
+            name: "Server",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "regie",
             dependencies: [
@@ -51,6 +63,11 @@ let package = Package(
         .testTarget(name: "RegieYAMLTests", dependencies: ["RegieYAML", "RegieModel"], resources: [.copy("Rundowns")]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel"]),
+        .testTarget(name: "PodcastTests", dependencies: ["Podcast"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "Podcast", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
