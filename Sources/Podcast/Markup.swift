@@ -1,5 +1,5 @@
-// Byte-level writing of XML and HTML text. Works on UTF-8 bytes so a 1,000-episode feed
-// regenerates in milliseconds.
+// Byte-level writing of XML and HTML text. Works on UTF-8 bytes and copies clean runs in bulk,
+// so a 1,000-episode feed regenerates in milliseconds.
 
 /// An output buffer of UTF-8 markup with escaping helpers.
 struct MarkupBuffer {
@@ -14,14 +14,14 @@ struct MarkupBuffer {
     /// Appends text escaped for element content or a double-quoted attribute, with characters
     /// that XML 1.0 forbids (and other control characters) removed.
     mutating func text(_ s: String) {
-        Self.forEachCleanScalar(s) { scalar, utf8 in
-            switch scalar {
-            case 0x26: bytes.append(contentsOf: "&amp;".utf8)
-            case 0x3C: bytes.append(contentsOf: "&lt;".utf8)
-            case 0x3E: bytes.append(contentsOf: "&gt;".utf8)
-            case 0x22: bytes.append(contentsOf: "&quot;".utf8)
-            case 0x27: bytes.append(contentsOf: "&#39;".utf8)
-            default: bytes.append(contentsOf: utf8)
+        Self.scan(s, into: &bytes) { b, out in
+            switch b {
+            case 0x26: out.append(contentsOf: "&amp;".utf8); return true
+            case 0x3C: out.append(contentsOf: "&lt;".utf8); return true
+            case 0x3E: out.append(contentsOf: "&gt;".utf8); return true
+            case 0x22: out.append(contentsOf: "&quot;".utf8); return true
+            case 0x27: out.append(contentsOf: "&#39;".utf8); return true
+            default: return false
             }
         }
     }
@@ -30,13 +30,11 @@ struct MarkupBuffer {
     /// (`]]` ends one, `>` starts the next), so any text survives.
     mutating func cdata(_ s: String) {
         bytes.append(contentsOf: "<![CDATA[".utf8)
-        var tail: (UInt8, UInt8) = (0, 0)  // last two bytes written inside the section
-        Self.forEachCleanScalar(s) { scalar, utf8 in
-            if scalar == 0x3E && tail == (0x5D, 0x5D) {
-                bytes.append(contentsOf: "]]><![CDATA[".utf8)
-            }
-            bytes.append(contentsOf: utf8)
-            if utf8.count == 1 { tail = (tail.1, utf8[0]) } else { tail = (0, 0) }
+        Self.scan(s, into: &bytes) { b, out in
+            // Only '>' can complete a terminator; look at what was written just before it.
+            guard b == 0x3E, out.count >= 2, out[out.count - 1] == 0x5D, out[out.count - 2] == 0x5D else { return false }
+            out.append(contentsOf: "]]><![CDATA[>".utf8)
+            return true
         }
         bytes.append(contentsOf: "]]>".utf8)
     }
@@ -45,37 +43,54 @@ struct MarkupBuffer {
     static func clean(_ s: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
-        forEachCleanScalar(s) { _, utf8 in out.append(contentsOf: utf8) }
+        scan(s, into: &out) { _, _ in false }
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Calls `body` with each Unicode scalar value of `s` and its UTF-8 bytes, skipping C0 controls
-    /// other than tab/LF/CR, DEL, C1 controls and the noncharacters U+FFFE/U+FFFF.
+    /// Copies the UTF-8 of `s` to `out`, dropping C0 controls other than tab/LF/CR, DEL, C1
+    /// controls and the noncharacters U+FFFE/U+FFFF. `special` is offered each ASCII byte in
+    /// `"&<>'` and `]`-free positions that may need escaping; it returns true if it wrote a
+    /// replacement. Runs of ordinary bytes are copied in one go.
     @inline(__always)
-    static func forEachCleanScalar(_ s: String, _ body: (UInt32, ArraySlice<UInt8>) -> Void) {
+    static func scan(_ s: String, into out: inout [UInt8], special: (UInt8, inout [UInt8]) -> Bool) {
         var s = s
         s.withUTF8 { u in
             let n = u.count
+            var runStart = 0
             var i = 0
-            // Scratch array reused for the slice handed out (at most 4 bytes).
-            var scratch: [UInt8] = [0, 0, 0, 0]
-            while i < n {
-                let b0 = u[i]
-                if b0 < 0x80 {
-                    i += 1
-                    if (b0 < 0x20 && b0 != 0x09 && b0 != 0x0A && b0 != 0x0D) || b0 == 0x7F { continue }
-                    scratch[0] = b0
-                    body(UInt32(b0), scratch[0..<1])
-                    continue
-                }
-                let len = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : 2
-                var scalar: UInt32 = UInt32(b0) & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07)
-                for k in 1..<len { scalar = scalar << 6 | (UInt32(u[i + k]) & 0x3F) }
-                for k in 0..<len { scratch[k] = u[i + k] }
-                i += len
-                if (0x80...0x9F).contains(scalar) || scalar == 0xFFFE || scalar == 0xFFFF { continue }
-                body(scalar, scratch[0..<len])
+            @inline(__always) func flush(_ end: Int) {
+                if end > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<end])) }
             }
+            while i < n {
+                let b = u[i]
+                if b >= 0x20 && b < 0x7F {
+                    if b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27 {
+                        flush(i)
+                        if !special(b, &out) { out.append(b) }
+                        i += 1
+                        runStart = i
+                    } else {
+                        i += 1
+                    }
+                } else if b < 0x80 {
+                    // Control character (or DEL): keep only tab, LF and CR.
+                    if b == 0x09 || b == 0x0A || b == 0x0D { i += 1; continue }
+                    flush(i)
+                    i += 1
+                    runStart = i
+                } else if b == 0xC2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F {
+                    flush(i)  // C1 control U+0080–U+009F
+                    i += 2
+                    runStart = i
+                } else if b == 0xEF && i + 2 < n && u[i + 1] == 0xBF && (u[i + 2] == 0xBE || u[i + 2] == 0xBF) {
+                    flush(i)  // U+FFFE, U+FFFF
+                    i += 3
+                    runStart = i
+                } else {
+                    i += 1  // other UTF-8 bytes are copied as they are (Swift strings are valid UTF-8)
+                }
+            }
+            flush(n)
         }
     }
 }

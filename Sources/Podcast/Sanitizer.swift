@@ -13,19 +13,20 @@ enum SafeHTML {
     /// Plain text as paragraphs: blank lines separate paragraphs, single newlines become `<br>`.
     static func fromPlain(_ text: String) -> String {
         var out = MarkupBuffer(capacity: text.utf8.count + 64)
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
-        for para in normalized.components(separatedBy: "\n\n") {
-            let trimmed = para.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            out.raw("<p>")
-            var first = true
-            for line in trimmed.split(separator: "\n", omittingEmptySubsequences: false) {
-                if !first { out.raw("<br>") }
-                out.text(String(line))
-                first = false
+        // Lines without their ends (LF, CRLF or CR), then grouped into paragraphs at blank lines.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        var inParagraph = false
+        for line in lines {
+            let blank = line.allSatisfy { $0 == " " || $0 == "\t" }
+            if blank {
+                if inParagraph { out.raw("</p>"); inParagraph = false }
+                continue
             }
-            out.raw("</p>")
+            out.raw(inParagraph ? "<br>" : "<p>")
+            inParagraph = true
+            out.text(String(line))
         }
+        if inParagraph { out.raw("</p>") }
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
