@@ -17,10 +17,14 @@ public struct PublishedFolderServer: Sendable {
     public let logger: Logger
     /// Called once the socket is listening, with the bound port.
     public let onServerRunning: @Sendable (Int) async -> Void
+    /// Length of the queue of connections not yet accepted. Hummingbird's default (256) makes
+    /// clients of a burst of 1,000 connections wait for SYN retransmits (1 s, 3 s).
+    public let backlog: Int
 
     /// Describes a server; nothing is bound until `run()`.
-    public init(root: URL, host: String = "127.0.0.1", port: Int = 8080, logger: Logger,
+    public init(root: URL, host: String = "127.0.0.1", port: Int = 8080, logger: Logger, backlog: Int = 4096,
                 onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        self.backlog = backlog
         self.root = root
         self.host = host
         self.port = port
@@ -44,7 +48,7 @@ public struct PublishedFolderServer: Sendable {
         let onServerRunning = self.onServerRunning
         return Application(
             responder: responder,
-            configuration: .init(address: .hostname(host, port: port), serverName: "Regie"),
+            configuration: .init(address: .hostname(host, port: port), serverName: "Regie", backlog: backlog),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
