@@ -50,8 +50,8 @@ enum Dates {
     }
 
     /// Duration as `H:MM:SS` or `M:SS`.
-    static func clock(_ seconds: Double) -> String {
-        let t = max(0, Int(seconds.rounded()))
+    static func clock(_ seconds: Double, roundingDown: Bool = false) -> String {
+        let t = max(0, Int(roundingDown ? seconds.rounded(.down) : seconds.rounded()))
         let h = t / 3600, m = t / 60 % 60, s = t % 60
         return h > 0 ? "\(h):\(two(m)):\(two(s))" : "\(m):\(two(s))"
     }

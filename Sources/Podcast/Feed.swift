@@ -52,11 +52,14 @@ enum FeedXML {
             let html: String
             switch ep.description {
             case .plain(let s):
-                element(&x, "description", s)
+                // RSS readers treat <description> as HTML: hand them the escaped paragraphs, so
+                // text that looks like markup stays text.
                 html = SafeHTML.fromPlain(s)
+                x.raw("<description>"); x.cdata(html); x.raw("</description>\n")
             case .html(let s):
-                x.raw("<description>"); x.cdata(s); x.raw("</description>\n")
-                html = s
+                // Apps render this HTML; give them only the harmless subset the page uses too.
+                html = SafeHTML.sanitize(s)
+                x.raw("<description>"); x.cdata(html); x.raw("</description>\n")
             }
             x.raw("<content:encoded>"); x.cdata(html); x.raw("</content:encoded>\n")
             element(&x, "pubDate", Dates.rfc2822(ep.pubDate))

@@ -46,7 +46,7 @@ enum IndexHTML {
                 h.raw("<ol class=\"chapters\">\n")
                 for ch in ep.chapters {
                     h.raw("<li><a href=\"#"); h.text(ep.slug); h.raw("\" data-t=\"")
-                    h.raw(ChaptersJSON.number(ch.startTime)); h.raw("\">"); h.raw(Dates.clock(ch.startTime))
+                    h.raw(ChaptersJSON.number(ch.startTime)); h.raw("\">"); h.raw(Dates.clock(ch.startTime, roundingDown: true))
                     h.raw("</a> "); h.text(ch.title); h.raw("</li>\n")
                 }
                 h.raw("</ol>\n")
@@ -62,6 +62,7 @@ enum IndexHTML {
     }
 
     private static func megabytes(_ n: Int64) -> String {
+        if n < 1_000_000 { return "\(max(1, Int((Double(n) / 1000).rounded()))) kB" }
         let tenths = Int((Double(n) / 100_000).rounded())
         return "\(tenths / 10).\(tenths % 10) MB"
     }
