@@ -81,9 +81,9 @@ struct FolderResponder: HTTPResponder {
 
         // Conditional GET: If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
         if let inm = request.headers[.ifNoneMatch] {
-            if Self.matches(inm, etag: etag, weak: true) { return notModified(headers) }
+            if Self.matches(inm, etag: etag, weak: true) { return notModified(headers, size: size) }
         } else if let ims = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse), mtime <= ims {
-            return notModified(headers)
+            return notModified(headers, size: size)
         }
 
         var range: ClosedRange<Int64>?
@@ -153,9 +153,12 @@ struct FolderResponder: HTTPResponder {
         }
     }
 
-    private func notModified(_ headers: HTTPFields) -> Response {
+    /// 304 without a body. Its Content-Length, if any, must be the full representation's (a cache
+    /// may merge it into what it stored), not the 0 an empty body would otherwise announce.
+    private func notModified(_ headers: HTTPFields, size: Int64) -> Response {
         var h = headers
         h[.contentType] = nil
+        h[.contentLength] = String(size)
         return Response(status: .notModified, headers: h, body: .init())
     }
 

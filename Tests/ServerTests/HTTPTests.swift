@@ -91,6 +91,19 @@ func curl(_ url: String, _ extra: [String] = []) async throws -> CurlResponse {
             let inm = try await curl(url, ["-H", "If-None-Match: \(etag)"])
             #expect(inm.status == 304 && inm.body.isEmpty)
             #expect(inm.headers["etag"] == etag)
+            #expect(inm.headers["content-length"] == nil || inm.headers["content-length"] == String(len))
+            // 304 and HEAD followed by a GET on the same keep-alive connection: no stray body bytes.
+            let keepAlive = try await py("""
+                import sys, http.client
+                c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]))
+                out = []
+                for method, headers in [('GET', {'If-None-Match': sys.argv[3]}), ('HEAD', {}), ('GET', {})]:
+                    c.request(method, sys.argv[2], headers=headers)
+                    r = c.getresponse()
+                    out.append('%d:%d' % (r.status, len(r.read())))
+                print(' '.join(out))
+                """, [String(show.server.port), "/campus-magazine/" + ep.mp3File, etag])
+            #expect(keepAlive.out == "304:0 200:0 200:\(len)\n")
             let inmOther = try await curl(url, ["-H", "If-None-Match: \"other\", W/\(etag)"])
             #expect(inmOther.status == 304)  // weak comparison for If-None-Match
             let inmMiss = try await curl(url, ["-H", "If-None-Match: \"other\""])
