@@ -67,7 +67,10 @@ public struct Publisher: Sendable {
             episodeType: episode.episodeType, chaptersFile: chaptersFile, imageFile: imageFile)
         episodes.removeAll { $0.number == episode.number }
         episodes.append(record)
-        let state = PublishedState(channel: channel, artworkFile: artworkFile, episodes: Self.ordered(episodes))
+        // episodes.json is served with the rest: keep the producer's local paths out of it.
+        var storedChannel = channel
+        storedChannel.artwork = URL(string: artworkFile)!
+        let state = PublishedState(channel: storedChannel, artworkFile: artworkFile, episodes: Self.ordered(episodes))
         try write(state, to: dir)
 
         // Files of the replaced version that the new one no longer uses (title or image changed).

@@ -68,8 +68,11 @@ private func fileSize(_ url: URL) throws -> Int {
         #expect(winter["episode"] == "12")
         #expect(winter["guid"] == e12.guid)
         #expect(winter["chapters"] == "https://radio.example.org/podcasts/campus-magazine/012-winter-on-campus.chapters.json")
-        // The state file lists both, with their GUIDs.
+        // The state file lists both, with their GUIDs, and no local paths (it is served too).
         #expect(try p.episodes(in: out).map(\.number) == [13, 12])
+        let state = try String(contentsOf: out.appendingPathComponent("episodes.json"), encoding: .utf8)
+        #expect(!state.contains(tmp.url.path))
+        #expect(state.contains(e12.guid))
     }
 
     @Test func republishKeepsGUIDAndRemovesStaleFiles() throws {
