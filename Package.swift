@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The producer's world: shows, rundowns, time values in frames, validation, the planner.
@@ -51,6 +52,17 @@ let package = Package(
         // Test helper: records a tone in real time until killed (the crash-safety test kills it).
         .executableTarget(name: "recorder-crash-probe", dependencies: ["Recorder"]),
 
+        // Publishing: feed.xml, chapters JSON, index.html, atomic writes. Foundation only.
+        .target(name: "Podcast"),
+        // Read-only HTTP serving of a published folder.
+        .target(
+            name: "Server",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "regie",
             dependencies: [
@@ -73,6 +85,11 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport", "CAllocationCounter"],
                     exclude: ["Golden"]),
         .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe"]),
+        .testTarget(name: "PodcastTests", dependencies: ["Podcast"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "Podcast", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
