@@ -3,7 +3,7 @@ import Foundation
 
 /// The `regie` command line.
 @main
-struct Regie: ParsableCommand {
+struct Regie: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "regie",
         abstract: "Radio show production and broadcast automation: check, time, render, publish and play a rundown.",
@@ -12,14 +12,18 @@ struct Regie: ParsableCommand {
         Start with:  regie check shows/campus-magazine/2026-12-03.yaml
         """,
         version: "0.1.0",
-        subcommands: [Check.self, PlanCommand.self, Render.self]
+        subcommands: [Check.self, PlanCommand.self, Render.self, Publish.self, Unpublish.self, Serve.self]
     )
 
     /// Runs a command; usage errors exit 2 (as `regie check` documents), failures 1.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure || error is ValidationError {

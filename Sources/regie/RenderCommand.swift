@@ -29,6 +29,12 @@ struct Render: ParsableCommand {
     @Option(help: "LAME quality, 0 (best, slowest) to 9 (fastest).")
     var quality: Int = 2
 
+    @Flag(help: "Publish the episode to the show's podcast folder once rendered (as 'regie publish').")
+    var publish = false
+
+    @Option(help: "With --publish: the show's published folder (default: public/<show>/).")
+    var to: String?
+
     func validate() throws {
         guard (0...9).contains(quality) else { throw ValidationError("--quality must be from 0 to 9, found \(quality)") }
         if let output, !output.lowercased().hasSuffix(".mp3") {
@@ -72,6 +78,10 @@ struct Render: ParsableCommand {
         print("  loudness   \(String(format: "%.1f", summary.integratedLoudness)) LUFS integrated (target \(formatNumber(show.loudness)))")
         print("  true peak  \(String(format: "%.1f", summary.truePeak)) dBTP (ceiling \(formatNumber(show.truePeak)))")
         print("  size       \(String(format: "%.1f", Double(summary.bytes) / 1_000_000)) MB, \(show.bitrate) kb/s CBR, \(summary.chapters.count) chapters")
+        if publish {
+            let folder = try regiePublish(plan: plan, mp3: url, to: to)
+            print("Published to \(folder.path)/feed.xml")
+        }
     }
 
     func formatNumber(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
