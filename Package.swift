@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(name: "recorder-crash-probe", dependencies: ["Recorder"]),
 
         // Publishing: feed.xml, chapters JSON, index.html, atomic writes. Foundation only.
-        .target(name: "Podcast"),
+        .target(name: "Podcast", dependencies: ["RegieModel"]),
         // Read-only HTTP serving of a published folder.
         .target(
             name: "Server",

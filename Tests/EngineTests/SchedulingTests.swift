@@ -108,3 +108,35 @@ import TestSupport
         #expect(first == second)
     }
 }
+
+/// How crossfades treat jingles: never faded, overlapping the items around them.
+@Suite struct JingleOverlapTests {
+    @Test func aJingleIsNeverFadedByACrossfade() throws {
+        let show = try TestShow()
+        try show.writeAudio("jingles/j.wav", samples: [Float](repeating: 0.1, count: 44100), sampleRate: 44100)
+        try show.writeAudio("audio/s.wav", samples: [Float](repeating: 0.1, count: 88200), sampleRate: 44100)
+        let rundown = try show.writeRundown("""
+            episode: 1
+            title: Jingles
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 4
+            crossfade: 0.5
+            items:
+              - segment: audio/s.wav
+                title: Before
+              - jingle: j
+              - segment: audio/s.wav
+                title: After
+            """)
+        let program = try SchedulingTests.program(rundown)
+        let voices = program.voices
+        // Into the jingle: the segment fades out, the jingle does not fade in.
+        #expect(voices[0].crossfadeOut == 22050)
+        #expect(voices[1].crossfadeIn == 0)
+        // Out of the jingle: neither side fades.
+        #expect(voices[1].crossfadeOut == 0)
+        #expect(voices[2].crossfadeIn == 0)
+        #expect(voices.map(\.start) == [0, 66150, 88200])
+    }
+}

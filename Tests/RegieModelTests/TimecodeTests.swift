@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RegieModel
 
@@ -58,5 +59,16 @@ import Testing
         #expect(Suggestions.closest(to: "titel", among: ["title", "episode"]) == "title")
         #expect(Suggestions.closest(to: "fadeout", among: ["fade_in", "fade_out"]) == "fade_out")
         #expect(Suggestions.closest(to: "zzz", among: ["title", "episode"]) == nil)
+    }
+}
+
+@Suite struct CategoryListTests {
+    /// The Swift list, the JSON Schema's enum and the text file producers read are the same list.
+    @Test func theCategoryListMatchesTheDocs() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/apple-podcast-categories.txt"), encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        #expect(Set(lines) == Set(PodcastCategories.all))
+        #expect(lines.count == PodcastCategories.all.count)
     }
 }

@@ -34,7 +34,6 @@ public struct CompiledProgram: Sendable {
     /// Compiles the fitted schedule of `plan`.
     public init(plan: Plan) {
         self.plan = plan
-        let rate = plan.sampleRate
         let ducking = plan.rundown.show.ducking
         self.ducking = DuckingSpec(depth: Float(ducking.depth),
                                    attack: Double(ducking.attack.nanoseconds) / 1e9,
@@ -44,11 +43,17 @@ public struct CompiledProgram: Sendable {
         for (position, entry) in airing.enumerated() {
             let item = Int32(entry.item.index)
             if let source = entry.source {
-                // The overlap out of this voice is the next airing item's overlap into it.
-                let next = position + 1 < airing.count ? airing[position + 1].overlap : 0
+                // The overlap out of this voice is the next airing item's overlap into it. A jingle
+                // is never faded by a crossfade: it starts at full level over the fading end of the
+                // item before it, and its tail plays over the start of the item after it, which
+                // itself starts at full level.
+                let isJingle = entry.item.kind == .jingle
+                let previousIsJingle = position > 0 && airing[position - 1].item.kind == .jingle
+                let nextOverlap = position + 1 < airing.count ? airing[position + 1].overlap : 0
                 let voice = VoiceSpec(start: entry.start, length: entry.length, slot: 0, item: item,
                                       fadeIn: entry.fadeIn, fadeOut: entry.fadeOut,
-                                      crossfadeIn: entry.overlap, crossfadeOut: next)
+                                      crossfadeIn: isJingle || previousIsJingle ? 0 : entry.overlap,
+                                      crossfadeOut: isJingle ? 0 : nextOverlap)
                 pairs.append((voice, VoiceSource(path: source.path, sampleRate: source.sampleRate,
                                                  firstFrame: source.firstFrame,
                                                  frameCount: source.endFrame - source.firstFrame, loops: false)))
@@ -74,6 +79,5 @@ public struct CompiledProgram: Sendable {
         voices = pairs.map(\.0)
         sources = pairs.map(\.1)
         slotCount = max(1, slotEnds.count)
-        _ = rate
     }
 }

@@ -1,0 +1,59 @@
+import AudioIO
+import CAllocationCounter
+import DSP
+import Engine
+import Realtime
+import Testing
+
+/// The render thread's rules, pinned: no allocation in a render block, meters that agree with
+/// libebur128.
+@Suite struct RealtimeRulesTests {
+    @Test func aRenderBlockAllocatesNothing() {
+        // Three voices: a crossfade and a ducked bed, fed from rings filled beforehand.
+        let voices = [VoiceSpec(start: 0, length: 30_000, slot: 0, item: 0, fadeIn: 500, crossfadeOut: 4000),
+                      VoiceSpec(start: 0, length: 60_000, slot: 1, item: 1, isBed: true),
+                      VoiceSpec(start: 26_000, length: 30_000, slot: 2, item: 2, crossfadeIn: 4000)]
+        let rings = (0..<3).map { _ in SPSCRing<Float>(capacity: 140_000) }
+        let noise = (0..<120_000).map { _ in Float.random(in: -0.5...0.5) }
+        for (slot, voice) in voices.enumerated() {
+            noise.withUnsafeBufferPointer { _ = rings[slot].write(from: $0.baseAddress!, count: Int(voice.length) * 2) }
+        }
+        let mixer = ProgrammeMixer(sampleRate: 44100, voices: voices, rings: rings, maxBlockFrames: 512,
+                                   truePeakCeiling: -1, ducking: DuckingSpec(depth: -15, attack: 0.3, release: 0.8))
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: 1024)
+        defer { output.deallocate() }
+        mixer.render(into: output, frames: 512)   // warm-up
+        var allocations = 0
+        for _ in 0..<100 {
+            regie_allocation_counting_begin()
+            _ = mixer.isReady(frames: 512)
+            mixer.render(into: output, frames: 512)
+            allocations += regie_allocation_counting_end()
+        }
+        #expect(allocations == 0)
+        #expect(mixer.position == 101 * 512)
+    }
+
+    @Test func momentaryAndShortTermLoudnessAgreeWithLibebur128() {
+        // Pink-ish noise with a level change half-way: both meters follow it.
+        let rate = 48000
+        var window = LoudnessWindow(sampleRate: rate)
+        let reference = LoudnessMeter(sampleRate: rate)
+        var state: Float = 0
+        var samples = [Float](repeating: 0, count: 2 * rate / 10)
+        for step in 0..<60 {   // 6 s in 100 ms blocks
+            let level: Float = step < 30 ? 0.3 : 0.05
+            for i in 0..<(rate / 10) {
+                state = 0.9 * state + 0.1 * Float.random(in: -1...1)
+                samples[2 * i] = state * level * 3
+                samples[2 * i + 1] = state * level * 2
+            }
+            samples.withUnsafeBufferPointer { window.process($0) }
+            samples.withUnsafeBufferPointer { reference.add($0.baseAddress!, frames: rate / 10) }
+            if step == 29 || step == 59 {
+                #expect(abs(Double(window.momentary) - reference.momentary) < 0.1, "momentary at step \(step)")
+                #expect(abs(Double(window.shortTerm) - reference.shortTerm) < 0.1, "short-term at step \(step)")
+            }
+        }
+    }
+}
