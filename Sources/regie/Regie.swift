@@ -12,7 +12,7 @@ struct Regie: AsyncParsableCommand {
         Start with:  regie check shows/campus-magazine/2026-12-03.yaml
         """,
         version: "0.1.0",
-        subcommands: [Check.self, PlanCommand.self, Render.self, Publish.self, Unpublish.self, Serve.self]
+        subcommands: [Check.self, PlanCommand.self, Render.self, Publish.self, Unpublish.self, Serve.self, Play.self]
     )
 
     /// Runs a command; usage errors exit 2 (as `regie check` documents), failures 1.

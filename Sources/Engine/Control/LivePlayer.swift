@@ -1,0 +1,55 @@
+import AudioIO
+import Foundation
+import Realtime
+
+/// Plays a compiled programme in real time: the same mixer as the offline render, on a render
+/// thread paced by the ALSA device (or by the monotonic clock for devices that do not pace).
+/// Automation only for now: each item follows the plan's fitted schedule.
+public final class LivePlayer: @unchecked Sendable {
+    /// The program playing.
+    public let program: CompiledProgram
+    /// The mixer (meters, counters).
+    public let mixer: ProgrammeMixer
+    /// The render loop (stop flag, frames out, failures).
+    public let loop: RenderLoop
+    private let prefetcher: Prefetcher
+    private let cache: LoudnessCache
+
+    /// Prepares playback of `program` to `device`.
+    public init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
+                periodFrames: Int, ringSeconds: Double = 4) {
+        self.program = program
+        self.cache = cache
+        let show = program.plan.rundown.show
+        let capacity = max(periodFrames * 8, Int(ringSeconds * Double(show.sampleRate))) * 2
+        let rings = (0..<program.slotCount).map { _ in SPSCRing<Float>(capacity: capacity) }
+        mixer = ProgrammeMixer(sampleRate: show.sampleRate, voices: program.voices, rings: rings,
+                               maxBlockFrames: periodFrames, truePeakCeiling: Float(show.truePeak),
+                               ducking: program.ducking)
+        prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache, targetLoudness: show.loudness)
+        loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames)
+    }
+
+    /// Plays to the end (or until `loop.stop` is raised). Every source is measured before the
+    /// first sample airs, and the rings are filled before the render thread starts, so nothing
+    /// is late at the top of the show. `onPriority` reports whether real-time scheduling was granted.
+    public func run(onPriority: @escaping @Sendable (Bool) -> Void = { _ in }) {
+        for path in Set(program.sources.map(\.path)) { _ = try? cache.loudness(of: path) }
+        cache.save()
+        prefetcher.start()
+        defer { prefetcher.stop() }
+        var waited = 0
+        while !mixer.isReady(frames: loop.periodFrames * 4) && waited < 5000 { usleep(1000); waited += 1 }
+        let finished = DispatchSemaphore(value: 0)
+        let loop = self.loop, mixer = self.mixer, total = program.totalFrames
+        let thread = Thread {
+            onPriority(loop.raisePriority())
+            loop.run(mixer: mixer, total: total)
+            finished.signal()
+        }
+        thread.name = "regie-render"
+        thread.stackSize = 1 << 20
+        thread.start()
+        finished.wait()
+    }
+}

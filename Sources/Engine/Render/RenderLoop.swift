@@ -1,0 +1,81 @@
+// The live render thread's loop: render a period, hand it to the device (which blocks until it
+// has room: that is the pacing), or sleep until the period's deadline on the monotonic clock when
+// the device does not pace (ALSA `null`, `file`). No Foundation here (real-time rule 1).
+import AudioIO
+import Glibc
+import Realtime
+import Synchronization
+
+/// Runs the mixer in real time on the calling thread (the render thread).
+public final class RenderLoop: @unchecked Sendable {
+    /// Where the programme goes.
+    public let device: ALSAPlaybackDevice?
+    /// Sleep to the monotonic clock between periods (for devices that accept data instantly).
+    public let paceByClock: Bool
+    /// Frames per period.
+    public let periodFrames: Int
+    /// Raised by the control side to stop after the current period.
+    public let stop = AtomicFlag()
+    /// Programme frames handed to the device so far.
+    public let framesOut = Atomic<Int>(0)
+    /// Device writes that failed for good (the loop goes on, paced by the clock).
+    public let deviceFailures = Atomic<Int>(0)
+    /// Whether the thread obtained real-time scheduling.
+    public private(set) var realtimePriority = false
+
+    /// A loop writing to `device` (nil: no output, clock pacing only).
+    public init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int) {
+        self.device = device
+        self.paceByClock = paceByClock || device == nil
+        self.periodFrames = periodFrames
+    }
+
+    /// Asks for SCHED_FIFO at the highest priority the system grants; returns false (and the
+    /// thread carries on at normal priority) when it may not.
+    public func raisePriority() -> Bool {
+        var parameters = sched_param()
+        parameters.sched_priority = sched_get_priority_max(SCHED_FIFO)
+        realtimePriority = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
+        return realtimePriority
+    }
+
+    /// Renders `total` frames of programme (the limiter's latency removed, as offline, so live
+    /// and offline output are the same samples), or until `stop` is raised.
+    public func run(mixer: ProgrammeMixer, total: Int64) {
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: periodFrames * 2)
+        defer { buffer.deallocate() }
+        let latency = Int64(mixer.latencyFrames)
+        let rate = Int64(mixer.sampleRate)
+        var rendered: Int64 = 0
+        var emitted: Int64 = 0
+        var deadline = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
+        var clockFrames: Int64 = 0
+        let start = deadline
+        while emitted < total && !stop.isRaised {
+            mixer.render(into: buffer, frames: periodFrames)
+            rendered += Int64(periodFrames)
+            let skip = max(0, min(Int64(periodFrames), latency - (rendered - Int64(periodFrames))))
+            let usable = Int(min(Int64(periodFrames) - skip, total - emitted))
+            if usable > 0 {
+                if let device {
+                    do throws(ALSAIOError) {
+                        try device.write(interleaved: buffer + Int(skip) * 2, frames: usable)
+                    } catch {
+                        deviceFailures.add(1, ordering: .relaxed)
+                    }
+                }
+                emitted += Int64(usable)
+                framesOut.store(Int(emitted), ordering: .relaxed)
+            }
+            if paceByClock {
+                clockFrames += Int64(periodFrames)
+                let nanoseconds = clockFrames * 1_000_000_000 / rate
+                deadline.tv_sec = start.tv_sec + Int(nanoseconds / 1_000_000_000)
+                deadline.tv_nsec = start.tv_nsec + Int(nanoseconds % 1_000_000_000)
+                if deadline.tv_nsec >= 1_000_000_000 { deadline.tv_sec += 1; deadline.tv_nsec -= 1_000_000_000 }
+                while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+            }
+        }
+    }
+}

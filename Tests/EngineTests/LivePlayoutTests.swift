@@ -1,0 +1,56 @@
+import Engine
+import Foundation
+import Testing
+import TestSupport
+
+/// `regie play --auto` through a real ALSA device (the `file` plugin in front of `null`, defined in
+/// a private configuration): the bytes that went out are the offline render of the same plan.
+@Suite struct LivePlayoutTests {
+    @Test func automationOnAnALSAFileDeviceEqualsTheOfflineRender() throws {
+        let show = try TestShow(extra: "crossfade: 0.3")
+        let tone = (0..<(44100 * 2)).map { Float(0.2 * sin(2 * Double.pi * 440 * Double($0) / 44100)) }
+        let voice = (0..<(48000 * 2)).map { Float(0.3 * sin(2 * Double.pi * 210 * Double($0) / 48000) * sin(Double($0) / 3000)) }
+        try show.writeAudio("jingles/sting.wav", samples: tone, sampleRate: 44100)
+        try show.writeAudio("jingles/bed.wav", samples: Array(tone.prefix(30000)), sampleRate: 44100)
+        try show.writeAudio("audio/voice.flac", samples: voice, sampleRate: 48000)
+        let rundown = try show.writeRundown("""
+            episode: 1
+            title: On air
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 6
+            items:
+              - jingle: sting
+              - segment: audio/voice.flac
+                title: Voice
+              - live: Desk
+                planned: 1.5
+                bed: bed
+              - jingle: sting
+                fade_out: 0.5
+            """)
+        let raw = show.root.appendingPathComponent("out.raw")
+        let conf = show.root.appendingPathComponent("asound.conf")
+        try """
+        pcm.regietest {
+            type file
+            slave.pcm "null"
+            file "\(raw.path)"
+            format "raw"
+        }
+        """.write(to: conf, atomically: true, encoding: .utf8)
+        let result = try TestSupport.run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "regietest", "--pace", "clock"],
+                                         environment: ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:\(conf.path)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("late prefetch 0 frames"))
+
+        let program = try SchedulingTests.program(rundown)
+        let offline = try SchedulingTests.render(program, cache: LoudnessCache(showDirectory: show.directory.path))
+        let played = try Data(contentsOf: raw)
+        #expect(played.count == offline.count * 4, "\(played.count / 8) frames out, \(offline.count / 2) rendered")
+        let equal = played.withUnsafeBytes { bytes in
+            offline.withUnsafeBytes { bytes.elementsEqual($0) }
+        }
+        #expect(equal, "the bytes that went out are the offline render")
+    }
+}
