@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "regie",
             dependencies: [
-                "RegieModel", "RegieYAML", "AudioIO", "CSndFile", "Engine", "Recorder", "Podcast", "Server",
+                "RegieModel", "RegieYAML", "AudioIO", "Engine", "Recorder", "Podcast", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,3 +1,5 @@
+import AudioIO
+import Engine
 import Foundation
 import RegieModel
 import RegieYAML
@@ -9,7 +11,7 @@ struct Workspace {
     var diagnostics: [Diagnostic] = []
     /// The plan of each rundown read without errors.
     var plans: [Plan] = []
-    private var probed: [String: Result<AudioSourceInfo, AudioProbe.Failure>] = [:]
+    private var probed: [String: Result<AudioSourceInfo, AudioFileError>] = [:]
     private var seen: Set<Diagnostic> = []
 
     /// Checks `files` (show.yaml files and rundowns).
@@ -61,7 +63,9 @@ struct Workspace {
 
     /// Opens a file once, reporting why it cannot be played at `location`.
     private mutating func probe(_ path: String, key: String, value: String, at location: SourceLocation) -> AudioSourceInfo? {
-        let result = probed[path] ?? AudioProbe.probe(path)
+        let result = probed[path] ?? Result { () throws(AudioFileError) in
+            AudioSourceInfo(try AudioFile.probe(path: path))
+        }
         let firstTime = probed[path] == nil
         probed[path] = result
         switch result {
@@ -72,8 +76,9 @@ struct Workspace {
             let message: String
             switch failure {
             case .notFound: message = "'\(key)' file '\(shown)' does not exist"
-            case .undecodable(let reason): message = "'\(key)' file '\(shown)' cannot be decoded: \(reason)"
+            case .unreadable(_, let reason): message = "'\(key)' file '\(shown)' cannot be decoded: \(reason)"
             case .empty: message = "'\(key)' file '\(shown)' is empty: it holds no audio"
+            case .unwritable(_, let reason): message = "'\(key)' file '\(shown)' cannot be read: \(reason)"
             }
             add([Diagnostic(.error, at: location, message)])
             return nil
