@@ -7,8 +7,7 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check shows and rundowns before air: every problem at once, as file:line:column.",
         discussion: """
-        Reads each file (show.yaml or an episode rundown, which also reads the show.yaml beside it),
-        opens every audio file it names and plans the episode. Exit status: 0 no errors, 1 errors, 2 usage.
+        Reads each file (show.yaml or an episode rundown, which also reads the show.yaml beside it), opens every audio file it names and plans the episode. Exit status: 0 no errors, 1 errors, 2 usage.
 
         Example:
           regie check shows/campus-magazine/2026-11-05.yaml shows/campus-magazine/2026-12-03.yaml

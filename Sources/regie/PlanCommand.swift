@@ -8,8 +8,7 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Print an episode's timing sheet: starts, lengths, back-timing, over/under and how to fit the slot.",
         discussion: """
-        Times are computed in frames at the show's sample rate, so the render comes out at exactly the
-        fitted total. Errors are reported as by 'regie check' and nothing is printed on stdout.
+        Times are computed in frames at the show's sample rate, so the render comes out at exactly the fitted total. Errors are reported as by 'regie check' and nothing is printed on stdout.
 
         Example:
           regie plan shows/campus-magazine/2026-12-03.yaml

@@ -9,15 +9,11 @@ struct Play: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Play an episode out in real time through ALSA (automation: --auto).",
         discussion: """
-        Runs the same engine as 'regie render', paced by the ALSA device: each item follows the
-        fitted plan, live items last their fitted length (their bed, or silence). The render thread
-        asks for real-time scheduling and carries on at normal priority when it may not. Devices
-        that accept data instantly (null, file) are paced by the monotonic clock.
-        The interactive console comes with a later version; today 'regie play' needs --auto.
+        Runs the same engine as 'regie render', paced by the ALSA device: each item follows the fitted plan, live items last their fitted length (their bed, or silence). The render thread asks for real-time scheduling and carries on at normal priority when it may not. Devices that accept data instantly (null, file) are paced by the monotonic clock. The interactive console comes with a later version; today 'regie play' needs --auto.
 
         Example:
           regie play --auto shows/campus-magazine/2026-11-05.yaml --device null
-          regie play --auto shows/campus-magazine/2026-11-05.yaml --device pulse --period-ms 10
+          regie play --auto shows/campus-magazine/2026-11-05.yaml --device pulse
         """
     )
 

@@ -11,9 +11,7 @@ struct Publish: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Publish an episode's MP3 to the show's podcast folder: feed.xml, index.html and chapters, atomically.",
         discussion: """
-        Copies the MP3 in under an ASCII name, writes its chapters (from EPISODE.chapters.json beside
-        it when present, else from the plan) and rewrites feed.xml and index.html so that a reader
-        never sees a half-written file. Publishing the same episode again keeps its GUID.
+        Copies the MP3 in under an ASCII name, writes its chapters (from EPISODE.chapters.json beside it when present, else from the plan) and rewrites feed.xml and index.html so that a reader never sees a half-written file. Publishing the same episode again keeps its GUID.
 
         Example:
           regie render shows/campus-magazine/2026-11-05.yaml
@@ -75,9 +73,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve published podcast folders over HTTP for listeners' podcast apps.",
         discussion: """
-        Serves DIR read-only: feeds, episodes (with byte ranges, ETag, Last-Modified), chapters and
-        pages; no directory listings and nothing outside DIR. One access-log line per request on
-        standard error. Stops cleanly on Ctrl-C or SIGTERM.
+        Serves DIR read-only: feeds, episodes (with byte ranges, ETag, Last-Modified), chapters and pages; no directory listings and nothing outside DIR. One access-log line per request on standard error. Stops cleanly on Ctrl-C or SIGTERM.
 
         Example:
           regie serve                      # http://127.0.0.1:8080/campus-magazine/feed.xml

@@ -8,8 +8,7 @@ struct Regie: AsyncParsableCommand {
         commandName: "regie",
         abstract: "Radio show production and broadcast automation: check, time, render, publish and play a rundown.",
         discussion: """
-        A producer writes shows/<show>/show.yaml and one rundown per episode, shows/<show>/<yyyy-mm-dd>.yaml.
-        Start with:  regie check shows/campus-magazine/2026-12-03.yaml
+        A producer writes shows/<show>/show.yaml and one rundown per episode, shows/<show>/<yyyy-mm-dd>.yaml. Start with:  regie check shows/campus-magazine/2026-12-03.yaml
         """,
         version: "0.1.0",
         subcommands: [Check.self, PlanCommand.self, Render.self, Publish.self, Unpublish.self, Serve.self, Play.self]
