@@ -10,7 +10,7 @@ struct Check: ParsableCommand {
         Reads each file (show.yaml or an episode rundown, which also reads the show.yaml beside it), opens every audio file it names and plans the episode. Exit status: 0 no errors, 1 errors, 2 usage.
 
         Example:
-          regie check shows/campus-magazine/2026-11-05.yaml shows/campus-magazine/2026-12-03.yaml
+          regie check shows/campus-magazine/*.yaml
           regie check --format json shows/campus-magazine/show.yaml
         """
     )
