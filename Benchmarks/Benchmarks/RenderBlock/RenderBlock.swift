@@ -24,7 +24,7 @@ let voiceLength: Int64 = 1 << 34
 final class RenderBlockFixture: @unchecked Sendable {
     let mixer: ProgrammeMixer
     let rings: [SPSCRing<Float>]
-    /// One block of source audio per voice (interleaved stereo), copied into the rings between blocks.
+    /// One block of source audio per voice (interleaved stereo), copied into the rings before each iteration.
     let sources: UnsafeMutablePointer<Float>
     let output: UnsafeMutablePointer<Float>
 
@@ -72,9 +72,9 @@ let benchmarks: @Sendable () -> Void = {
         timeUnits: .nanoseconds,
         warmupIterations: 2,
         // One iteration renders 1000 blocks (the rings hold that much); metrics marked * in the
-        // output are per block. The framework itself allocates a few times per iteration (see
-        // the control benchmark), which per block rounds to 0; one allocation per block would
-        // show as 1.
+        // output are per block. Whatever the framework itself might allocate per iteration (the
+        // control benchmark shows it: none here) rounds to 0 per block, while one allocation per
+        // block would show as 1 (`--scale` prints the raw counts per 1000 blocks).
         scalingFactor: .kilo,
         maxDuration: .seconds(5),
         maxIterations: 1000,
