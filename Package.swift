@@ -17,6 +17,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "regie", targets: ["regie"]),
+        // The engine and its real-time building blocks, for the benchmark package (Benchmarks/).
+        .library(name: "RegieEngine", targets: ["Engine", "DSP", "Realtime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
