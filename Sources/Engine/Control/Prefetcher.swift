@@ -59,8 +59,11 @@ public final class Prefetcher: @unchecked Sendable {
 
     private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
-    /// Analysis thread: measures every source in the order it airs.
+    /// Analysis thread: measures every source in the order it airs, at a lower priority than the
+    /// threads that mix and encode (it runs ahead of them and must not take their cores).
     private func analyse() {
+        // On Linux the nice value is per thread: this lowers only the analysis thread.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         var seen = Set<String>()
         for source in program.sources where seen.insert(source.path).inserted {
             if isStopped { return }
