@@ -46,6 +46,8 @@ public final class TruePeakLimiter: @unchecked Sendable {
     private let releaseCoefficient: Float
 
     private let coefficients: UnsafeMutablePointer<Float>  // (phases − 1) × taps
+    /// The same filters transposed: entry j holds tap j of every phase (lane 7 is zero).
+    private let transposed: UnsafeMutablePointer<SIMD8<Float>>
     private let history: UnsafeMutablePointer<Float>       // channels × 2·taps (mirrored ring)
     private var historyPosition = 0
     private let delayLine: UnsafeMutablePointer<Float>     // latencyFrames × channels
@@ -91,6 +93,12 @@ public final class TruePeakLimiter: @unchecked Sendable {
             }
             for j in 0..<Self.taps { coefficients[phase * Self.taps + j] = Float(row[j] / sum) }
         }
+        transposed = .allocate(capacity: Self.taps)
+        for j in 0..<Self.taps {
+            var column = SIMD8<Float>()
+            for phase in 0..<(Self.phases - 1) { column[phase] = coefficients[phase * Self.taps + j] }
+            transposed[j] = column
+        }
         history = .allocate(capacity: channels * 2 * Self.taps)
         history.initialize(repeating: 0, count: channels * 2 * Self.taps)
         delayLine = .allocate(capacity: latencyFrames * channels)
@@ -106,6 +114,7 @@ public final class TruePeakLimiter: @unchecked Sendable {
 
     deinit {
         coefficients.deallocate()
+        transposed.deallocate()
         history.deallocate()
         delayLine.deallocate()
         holdValues.deallocate()
@@ -137,13 +146,12 @@ public final class TruePeakLimiter: @unchecked Sendable {
                 h[historyPosition] = x
                 h[historyPosition + taps] = x
                 peak = max(peak, abs(x))
-                let window = h + historyPosition + 1  // `taps` most recent samples, oldest first
-                for phase in 0..<(Self.phases - 1) {
-                    let k = coefficients + phase * taps
-                    var acc: Float = 0
-                    for j in 0..<taps { acc += k[j] * window[j] }
-                    peak = max(peak, abs(acc))
-                }
+                // The `taps` most recent samples, oldest first, through all seven phase filters at
+                // once: lane p of `acc` accumulates phase p (the filters are stored transposed).
+                let window = h + historyPosition + 1
+                var acc = SIMD8<Float>()
+                for j in 0..<taps { acc += transposed[j] * window[j] }
+                peak = max(peak, max(acc.max(), -acc.min()))
             }
             historyPosition = historyPosition + 1 == taps ? 0 : historyPosition + 1
 
