@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Engine", dependencies: ["DSP", "Realtime", "AudioIO", "RegieModel"], swiftSettings: optimisedInDebug),
 
         // MP3 episodes: LAME encoding, ID3v2.3 tags with chapters, crash-safe and atomic files.
-        .target(name: "Recorder", dependencies: ["CLame", "Engine", "AudioIO", "Realtime", "RegieModel"],
+        .target(name: "Recorder", dependencies: ["CLame", "Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "Podcast"],
                 swiftSettings: optimisedInDebug),
         // Test helper: records a tone in real time until killed (the crash-safety test kills it).
         .executableTarget(name: "recorder-crash-probe", dependencies: ["Recorder"]),
