@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport", "CAllocationCounter"],
                     exclude: ["Golden"]),
-        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe"]),
+        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe", "RegieModel", "Realtime", "AudioIO", "Podcast", "CAllocationCounter"]),
         .testTarget(name: "PodcastTests", dependencies: ["Podcast"]),
         .testTarget(
             name: "ServerTests",

@@ -36,8 +36,11 @@ public struct EpisodeFinisher: Sendable {
         public var chaptersURL: URL
         /// Loudness of the raw recording, LUFS (measured or given).
         public var sourceLoudness: Double
-        /// Gain applied before the limiter, dB.
+        /// Gain applied before the limiter, dB (includes `codecCompensation`).
         public var gainDecibels: Double
+        /// Loudness one more LAME generation loses at these settings (measured on an excerpt and
+        /// added to the gain), LU.
+        public var codecCompensation: Double
         /// Frames in the output (equals the recording's).
         public var frames: Int64
         /// Seconds spent measuring (0 when the recorder's measurement was given).
@@ -83,7 +86,15 @@ public struct EpisodeFinisher: Sendable {
             }
         }
         guard loudness.isFinite else { throw EpisodeFinisherError.silent(recording.path) }
-        let gainDB = show.loudness - loudness
+        var gainDB = show.loudness - loudness
+        // At 128 kb/s LAME loses ~0.5 LU even on a sine; measure what this generation loses on an
+        // excerpt (a second or two for any length) and make up for it, so the file lands on target.
+        var compensation = 0.0
+        let calibrateTime = try clock.measure {
+            compensation = (try? codecLoss(recording: recording, gainDecibels: gainDB, ceiling: show.truePeak,
+                                           bitrate: show.bitrate)) ?? 0
+        }
+        gainDB += compensation
         let gain = Float(Decibels.toLinear(gainDB))
 
         var tag = EpisodeRender.tag(of: plan)
@@ -132,8 +143,37 @@ public struct EpisodeFinisher: Sendable {
         let chaptersURL = output.deletingPathExtension().appendingPathExtension("chapters.json")
         try ChaptersJSON.write(chapters, to: chaptersURL)
         return Result(url: output, chaptersURL: chaptersURL, sourceLoudness: loudness, gainDecibels: gainDB,
-                      frames: frames, measureSeconds: Self.seconds(measureTime), encodeSeconds: Self.seconds(encodeTime),
+                      codecCompensation: compensation, frames: frames,
+                      measureSeconds: Self.seconds(measureTime) + Self.seconds(calibrateTime),
+                      encodeSeconds: Self.seconds(encodeTime),
                       publishSeconds: 0, published: nil)
+    }
+
+    /// Loudness (LU, clamped to 0…2) that re-encoding loses: `seconds` from the middle of the
+    /// recording, with the gain and limiter, measured before and after a LAME round trip.
+    func codecLoss(recording: URL, gainDecibels: Double, ceiling: Double, bitrate: Int, seconds: Int = 20) throws -> Double {
+        let decoder = try SndFileDecoder(path: recording.path)
+        let rate = decoder.info.sampleRate
+        let length = min(Int64(seconds * rate), decoder.info.frames)
+        try decoder.seek(toFrame: max(0, decoder.info.frames / 2 - length / 2))
+        var samples = [Float](repeating: 0, count: Int(length) * 2)
+        let got = samples.withUnsafeMutableBufferPointer { decoder.read(into: $0.baseAddress!, frames: Int(length)) }
+        guard got > rate else { return 0 }   // under a second: nothing reliable to learn
+        let gain = Float(Decibels.toLinear(gainDecibels))
+        for i in 0..<(got * 2) { samples[i] *= gain }
+        let limiter = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: Float(ceiling))
+        samples.withUnsafeMutableBufferPointer { limiter.process(UnsafeMutableBufferPointer(rebasing: $0[0..<(got * 2)])) }
+        let before = LoudnessMeter(sampleRate: rate)
+        samples.withUnsafeBufferPointer { before.add($0.baseAddress!, frames: got) }
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("regie-calibrate-\(UUID().uuidString).mp3")
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let writer = try MP3FileWriter(url: temp, mode: .atomic, sampleRate: rate, bitrateKbps: bitrate, quality: quality,
+                                       tag: ID3v2Tag(), reservedTagSpace: 0)
+        try samples.withUnsafeBufferPointer { try writer.write(interleaved: $0.baseAddress!, frames: got) }
+        try writer.finish()
+        let after = try LoudnessMeter.measureFile(path: temp.path).integrated
+        let loss = before.integrated - after
+        return loss.isFinite ? min(max(loss, 0), 2) : 0
     }
 
     /// Publishes `mp3` as this plan's episode into `folder` (default `public/<show>`) with
