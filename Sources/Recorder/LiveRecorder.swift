@@ -117,6 +117,7 @@ public final class LiveRecorder: @unchecked Sendable {
     private let stopFlag = AtomicFlag()
     private let exited = DispatchSemaphore(value: 0)
     private var current: LiveRecorderStatus
+    private let onFailure: (@Sendable (MP3FileWriterError, LiveRecorderStatus) -> Void)?
 
     /// Creates the file (`O_EXCL`) in `folder` (created if missing) as `<baseName>-<source>.mp3`,
     /// else `<baseName>-<source>-2.mp3`, … starting at suffix `firstIndex`. Never throws for disk
@@ -125,10 +126,14 @@ public final class LiveRecorder: @unchecked Sendable {
     ///   - ringSeconds: depth of the feed (the recorder thread may stall this long).
     ///   - measureLoudness: run a `LoudnessMeter` on the recorder thread (lets the finisher skip a
     ///     measuring pass).
+    ///   - onFailure: called once when a disk error stops the file (on the recorder thread, or in
+    ///     `init`), e.g. to log an alarm; it must not block for long.
     public init(source: RecordingSource, folder: URL, baseName: String, sampleRate: Int, bitrateKbps: Int = 128,
                 quality: Int = 2, tag: ID3v2Tag, ringSeconds: Double = 10, syncInterval: Double = 2,
-                firstIndex: Int = 1, measureLoudness: Bool = true) throws {
+                firstIndex: Int = 1, measureLoudness: Bool = true,
+                onFailure: (@Sendable (MP3FileWriterError, LiveRecorderStatus) -> Void)? = nil) throws {
         self.source = source
+        self.onFailure = onFailure
         self.sampleRate = sampleRate
         feed = RecorderFeed(frames: Int(ringSeconds * Double(sampleRate)))
         current = .initial(rate: sampleRate)
@@ -195,7 +200,7 @@ public final class LiveRecorder: @unchecked Sendable {
             _ = thread
             self.thread = nil
         } else {
-            drainOnce()
+            while drainOnce() > 0 {}
         }
         // The recorder thread has exited: this thread owns the writer now.
         guard let writer, current.state != .failed else { return nil }
@@ -286,9 +291,11 @@ public final class LiveRecorder: @unchecked Sendable {
 
     private func fail(_ error: MP3FileWriterError) {
         lock.withLock { if storedFailure == nil { storedFailure = error } }  // the first cause is the story
+        let first = current.state != .failed
         current.state = .failed
         if case let .io(_, _, code) = error { current.errorCode = code } else { current.errorCode = EEXIST }
         publish()
+        if first { onFailure?(error, current) }
     }
 
     deinit {

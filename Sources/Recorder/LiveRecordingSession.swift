@@ -2,6 +2,7 @@
 import Foundation
 import Podcast
 import RegieModel
+import Synchronization
 
 /// The recording side of `regie play`: opens `<episode>.asrun.jsonl` (always, even with
 /// `--record none`) and the recorders of `mode` in `folder`, and at the end finalises each file
@@ -22,6 +23,7 @@ public final class LiveRecordingSession: @unchecked Sendable {
     public let asRunFailure: MP3FileWriterError?
     /// The recorders, in `mode.sources` order.
     public let recorders: [LiveRecorder]
+    private let startPosition: PositionBox
 
     /// The programme recorder, if recording it.
     public var program: LiveRecorder? { recorders.first { $0.source == .program } }
@@ -75,20 +77,24 @@ public final class LiveRecordingSession: @unchecked Sendable {
         var tag = EpisodeRender.tag(of: plan)
         tag.chapters = []
         tag.lengthMs = nil
-        recorders = try mode.sources.map {
-            try LiveRecorder(source: $0, folder: folder, baseName: Self.baseName(for: plan), sampleRate: plan.sampleRate,
+        let origin = PositionBox()
+        startPosition = origin
+        recorders = try mode.sources.map { source in
+            // A disk error raises an alarm in the as-run log (the console sees it in the status).
+            try LiveRecorder(source: source, folder: folder, baseName: Self.baseName(for: plan), sampleRate: plan.sampleRate,
                              bitrateKbps: plan.rundown.show.bitrate, quality: quality, tag: tag,
                              ringSeconds: ringSeconds, syncInterval: syncInterval, firstIndex: index,
-                             measureLoudness: $0 == .program)
-        }
-        for r in recorders where r.failure != nil {
-            asRun?.log(.alarm(.recorderDiskError, position: 0), file: r.url?.path, message: r.failure.map { "\($0)" })
+                             measureLoudness: source == .program) { [log] error, status in
+                log?.log(.alarm(.recorderDiskError, position: origin.value.load(ordering: .relaxed) + status.framesReceived),
+                         file: nil, message: "\(source.name) recorder: \(error)")
+            }
         }
     }
 
     /// Starts the log's writer thread and the recorders; logs `recording_started` at programme
     /// `position` (the position of the first frame each recorder will receive).
     public func start(at position: Int64 = 0) {
+        startPosition.value.store(position, ordering: .relaxed)
         for r in recorders {
             r.start()
             asRun?.log(AsRunEvent(.recordingStarted, position: position, detail: Int64(r.source.rawValue)),
@@ -123,4 +129,9 @@ public final class LiveRecordingSession: @unchecked Sendable {
         }
         return summaries
     }
+}
+
+/// A programme position shared with a recorder's failure callback.
+final class PositionBox: Sendable {
+    let value = Atomic<Int64>(0)
 }

@@ -161,8 +161,11 @@ struct LiveRecorderTests {
         try #require(try run("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", full.path]).status == 0)
         defer { _ = try? run("umount", [full.path]) }
         let rate = 44100
+        let reported = LockedCounter()
         let recorder = try LiveRecorder(source: .program, folder: full, baseName: "ep", sampleRate: rate, tag: ID3v2Tag(),
-                                        ringSeconds: 1, syncInterval: 0.5)
+                                        ringSeconds: 1, syncInterval: 0.5) { error, status in
+            if case .io(_, _, ENOSPC) = error, status.state == .failed { reported.add() }
+        }
         #expect(recorder.failure == nil)
         recorder.start()
         // 256 KiB holds ~12 s at 128 kb/s after the 64 KiB tag reserve; feed 40 s.
@@ -175,6 +178,7 @@ struct LiveRecorderTests {
         #expect(s.framesReceived == Int64(frames))
         #expect(s.framesWritten + s.framesDropped >= Int64(frames))
         #expect(s.framesDropped > 0)
+        #expect(reported.value == 1, "the failure callback (the session's alarm) runs once")
         if case .io(_, _, let code)? = recorder.failure { #expect(code == ENOSPC) } else { Issue.record("failure \(String(describing: recorder.failure))") }
         // What reached the disk before it filled still plays.
         let url = try #require(recorder.url)
