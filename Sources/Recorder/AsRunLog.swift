@@ -133,7 +133,7 @@ public final class AsRunLogWriter: @unchecked Sendable {
         lock.withLock { controlEvents.append((event, file, message)) }
     }
 
-    /// Starts the writer thread, draining every `interval` seconds.
+    /// Starts the writer thread, draining every `interval` seconds; `stop()` ends it.
     public func start(interval: Double = 0.02) {
         precondition(thread == nil, "AsRunLogWriter started twice")
         let t = Thread { [self] in

@@ -223,7 +223,8 @@ public final class LiveRecorder: @unchecked Sendable {
                        integratedLoudness: meter.map(\.integrated), chapters: tag.chapters)
     }
 
-    /// Integrated loudness of what has been recorded so far (after `finish`, of the whole file).
+    /// Integrated loudness of what was recorded, LUFS. Read it after `finish()`: while the recorder
+    /// thread runs, the meter is its own.
     public var integratedLoudness: Double? { meter?.integrated }
 
     // MARK: - Recorder thread

@@ -225,25 +225,28 @@ struct LiveSessionTests {
         }
         try? FileManager.default.removeItem(at: wav)
         let chapters = [Chapter(title: "The hour", startMs: 0, endMs: 3_600_000)]
-        let finisher = EpisodeFinisher(plan: plan)
         let publicDir = dir.appendingPathComponent("public")
         func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         var measured = 0.0
         let measureTime = try clock.measure { measured = try LoudnessMeter.measureFile(path: mp3.path).integrated }
-        var result: EpisodeFinisher.Result?
-        let total = try clock.measure {
-            result = try finisher.run(recording: mp3, chapters: chapters, measuredLoudness: measured, publishTo: publicDir)
-        }
-        let r = try #require(result)
-        let out = try ffmpegLoudness(r.url)
-        #expect(abs(out.integrated - -16) <= 1)
         print("""
-        [bench] one-hour recording (made in \(String(format: "%.1f", secs(makeTime))) s)
-        [bench] measure loudness of the MP3 (skipped live: the recorder measures as it records): \(String(format: "%.1f", secs(measureTime))) s
-        [bench] decode + gain + limiter + LAME -q 2 (with tags): \(String(format: "%.1f", r.encodeSeconds)) s
-        [bench] publish (copy + feed + page): \(String(format: "%.2f", r.publishSeconds)) s
-        [bench] end of show -> published, recorder's loudness given: \(String(format: "%.1f", secs(total))) s; measuring the file too: \(String(format: "%.1f", secs(total) + secs(measureTime))) s
-        [bench] output \(String(format: "%.2f", out.integrated)) LUFS, \(String(format: "%.2f", out.truePeak)) dBTP
+        [bench] one-hour recording (made by sox + lame in \(String(format: "%.1f", secs(makeTime))) s)
+        [bench] measuring the raw MP3's loudness: \(String(format: "%.1f", secs(measureTime))) s (skipped when the recorder measured live)
         """)
+        // LAME quality 2 is what the recorder and `regie render` use; 5 and 7 show the trade-off.
+        for quality in [2, 5, 7] {
+            let finisher = EpisodeFinisher(plan: plan, quality: quality)
+            var result: EpisodeFinisher.Result?
+            let total = try clock.measure {
+                result = try finisher.run(recording: mp3, chapters: chapters, measuredLoudness: measured, publishTo: publicDir)
+            }
+            let r = try #require(result)
+            let out = try ffmpegLoudness(r.url)
+            #expect(abs(out.integrated - -16) <= 1)
+            #expect(try ffprobeDecodedFrames(r.url) == 3600 * 44100)
+            print("""
+            [bench] -q \(quality): calibrate \(String(format: "%.1f", r.measureSeconds)) s, decode + gain + limiter + LAME \(String(format: "%.1f", r.encodeSeconds)) s, publish \(String(format: "%.2f", r.publishSeconds)) s; end of show -> published \(String(format: "%.1f", secs(total))) s (+\(String(format: "%.1f", secs(measureTime))) s if the file must be measured); output \(String(format: "%.2f", out.integrated)) LUFS, \(String(format: "%.2f", out.truePeak)) dBTP
+            """)
+        }
     }
 }
