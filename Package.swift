@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Engine", dependencies: ["DSP", "Realtime", "AudioIO", "RegieModel"], swiftSettings: optimisedInDebug),
 
         // MP3 episodes: LAME encoding, ID3v2.3 tags with chapters, crash-safe and atomic files.
-        .target(name: "Recorder", dependencies: ["CLame", "Engine", "AudioIO", "Realtime", "RegieModel"],
+        .target(name: "Recorder", dependencies: ["CLame", "Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "Podcast"],
                 swiftSettings: optimisedInDebug),
         // Test helper: records a tone in real time until killed (the crash-safety test kills it).
         .executableTarget(name: "recorder-crash-probe", dependencies: ["Recorder"]),
@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport", "CAllocationCounter"],
                     exclude: ["Golden"]),
-        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe"]),
+        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe", "RegieModel", "Realtime", "AudioIO", "Podcast", "CAllocationCounter"]),
         .testTarget(name: "PodcastTests", dependencies: ["Podcast"]),
         .testTarget(
             name: "ServerTests",

@@ -2,10 +2,19 @@
 // time, printing "written <frames> durable <frames>" after each block, until killed or done.
 //
 //     recorder-crash-probe <output.mp3> [seconds=60] [sampleRate=44100] [speed=1]
+//     recorder-crash-probe live <folder> <base> [seconds=60] [sampleRate=44100] [speed=1]
+//     recorder-crash-probe asrun <log.jsonl> <events>
+//
+// `live` runs a LiveRecorder fed through its ring by a producer thread (the render thread's
+// part), printing "fed <frames> written <frames> durable <frames> file <path>" every 100 ms.
+// `asrun` pushes <events> events from a producer thread through the as-run queue, waits until
+// the writer thread has written them, prints "logged <events>" and then waits to be killed.
 import Foundation
 import Recorder
 
 let args = CommandLine.arguments
+if args.count >= 2 && args[1] == "live" { runLive(Array(args.dropFirst(2))) }
+if args.count >= 2 && args[1] == "asrun" { runAsRun(Array(args.dropFirst(2))) }
 guard args.count >= 2 else {
     FileHandle.standardError.write(Data("usage: recorder-crash-probe OUT.mp3 [seconds] [rate] [speed]\n".utf8))
     exit(2)

@@ -3,6 +3,7 @@ import AudioIO
 import Foundation
 import Logging
 import Podcast
+import Recorder
 import RegieModel
 import Server
 
@@ -132,13 +133,10 @@ func regiePublish(plan: Plan, mp3: URL, to: String?, baseURL: String? = nil) thr
         printError("regie: \(mp3.path) is not a playable MP3: \(error)")
         throw ExitCode(1)
     }
-    let channel = PodcastChannel(title: show.title, description: show.description, author: show.author,
-                                 language: show.language, category: show.category, explicit: show.explicit,
-                                 artwork: URL(fileURLWithPath: show.artwork), link: show.link,
-                                 baseURL: baseURL ?? show.baseURL, ownerName: show.owner.name, ownerEmail: show.owner.email)
-    let episode = PodcastEpisode(number: rundown.episode, title: rundown.title, description: .plain(rundown.description),
-                                 pubDate: Date(timeIntervalSince1970: TimeInterval(rundown.air.epochSeconds)),
-                                 mp3: mp3, duration: info.duration, chapters: chapters(for: mp3, plan: plan))
+    // The mapping is shared with the live finisher (Recorder.PodcastMapping).
+    let channel = PodcastMapping.channel(for: show, baseURL: baseURL)
+    let episode = PodcastMapping.episode(for: plan, mp3: mp3, duration: info.duration,
+                                         chapters: PodcastMapping.chapters(for: mp3, plan: plan))
     do {
         try Publisher().publish(channel: channel, episode: episode, to: folder)
     } catch let error as PodcastError {
@@ -146,17 +144,4 @@ func regiePublish(plan: Plan, mp3: URL, to: String?, baseURL: String? = nil) thr
         throw ExitCode(1)
     }
     return folder
-}
-
-/// The chapters of an episode: those written beside the MP3 (what actually aired or rendered),
-/// else the plan's.
-func chapters(for mp3: URL, plan: Plan) -> [PodcastChapter] {
-    let file = mp3.deletingPathExtension().appendingPathExtension("chapters.json")
-    struct File: Decodable { struct Chapter: Decodable { var startTime: Double; var title: String }; var chapters: [Chapter] }
-    if let data = try? Data(contentsOf: file), let decoded = try? JSONDecoder().decode(File.self, from: data) {
-        return decoded.chapters.map { PodcastChapter(startTime: $0.startTime, title: $0.title) }
-    }
-    return plan.airing.filter { $0.item.kind.isChapter }.map {
-        PodcastChapter(startTime: FrameMath.seconds($0.start, sampleRate: plan.sampleRate), title: $0.item.displayTitle)
-    }
 }
