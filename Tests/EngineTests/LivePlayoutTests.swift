@@ -39,7 +39,10 @@ import TestSupport
             format "raw"
         }
         """.write(to: conf, atomically: true, encoding: .utf8)
-        let result = try TestSupport.run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "regietest", "--pace", "clock"],
+        let recordings = show.root.appendingPathComponent("recordings")
+        let published = show.root.appendingPathComponent("public")
+        let result = try TestSupport.run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "regietest", "--pace", "clock",
+                                                                  "--out", recordings.path, "--publish-to", published.path],
                                          environment: ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:\(conf.path)"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("late prefetch 0 frames"))
@@ -52,5 +55,18 @@ import TestSupport
             offline.withUnsafeBytes { bytes.elementsEqual($0) }
         }
         #expect(equal, "the bytes that went out are the offline render")
+
+        // The programme was recorded, the as-run log tells what aired, and the normalised episode
+        // was published when the show ended.
+        let recording = recordings.appendingPathComponent("001-on-air-program.mp3")
+        #expect(try decodedFrameCount(recording) == offline.count / 2)
+        let log = try String(contentsOf: recordings.appendingPathComponent("001-on-air.asrun.jsonl"), encoding: .utf8)
+        let events = log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let started = events.filter { $0["event"] as? String == "item_started" }
+        #expect(started.compactMap { $0["position"] as? Int } == program.plan.entries.map { Int($0.start) })
+        #expect(started.compactMap { $0["title"] as? String }.contains("Voice"))
+        #expect(events.contains { $0["event"] as? String == "show_ended" })
+        let feed = try String(contentsOf: published.appendingPathComponent("feed.xml"), encoding: .utf8)
+        #expect(feed.contains("<itunes:episode>1</itunes:episode>"))
     }
 }

@@ -1,3 +1,4 @@
+import Realtime
 import Foundation
 import Recorder
 import RegieModel

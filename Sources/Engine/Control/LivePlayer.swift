@@ -17,7 +17,7 @@ public final class LivePlayer: @unchecked Sendable {
 
     /// Prepares playback of `program` to `device`.
     public init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
-                periodFrames: Int, ringSeconds: Double = 4) {
+                periodFrames: Int, ringSeconds: Double = 4, recorder: RecorderFeed? = nil) {
         self.program = program
         self.cache = cache
         let show = program.plan.rundown.show
@@ -27,13 +27,14 @@ public final class LivePlayer: @unchecked Sendable {
                                maxBlockFrames: periodFrames, truePeakCeiling: Float(show.truePeak),
                                ducking: program.ducking)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache, targetLoudness: show.loudness)
-        loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames)
+        loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, recorder: recorder)
     }
 
     /// Plays to the end (or until `loop.stop` is raised). Every source is measured before the
     /// first sample airs, and the rings are filled before the render thread starts, so nothing
-    /// is late at the top of the show. `onPriority` reports whether real-time scheduling was granted.
-    public func run(onPriority: @escaping @Sendable (Bool) -> Void = { _ in }) {
+    /// is late at the top of the show. `onPriority` reports whether real-time scheduling was granted;
+    /// `progress` is called on the calling (control) thread about every 20 ms with the frames out.
+    public func run(onPriority: @escaping @Sendable (Bool) -> Void = { _ in }, progress: (Int64) -> Void = { _ in }) {
         for path in Set(program.sources.map(\.path)) { _ = try? cache.loudness(of: path) }
         cache.save()
         prefetcher.start()
@@ -50,6 +51,9 @@ public final class LivePlayer: @unchecked Sendable {
         thread.name = "regie-render"
         thread.stackSize = 1 << 20
         thread.start()
-        finished.wait()
+        while finished.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+            progress(Int64(loop.framesOut.load(ordering: .relaxed)))
+        }
+        progress(Int64(loop.framesOut.load(ordering: .relaxed)))
     }
 }

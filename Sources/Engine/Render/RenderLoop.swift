@@ -23,9 +23,14 @@ public final class RenderLoop: @unchecked Sendable {
     /// Whether the thread obtained real-time scheduling.
     public private(set) var realtimePriority = false
 
-    /// A loop writing to `device` (nil: no output, clock pacing only).
-    public init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int) {
+    /// Where the programme is recorded, if it is (the recorder thread drains it).
+    public let recorder: RecorderFeed?
+
+    /// A loop writing to `device` (nil: no output, clock pacing only), offering each period to
+    /// `recorder`.
+    public init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int, recorder: RecorderFeed? = nil) {
         self.device = device
+        self.recorder = recorder
         self.paceByClock = paceByClock || device == nil
         self.periodFrames = periodFrames
     }
@@ -65,6 +70,7 @@ public final class RenderLoop: @unchecked Sendable {
                         deviceFailures.add(1, ordering: .relaxed)
                     }
                 }
+                recorder?.offer(UnsafeBufferPointer(start: buffer + Int(skip) * 2, count: usable * 2))
                 emitted += Int64(usable)
                 framesOut.store(Int(emitted), ordering: .relaxed)
             }

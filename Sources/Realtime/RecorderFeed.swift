@@ -1,7 +1,5 @@
 // The render thread's side of a live recorder: a sample ring and overrun counters.
-// No Foundation here (real-time rule 1); depends only on Realtime and Synchronization, so the file
-// can move into `Realtime` verbatim if the engine must hold it without importing Recorder.
-import Realtime
+// It lives in Realtime so that the engine's render loop can hold it without importing Recorder.
 import Synchronization
 
 /// Interleaved stereo samples from the render thread to a recorder thread, several seconds deep.
