@@ -12,11 +12,14 @@ public final class LoudnessMeter: @unchecked Sendable {
     public let sampleRate: Int
     private var state: UnsafeMutablePointer<ebur128_state>?
 
-    /// Creates a stereo meter at `sampleRate`.
-    public init(sampleRate: Int) {
+    /// Creates a stereo meter at `sampleRate`; `truePeak: false` skips libebur128's (costly)
+    /// oversampled true-peak measurement, and `truePeak` then reads −∞.
+    public init(sampleRate: Int, truePeak: Bool = true) {
         self.sampleRate = sampleRate
-        let mode = Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_S.rawValue | EBUR128_MODE_M.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue)
-        state = ebur128_init(2, UInt(sampleRate), mode)
+        var mode = EBUR128_MODE_I.rawValue | EBUR128_MODE_S.rawValue | EBUR128_MODE_M.rawValue
+        if truePeak { mode |= EBUR128_MODE_TRUE_PEAK.rawValue }
+        let flags = Int32(mode)
+        state = ebur128_init(2, UInt(sampleRate), flags)
         precondition(state != nil, "ebur128_init failed")
     }
 

@@ -64,6 +64,22 @@ public final class TruePeakLimiter: @unchecked Sendable {
     /// Gain applied to the most recent output frame (1 = no reduction), for a meter.
     public private(set) var currentGain: Float = 1
 
+    /// The interpolation filters (one row of `taps` coefficients per interpolated point), shared
+    /// with `TruePeakMeter`: windowed sinc, each row normalised to unity gain.
+    static func interpolationFilters() -> [[Float]] {
+        (0..<(phases - 1)).map { phase in
+            let fraction = Double(phase + 1) / Double(phases)
+            let row = (0..<taps).map { j -> Double in
+                let x = Double(j - centre) - fraction  // distance from the interpolated point
+                let sinc = x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x)
+                let window = 0.5 * (1 + cos(Double.pi * x / Double(taps / 2)))  // Hann over ±taps/2
+                return sinc * window
+            }
+            let sum = row.reduce(0, +)
+            return row.map { Float($0 / sum) }
+        }
+    }
+
     /// Creates a limiter. `lookahead` in seconds (1.5–5 ms is sensible), `release` in seconds.
     /// `margin` (dB, ≥ 0) is the safety distance kept below the ceiling by the gain computation.
     public init(sampleRate: Int, channels: Int = 2, ceilingDecibels: Float = -1, lookahead: Double = 0.003, release: Double = 0.1, margin: Float = 0.1) {
@@ -80,18 +96,8 @@ public final class TruePeakLimiter: @unchecked Sendable {
         releaseCoefficient = Float(1 - exp(-1 / (max(release, 1e-4) * Double(sampleRate))))
 
         coefficients = .allocate(capacity: (Self.phases - 1) * Self.taps)
-        for phase in 0..<(Self.phases - 1) {
-            let fraction = Double(phase + 1) / Double(Self.phases)
-            var sum = 0.0
-            var row = [Double](repeating: 0, count: Self.taps)
-            for j in 0..<Self.taps {
-                let x = Double(j - Self.centre) - fraction  // distance from the interpolated point
-                let sinc = x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x)
-                let window = 0.5 * (1 + cos(Double.pi * x / Double(Self.taps / 2)))  // Hann over ±taps/2
-                row[j] = sinc * window
-                sum += row[j]
-            }
-            for j in 0..<Self.taps { coefficients[phase * Self.taps + j] = Float(row[j] / sum) }
+        for (phase, row) in Self.interpolationFilters().enumerated() {
+            for j in 0..<Self.taps { coefficients[phase * Self.taps + j] = row[j] }
         }
         transposed = .allocate(capacity: Self.taps)
         for j in 0..<Self.taps {

@@ -1,4 +1,5 @@
 import AudioIO
+import DSP
 import Engine
 import Foundation
 import Realtime
@@ -125,12 +126,16 @@ public final class EpisodeRender {
         encoder.name = "regie-encoder"
         encoder.start()
 
-        let meter = LoudnessMeter(sampleRate: rate)
+        // The summary's loudness from libebur128 (integrated only) and its true peak from the same
+        // 8× interpolation as the limiter: libebur128's true-peak mode would cost as much as the limiter.
+        let meter = LoudnessMeter(sampleRate: rate, truePeak: false)
+        let peakMeter = TruePeakMeter()
         var written: Int64 = 0
         let total = plan.total
         do {
             try renderer.run { block in
                 meter.add(block.baseAddress!, frames: block.count / 2)
+                peakMeter.process(block)
                 var offset = 0
                 while offset < block.count {
                     if let error = encoderResult.error { throw error }
@@ -155,7 +160,7 @@ public final class EpisodeRender {
         let chaptersURL = url.deletingPathExtension().appendingPathExtension("chapters.json")
         try ChaptersJSON.write(tag.chapters, to: chaptersURL)
         let bytes = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
-        return Summary(frames: written, sampleRate: rate, integratedLoudness: meter.integrated, truePeak: meter.truePeak,
+        return Summary(frames: written, sampleRate: rate, integratedLoudness: meter.integrated, truePeak: Double(peakMeter.decibels),
                        bytes: bytes, lateFrames: renderer.mixer.lateFrames.load(ordering: .relaxed),
                        faults: renderer.faults, chapters: tag.chapters)
     }

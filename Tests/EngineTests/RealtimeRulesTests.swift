@@ -3,6 +3,7 @@ import CAllocationCounter
 import DSP
 import Engine
 import Realtime
+import Foundation
 import Testing
 
 /// The render thread's rules, pinned: no allocation in a render block, meters that agree with
@@ -55,5 +56,23 @@ import Testing
                 #expect(abs(Double(window.shortTerm) - reference.shortTerm) < 0.1, "short-term at step \(step)")
             }
         }
+    }
+
+    @Test func theTruePeakMeterAgreesWithLibebur128() {
+        // A tone near a quarter of the sample rate, phased so its peaks fall between samples.
+        let rate = 44100
+        var samples = [Float](repeating: 0, count: rate * 4)
+        for i in 0..<(rate * 2) {
+            let phase = 2 * Double.pi * 11_000 * Double(i) / Double(rate) + 0.6
+            samples[2 * i] = Float(0.7 * sin(phase))
+            samples[2 * i + 1] = samples[2 * i] * 0.5
+        }
+        let meter = TruePeakMeter()
+        let reference = LoudnessMeter(sampleRate: rate)
+        samples.withUnsafeBufferPointer { meter.process($0) }
+        samples.withUnsafeBufferPointer { reference.add($0.baseAddress!, frames: rate * 2) }
+        let samplePeak = Decibels.fromLinear(samples.map { Swift.abs($0) }.max() ?? 0)
+        #expect(Double(meter.decibels) > Double(samplePeak) + 0.1, "finds peaks between samples")
+        #expect(abs(Double(meter.decibels) - reference.truePeak) < 0.3, "\(meter.decibels) vs \(reference.truePeak)")
     }
 }
