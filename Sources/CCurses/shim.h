@@ -41,7 +41,8 @@ static inline WINDOW *regie_curses_stdscr(void) { return stdscr; }
 /// Set by the SIGINT/SIGTERM handler; the console's loop polls it and restores the terminal.
 static volatile sig_atomic_t regie_curses_signal_number = 0;
 static inline void regie_curses_on_signal(int number) { regie_curses_signal_number = number; }
-/// Installs the flag-setting handler for SIGINT, SIGTERM and SIGHUP (replacing ncurses' own).
+/// Installs the flag-setting handler for SIGINT, SIGTERM and SIGHUP (replacing ncurses' own) and
+/// makes sure those and SIGWINCH are not blocked.
 static inline void regie_curses_install_signal_flag(void) {
     struct sigaction action;
     sigemptyset(&action.sa_mask);
@@ -50,6 +51,14 @@ static inline void regie_curses_install_signal_flag(void) {
     sigaction(SIGINT, &action, 0);
     sigaction(SIGTERM, &action, 0);
     sigaction(SIGHUP, &action, 0);
+    // A parent may have left them blocked (a test runner's thread spawning us does): unblock.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGWINCH);  // ncurses' resize handler must run too
+    sigprocmask(SIG_UNBLOCK, &set, 0);
 }
 /// The signal received since the handler was installed, or 0.
 static inline int regie_curses_received_signal(void) { return regie_curses_signal_number; }

@@ -167,13 +167,13 @@ public struct ConsoleSnapshot: Sendable, Equatable {
     }
 
     /// The snapshot before the show starts: every item pending (dropped ones flagged), the first
-    /// airing item next, the carts idle.
+    /// airing item next, the carts idle, the closer at its back-timed start (ending at the hard end).
     public static func standby(plan: Plan, wallClock: Int64, utcOffsetSeconds: Int) -> ConsoleSnapshot {
         let items = plan.entries.map { ItemStatus(state: $0.dropped ? .dropped : .pending) }
         let carts = plan.rundown.show.carts.map { CartStatus(key: $0.key, title: $0.title) }
         return ConsoleSnapshot(wallClock: wallClock, utcOffsetSeconds: utcOffsetSeconds, sampleRate: plan.sampleRate,
                                items: items, nextIndex: plan.entries.firstIndex { !$0.dropped },
-                               closerStart: plan.backtimeIndex.map { plan.entries[$0].start },
+                               closerStart: plan.backtimeIndex.map { plan.entries[$0].writtenStart },
                                overUnder: plan.overUnder, carts: carts)
     }
 }

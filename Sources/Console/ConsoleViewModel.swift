@@ -281,7 +281,12 @@ struct Context {
         var runs = [ConsoleRun("End    ", .dim), ConsoleRun(clock(wallClock(ofFrame: plan.slot)), .highlight),
                     ConsoleRun(" in ", .dim), ConsoleRun(time(toEnd, digits: 0), toEnd < 0 ? .warning : .highlight)]
         if let closer = snapshot.closerStart {
-            runs += [ConsoleRun("  closer ", .dim), ConsoleRun(clock(wallClock(ofFrame: closer)), .highlight)]
+            // Once the closer has started, its actual start.
+            var start = wallClock(ofFrame: closer)
+            if let index = plan.backtimeIndex, [.onAir, .done].contains(status(index).state), let actual = starts[index] {
+                start = actual
+            }
+            runs += [ConsoleRun("  closer ", .dim), ConsoleRun(clock(start), .highlight)]
         }
         let over = snapshot.overUnder
         runs.append(ConsoleRun("  over/under ", .dim))

@@ -131,7 +131,7 @@ final class Simulation {
         }
         if let backtime, snapshot.items[backtime].state == .pending {
             let entry = plan.entries[backtime]
-            return cursor - (entry.start + entry.overlap)
+            return cursor - (entry.writtenStart + entry.writtenOverlap)
         }
         return cursor - plan.slot
     }

@@ -37,9 +37,38 @@ import TestSupport
             return screen
         }
 
+        /// The server, in the foreground (`-D`) as a child of the test: a daemonised server would
+        /// keep the pipes of the client that started it open (and leave that client unreaped), so
+        /// the client commands run against an already running server instead.
+        let server = Process()
+
+        init() throws {
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            server.arguments = ["tmux", "-L", socket, "-f", "/dev/null", "-D"]
+            server.standardInput = FileHandle.nullDevice
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+        }
+
+        /// A detached session running `command` in a `width`×`height` window.
+        func start(_ command: String, width: Int = 80, height: Int = 24) throws {
+            // The server needs a moment to listen on its socket.
+            var result = try run(["new-session", "-d", "-s", "console", "-x", "\(width)", "-y", "\(height)", command])
+            let deadline = Date().addingTimeInterval(30)
+            while result.status != 0 && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+                result = try run(["new-session", "-d", "-s", "console", "-x", "\(width)", "-y", "\(height)", command])
+            }
+            try #require(result.status == 0, "tmux new-session failed: \(result.stderr)")
+        }
+
         func keys(_ keys: String...) throws { try run(["send-keys", "-t", "console"] + keys) }
 
-        deinit { _ = try? run(["kill-server"]) }
+        deinit {
+            _ = try? run(["kill-server"])
+            if server.isRunning { server.terminate() }
+        }
     }
 
     /// A show with a jingle, a live item with notes, a segment with a Unicode title, a back-timed
@@ -56,7 +85,7 @@ import TestSupport
         try show.writeAudio("jingles/closer.wav", samples: silence(2), sampleRate: rate)
         try show.writeAudio("jingles/cart-one.wav", samples: silence(60), sampleRate: rate)
         try show.writeAudio("jingles/sting.wav", samples: silence(60), sampleRate: rate)
-        try show.writeAudio("audio/talk.wav", samples: silence(60), sampleRate: rate)
+        try show.writeAudio("audio/talk.wav", samples: silence(300), sampleRate: rate)
         return try show.writeRundown("""
             episode: 3
             title: Console under tmux
@@ -81,10 +110,10 @@ import TestSupport
         try #require(TestSupport.hasProgram("tmux"), "tmux is needed (apt install tmux)")
         let rundown = try Self.makeShow()
         let demo = TestSupport.productsDirectory.appendingPathComponent("regie-console-demo").path
-        let tmux = Tmux()
+        let tmux = try Tmux()
         // The shell line stays after the demo exits, so its exit status can be read on the screen.
         let command = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen '\(demo)' '\(rundown.path)' --air-clock; echo \"exit status $?\"; sleep 600"
-        try tmux.run(["new-session", "-d", "-s", "console", "-x", "80", "-y", "24", command])
+        try tmux.start(command)
 
         // Standby: the rundown, the first item marked next, the help line.
         var screen = try tmux.wait("the rundown") { $0.contains { $0.hasSuffix("READY") } && $0.contains { $0.hasPrefix("space GO") } }
@@ -147,9 +176,9 @@ import TestSupport
         try #require(TestSupport.hasProgram("tmux"), "tmux is needed (apt install tmux)")
         let rundown = try Self.makeShow()
         let demo = TestSupport.productsDirectory.appendingPathComponent("regie-console-demo").path
-        let tmux = Tmux()
+        let tmux = try Tmux()
         let command = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen '\(demo)' '\(rundown.path)'; echo \"exit status $?\"; sleep 600"
-        try tmux.run(["new-session", "-d", "-s", "console", "-x", "80", "-y", "24", command])
+        try tmux.start(command)
         try tmux.wait("the rundown") { $0.contains { $0.hasPrefix("space GO") } }
         let pid = try #require(try demoPid(in: tmux))
         kill(pid, SIGTERM)

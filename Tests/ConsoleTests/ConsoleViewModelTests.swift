@@ -140,7 +140,7 @@ import Testing
         snapshot.carts[1].remainingFrames = Fixtures.frames(3)
         snapshot.meters = .init(peakLeft: -6, peakRight: -0.5, shortTerm: -16, momentary: -14.96)
         var screen = model.screen(for: snapshot, width: 80, height: 24)
-        #expect(screen.row(19) == "REC    ● …gs/campus-magazine/2026-12-03/12.mp3  12.3 MB  1:02:03  overruns 2")
+        #expect(screen.row(19) == "REC    ● …rdings/campus-magazine/2026-12-03/12.mp3  12.3 MB  1:02:03  overruns 2")
         #expect(screen.lines[19].style(of: "overruns 2") == .warning)
         #expect(screen.row(20) == "Audio  xruns 3  late 1  ducking off  position 3:03.5")
         #expect(screen.lines[20].style(of: "xruns 3") == .warning)
