@@ -39,7 +39,8 @@ import TestSupport
 
         /// The server, in the foreground (`-D`) as a child of the test: a daemonised server would
         /// keep the pipes of the client that started it open (and leave that client unreaped), so
-        /// the client commands run against an already running server instead.
+        /// the client commands run against an already running server instead. It inherits the
+        /// test runner's blocked signals, so it is ended with SIGKILL after `kill-server`.
         let server = Process()
 
         init() throws {
@@ -49,6 +50,12 @@ import TestSupport
             server.standardOutput = FileHandle.nullDevice
             server.standardError = FileHandle.nullDevice
             try server.run()
+            // Connect only once it listens, or `new-session` would start a daemon of its own.
+            let directory = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+            let path = "\(directory)/tmux-\(getuid())/\(socket)"
+            let deadline = Date().addingTimeInterval(30)
+            while !FileManager.default.fileExists(atPath: path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            Thread.sleep(forTimeInterval: 0.1)
         }
 
         /// A detached session running `command` in a `width`×`height` window.
@@ -67,7 +74,7 @@ import TestSupport
 
         deinit {
             _ = try? run(["kill-server"])
-            if server.isRunning { server.terminate() }
+            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
         }
     }
 
@@ -111,8 +118,8 @@ import TestSupport
         let rundown = try Self.makeShow()
         let demo = TestSupport.productsDirectory.appendingPathComponent("regie-console-demo").path
         let tmux = try Tmux()
-        // The shell line stays after the demo exits, so its exit status can be read on the screen.
-        let command = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen '\(demo)' '\(rundown.path)' --air-clock; echo \"exit status $?\"; sleep 600"
+        // The shell stays after the demo exits (until its terminal closes), so the exit status can be read on the screen.
+        let command = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen '\(demo)' '\(rundown.path)' --air-clock; echo \"exit status $?\"; read -r line"
         try tmux.start(command)
 
         // Standby: the rundown, the first item marked next, the help line.
@@ -177,7 +184,7 @@ import TestSupport
         let rundown = try Self.makeShow()
         let demo = TestSupport.productsDirectory.appendingPathComponent("regie-console-demo").path
         let tmux = try Tmux()
-        let command = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen '\(demo)' '\(rundown.path)'; echo \"exit status $?\"; sleep 600"
+        let command = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen '\(demo)' '\(rundown.path)'; echo \"exit status $?\"; read -r line"
         try tmux.start(command)
         try tmux.wait("the rundown") { $0.contains { $0.hasPrefix("space GO") } }
         let pid = try #require(try demoPid(in: tmux))
