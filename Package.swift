@@ -38,6 +38,9 @@ let package = Package(
         systemLibrary("CLame", pkgConfig: "lame", apt: "libmp3lame-dev"),
         systemLibrary("CEbur128", pkgConfig: "libebur128", apt: "libebur128-dev"),
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
+        // ncursesw without pkg-config: its .pc file adds -D_XOPEN_SOURCE=600, which SwiftPM refuses
+        // (a warning on every build). The module map links ncursesw and tinfo, as `pkg-config --libs` says.
+        .systemLibrary(name: "CCurses", providers: [.apt(["libncursesw5-dev"])]),
 
         // Audio: decoding, resampling, loudness measurement, ALSA devices.
         .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "DSP", "Realtime"],
@@ -65,6 +68,11 @@ let package = Package(
             ]
         ),
 
+        // The live console: snapshot → view model (pure, testable), key decoding, ncurses drawing.
+        .target(name: "Console", dependencies: ["RegieModel", "CCurses"]),
+        // The console on a simulated show (no audio): for trying the screen and for the tmux test.
+        .executableTarget(name: "regie-console-demo", dependencies: ["Console", "RegieModel", "RegieYAML", "AudioIO"]),
+
         .executableTarget(
             name: "regie",
             dependencies: [
@@ -88,6 +96,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe", "RegieModel", "Realtime", "AudioIO", "Podcast", "CAllocationCounter"]),
         .testTarget(name: "PodcastTests", dependencies: ["Podcast"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "RegieModel", "RegieYAML", "TestSupport", "regie-console-demo"]),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "Podcast", .product(name: "Logging", package: "swift-log")]
