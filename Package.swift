@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "regie",
             dependencies: [
-                "RegieModel", "RegieYAML", "AudioIO", "Engine", "Recorder", "Podcast", "Server",
+                "RegieModel", "RegieYAML", "AudioIO", "Engine", "Recorder", "Podcast", "Server", "Console",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

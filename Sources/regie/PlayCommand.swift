@@ -1,6 +1,7 @@
 import ArgumentParser
 import AudioIO
 import Engine
+import Console
 import Foundation
 import Realtime
 import Recorder
@@ -55,6 +56,9 @@ struct Play: ParsableCommand {
 
     @Flag(help: "Do not normalise and publish the program recording when the show ends.")
     var noPublish = false
+
+    @Flag(help: "No console even on a terminal (the console shows only when standard output is a terminal).")
+    var headless = false
 
     func validate() throws {
         guard auto else {
@@ -112,9 +116,21 @@ struct Play: ParsableCommand {
         let captureThread = captureDevice.flatMap { device in session.capture.map { CaptureThread(device: device, feed: $0.feed, stop: stop) } }
         captureThread?.start()
         let log = AutomationLog(plan: plan, asRun: session.asRun)
+        let console = !headless && isatty(1) == 1
+            ? LiveConsole(plan: plan, player: player, device: alsa, recorder: session.program) : nil
+        let quiet = console != nil
         player.run(onPriority: { granted in
-            if !granted { printError("regie: note: no real-time scheduling for the render thread (not permitted); playing at normal priority") }
-        }, progress: { log.advance(to: $0) })
+            if !granted && !quiet {
+                printError("regie: note: no real-time scheduling for the render thread (not permitted); playing at normal priority")
+            }
+        }, progress: { position in
+            log.advance(to: position)
+            if let console {
+                console.update(position: position)
+                if console.quit { stop.raise() }
+            }
+        })
+        console?.close()
         captureThread?.stopAndWait()
         let out = Int64(player.loop.framesOut.load(ordering: .relaxed))
         log.finish(at: out)

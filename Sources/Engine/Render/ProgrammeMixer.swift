@@ -36,13 +36,16 @@ public final class ProgrammeMixer: @unchecked Sendable {
 
     /// Programme frame of the next block.
     public private(set) var position: Int64 = 0
-    /// Peak of the limited programme since the last `takePeak`.
-    public private(set) var peak = PeakMeter()
+    /// Peak of the limited programme within the current block.
+    private var peak = PeakMeter()
     /// Momentary and short-term loudness of the programme.
     public private(set) var loudness: LoudnessWindow
 
     /// Frames of voice audio that were not there in time and played as silence.
     public let lateFrames = Atomic<Int>(0)
+    /// The programme's meters after each block, for the console (any thread reads; never blocks
+    /// the render thread).
+    public let meters = LatestValue(ProgrammeMeters())
 
     /// Prepares the mixer for `voices` (sorted by start) fed through `rings` (one per slot).
     public init(sampleRate: Int, voices: [VoiceSpec], rings: [SPSCRing<Float>], maxBlockFrames: Int,
@@ -92,9 +95,6 @@ public final class ProgrammeMixer: @unchecked Sendable {
     /// The voices, as compiled.
     public var voiceCount: Int { voices.count }
 
-    /// Returns and clears the peak since the last call (render thread; the console reads the
-    /// published copy).
-    public func takePeak() -> (left: Float, right: Float) { peak.take() }
 
     /// True when every voice sounding in the next `frames` has its audio in its ring (or owes
     /// none): the offline driver waits on this so that a render is never short of data. Live
@@ -137,6 +137,9 @@ public final class ProgrammeMixer: @unchecked Sendable {
         limiter.process(block)
         peak.process(UnsafeBufferPointer(block))
         loudness.process(UnsafeBufferPointer(block))
+        let blockPeak = peak.take()
+        meters.store(ProgrammeMeters(peakLeft: Decibels.fromLinear(blockPeak.left), peakRight: Decibels.fromLinear(blockPeak.right),
+                                     momentary: loudness.momentary, shortTerm: loudness.shortTerm))
         output.update(from: bus, count: frames * 2)
         position = blockEnd
     }
@@ -195,5 +198,25 @@ public final class ProgrammeMixer: @unchecked Sendable {
             destination[2 * f] += scratch[2 * f] * g
             destination[2 * f + 1] += scratch[2 * f + 1] * g
         }
+    }
+}
+
+/// What the programme meters read after a block: peaks in dBFS, loudness in LUFS.
+public struct ProgrammeMeters: BitwiseCopyable, Sendable {
+    /// Left channel peak of the last block, dBFS.
+    public var peakLeft: Float = -.infinity
+    /// Right channel peak of the last block, dBFS.
+    public var peakRight: Float = -.infinity
+    /// Momentary loudness (400 ms), LUFS.
+    public var momentary: Float = -.infinity
+    /// Short-term loudness (3 s), LUFS.
+    public var shortTerm: Float = -.infinity
+
+    /// Meters reading silence.
+    public init() {}
+
+    /// A reading.
+    public init(peakLeft: Float, peakRight: Float, momentary: Float, shortTerm: Float) {
+        self.peakLeft = peakLeft; self.peakRight = peakRight; self.momentary = momentary; self.shortTerm = shortTerm
     }
 }
