@@ -195,6 +195,34 @@ import TestSupport
         #expect(!screen.contains { $0.hasPrefix("space GO") })
     }
 
+    /// `regie play --auto` shows the console on a terminal: the real position moves the on-air
+    /// marker, the recorder line shows the file, and `q` then `y` stops the show cleanly, leaving
+    /// the recording and the as-run log of what aired.
+    @Test func playShowsTheLiveConsoleAndQuitsOnConfirmation() throws {
+        try #require(TestSupport.hasProgram("tmux"), "tmux is needed (apt install tmux)")
+        let rundown = try Self.makeShow()
+        let out = rundown.deletingLastPathComponent().appendingPathComponent("recordings")
+        let tmux = try Tmux()
+        let command = "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen '\(TestSupport.regie.path)' play --auto '\(rundown.path)' "
+            + "--device null --out '\(out.path)' --no-publish; echo \"exit status $?\"; read -r line"
+        try tmux.start(command)
+        try tmux.wait("the opener on air") { $0.contains { $0.hasPrefix("space GO") } && $0.contains { $0.contains("ON AIR") } }
+        // The opener lasts a second: then it is done and the live item is on air.
+        let screen = try tmux.wait("the live item on air") { Self.row($0, startingWith: "▶  2") != nil }
+        #expect(Self.row(screen, startingWith: "✓  1") != nil, "the opener is done")
+        #expect(screen.contains { $0.hasPrefix("REC") && $0.contains("program.mp3") })
+        try tmux.keys("q")
+        try tmux.wait("the quit question") { $0.contains { $0.contains("y") && $0.lowercased().contains("quit") && !$0.hasPrefix("space GO") } }
+        try tmux.keys("y")
+        let end = try tmux.wait("the exit") { $0.contains { $0.hasPrefix("exit status ") } }
+        #expect(end.contains("exit status 130"), "stopped before the end of the show")
+        #expect(end.contains { $0.hasPrefix("Played ") })
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(files.contains("003-console-under-tmux-program.mp3"))
+        let log = try String(contentsOf: out.appendingPathComponent("003-console-under-tmux.asrun.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"item_started\"") && log.contains("Welcome and headlines"))
+    }
+
     /// The demo's process id: the child of the pane's shell.
     func demoPid(in tmux: Tmux) throws -> pid_t? {
         let shell = try tmux.run(["display-message", "-p", "-t", "console", "#{pane_pid}"]).stdout
