@@ -55,10 +55,12 @@ public final class LoudnessMeter: @unchecked Sendable {
     }
 
     /// Integrated loudness and true peak of the file at `path`, decoded as played (stereo; a mono
-    /// file counts in both channels, reading ~3 LU above a mono-aware meter).
-    public static func measureFile(path: String) throws(AudioFileError) -> (integrated: Double, truePeak: Double) {
+    /// file counts in both channels, reading ~3 LU above a mono-aware meter). With
+    /// `truePeak: false` only the (much cheaper) integrated loudness is measured; the true peak
+    /// then reads −∞.
+    public static func measureFile(path: String, truePeak: Bool = true) throws(AudioFileError) -> (integrated: Double, truePeak: Double) {
         let decoder = try SndFileDecoder(path: path)
-        let meter = LoudnessMeter(sampleRate: decoder.info.sampleRate)
+        let meter = LoudnessMeter(sampleRate: decoder.info.sampleRate, truePeak: truePeak)
         let chunk = 8192
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * 2)
         defer { buffer.deallocate() }

@@ -104,7 +104,11 @@ import TestSupport
         let program = try Self.program(rundown)
         let cache = LoudnessCache(showDirectory: show.directory.path)
         let first = try Self.render(program, cache: cache)
-        let second = try Self.render(program, cache: cache)
+        // Every source was measured once: integrated loudness and true peak, cached by content.
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: cache.url)) as? [String: [String: Any]] ?? [:]
+        #expect(saved.count == 2)
+        #expect(saved.values.allSatisfy { $0["integrated"] is Double && $0["truePeak"] is Double })
+        let second = try Self.render(program, cache: LoudnessCache(showDirectory: show.directory.path))
         #expect(first == second)
     }
 }

@@ -5,8 +5,9 @@ import Foundation
 public struct SourceLoudness: Codable, Sendable, Equatable {
     /// Integrated loudness, LUFS (−∞ for silence is stored as −70, the absolute gate).
     public var integrated: Double
-    /// True peak, dBTP.
-    public var truePeak: Double
+    /// True peak, dBTP; nil until measured (it is measured after the integrated loudness, which
+    /// is all a render needs to start).
+    public var truePeak: Double?
 }
 
 /// Loudness measurements kept next to the show (`shows/<show>/.loudness-cache.json`), keyed by
@@ -17,11 +18,12 @@ public final class LoudnessCache: @unchecked Sendable {
     /// The cache file.
     public let url: URL
     private var entries: [String: Entry]
+    private var keys: [String: String] = [:]   // path → content key, for this run
     private var dirty = false
 
     struct Entry: Codable {
         var integrated: Double
-        var truePeak: Double
+        var truePeak: Double?
         /// The file it was measured from, for people reading the cache.
         var file: String
     }
@@ -41,16 +43,28 @@ public final class LoudnessCache: @unchecked Sendable {
         self.init(url: URL(fileURLWithPath: showDirectory).appendingPathComponent(".loudness-cache.json"))
     }
 
-    /// The file's loudness, measured now unless the cache holds it.
+    /// The file's integrated loudness (and its true peak when already known), measuring the
+    /// integrated loudness now unless the cache holds it.
     public func loudness(of path: String) throws -> SourceLoudness {
         let key = try Self.contentKey(of: path)
         if let entry = entries[key] { return SourceLoudness(integrated: entry.integrated, truePeak: entry.truePeak) }
-        let measured = try LoudnessMeter.measureFile(path: path)
+        let measured = try LoudnessMeter.measureFile(path: path, truePeak: false)
         let integrated = measured.integrated.isFinite ? max(-70, measured.integrated) : -70
-        let truePeak = measured.truePeak.isFinite ? measured.truePeak : -70
-        entries[key] = Entry(integrated: integrated, truePeak: truePeak, file: (path as NSString).lastPathComponent)
+        entries[key] = Entry(integrated: integrated, truePeak: nil, file: (path as NSString).lastPathComponent)
+        keys[path] = key
         dirty = true
-        return SourceLoudness(integrated: integrated, truePeak: truePeak)
+        return SourceLoudness(integrated: integrated, truePeak: nil)
+    }
+
+    /// Measures the true peak of a file whose integrated loudness is cached but whose peak is not
+    /// (the costly 4× oversampled pass, run after the render has what it needs).
+    public func measureTruePeak(of path: String) throws {
+        let key = try keys[path] ?? Self.contentKey(of: path)
+        guard var entry = entries[key], entry.truePeak == nil else { return }
+        let measured = try LoudnessMeter.measureFile(path: path)
+        entry.truePeak = measured.truePeak.isFinite ? measured.truePeak : -70
+        entries[key] = entry
+        dirty = true
     }
 
     /// Writes the cache if anything was measured (temporary file, then rename). A cache that

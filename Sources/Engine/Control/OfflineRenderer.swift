@@ -58,5 +58,8 @@ public final class OfflineRenderer {
                 emitted += usable
             }
         }
+        // The true peaks are measured at low priority while the render runs; let them finish so
+        // every source is measured once and cached.
+        prefetcher.waitForAnalysis()
     }
 }

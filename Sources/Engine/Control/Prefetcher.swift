@@ -22,6 +22,7 @@ public final class Prefetcher: @unchecked Sendable {
     private var stopped = false
     private var threads: [Thread] = []
     private let finished = DispatchSemaphore(value: 0)
+    private let analysisFinished = DispatchSemaphore(value: 0)
 
     /// Sources that failed to open or decode while airing (played as silence).
     public private(set) var faults: [String] = []
@@ -54,23 +55,37 @@ public final class Prefetcher: @unchecked Sendable {
         threads = []
     }
 
+    /// Waits until the analysis thread has measured every source (true peaks included) and saved
+    /// the cache; call after a render that ran to its end.
+    public func waitForAnalysis() {
+        guard threads.count == 2 else { return }
+        analysisFinished.wait()
+        analysisFinished.signal()   // later calls return at once
+    }
+
     /// The measured loudness of each source so far (for the summary).
     public var measurements: [String: SourceLoudness] { lock.lock(); defer { lock.unlock() }; return measured }
 
     private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
-    /// Analysis thread: measures every source in the order it airs, at a lower priority than the
-    /// threads that mix and encode (it runs ahead of them and must not take their cores).
+    /// Analysis thread: measures every source's integrated loudness in the order it airs (the
+    /// gains the render waits for), then the true peaks, all at a lower priority than the threads
+    /// that mix and encode (it runs ahead of them and must not take their cores).
     private func analyse() {
         // On Linux the nice value is per thread: this lowers only the analysis thread.
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        var order: [String] = []
         var seen = Set<String>()
-        for source in program.sources where seen.insert(source.path).inserted {
-            if isStopped { return }
-            let loudness = (try? cache.loudness(of: source.path)) ?? SourceLoudness(integrated: targetLoudness, truePeak: 0)
-            lock.lock(); measured[source.path] = loudness; lock.broadcast(); lock.unlock()
+        for source in program.sources where seen.insert(source.path).inserted { order.append(source.path) }
+        for path in order {
+            if isStopped { break }
+            let loudness = (try? cache.loudness(of: path)) ?? SourceLoudness(integrated: targetLoudness, truePeak: nil)
+            lock.lock(); measured[path] = loudness; lock.broadcast(); lock.unlock()
         }
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        for path in order where !isStopped { try? cache.measureTruePeak(of: path) }
         cache.save()
+        analysisFinished.signal()
     }
 
     /// The gain that brings a source to the show's target; waits for its measurement.
