@@ -184,7 +184,9 @@ struct LiveRecorderTests {
         let url = try #require(recorder.url)
         let (decoded, _) = try ffmpegDecode(url)
         #expect(decoded.count / 2 > 5 * rate, "only \(decoded.count / 2) frames survived")
-        #expect(Int64(decoded.count / 2) <= s.framesWritten + 2 * 1152)
+        // No more than was encoded, give or take the frames LAME holds back (its delay, the
+        // bit reservoir, and a frame cut short by the full disk that decoders still play out).
+        #expect(Int64(decoded.count / 2) <= s.framesWritten + 4 * 1152)
     }
 
     @Test("kill -9 while recording live: the partial MP3 decodes to within seconds of what was fed; a second recording gets -2")
