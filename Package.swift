@@ -63,6 +63,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
+                "RegieModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,22 +1,15 @@
 import Foundation
+import RegieModel
 
 /// Date formats the feed and page use, computed arithmetically in UTC (no locale involved).
 enum Dates {
     private static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// Proleptic Gregorian (year, month 1-12, day 1-31) of a count of days since 1970-01-01.
-    static func civil(daysSinceEpoch z0: Int) -> (year: Int, month: Int, day: Int) {
-        // Shift the epoch to 0000-03-01 so leap days fall at the end of a 400-year era.
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    /// Proleptic Gregorian (year, month 1-12, day 1-31) of a count of days since 1970-01-01
+    /// (the model's calendar arithmetic).
+    static func civil(daysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
+        CivilDate.civilFromDays(Int64(days))
     }
 
     private static func split(_ date: Date) -> (days: Int, secs: Int) {

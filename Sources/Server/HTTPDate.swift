@@ -1,31 +1,20 @@
 import Foundation
+import RegieModel
 
 /// HTTP dates (IMF-fixdate, RFC 9110) and access-log timestamps, in UTC with English names.
 enum HTTPDate {
     private static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian).
-    static func civil(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    /// (year, month, day) of a day count since 1970-01-01 (the model's calendar arithmetic).
+    static func civil(_ days: Int) -> (Int, Int, Int) {
+        let date = CivilDate.civilFromDays(Int64(days))
+        return (date.year, date.month, date.day)
     }
 
     /// Days since 1970-01-01 of a civil date.
-    static func days(year y0: Int, month m: Int, day d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        Int(CivilDate.daysFromCivil(year: year, month: month, day: day))
     }
 
     private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
