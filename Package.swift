@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "RegieModelTests", dependencies: ["RegieModel"]),
         // Test support: per-thread heap allocation counting (interposes malloc in the test process).
         .target(name: "CAllocationCounter", path: "Tests/Support/CAllocationCounter"),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CAllocationCounter", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CAllocationCounter", "TestSupport", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "CAllocationCounter"], exclude: ["Golden"]),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "CAllocationCounter"]),
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "Recorder", "TestSupport"], exclude: ["Corpus"]),

@@ -1,0 +1,56 @@
+import AudioIO
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// ALSA's `pulse` plugin (libasound2-plugins) opened in-process against a private PulseAudio
+/// server: its client thread, which every period the render thread writes waits on, runs at
+/// real-time priority when the system permits it.
+@Suite struct ALSAPulsePluginTests {
+    /// Scheduling policy of each thread of this process with the kernel name `name`.
+    static func policies(ofThreadsNamed name: String) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { tid -> Int32? in
+            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
+                  comm.trimmingCharacters(in: .whitespacesAndNewlines) == name else { return nil }
+            return sched_getscheduler(pid_t(tid) ?? 0)
+        }
+    }
+
+    /// Whether a thread of this process may switch itself to SCHED_FIFO (root, CAP_SYS_NICE or RLIMIT_RTPRIO).
+    static func realtimePermitted() -> Bool {
+        let result = LockedBox(false)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            var parameters = sched_param()
+            parameters.sched_priority = 1
+            result.value = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
+            done.signal()
+        }
+        done.wait()
+        return result.value
+    }
+
+    @Test func thePluginsClientThreadRunsRealTimeWhenPermitted() throws {
+        let pulse = try PulseAudioServer.start()
+        defer { pulse.stop() }
+        let server = try #require(pulse.environment["PULSE_SERVER"])
+        let config = try ALSAConfiguration(text: "pcm.regie_pulse { type pulse server \"\(server)\" }")
+        let device = try ALSAPlaybackDevice(name: "regie_pulse", configuration: config, sampleRate: 44100, periodFrames: 441, periods: 4)
+        defer { device.close() }
+
+        let policies = Self.policies(ofThreadsNamed: "threaded-ml")
+        #expect(policies.count == 1, "libpulse's client thread: \(policies)")
+        if Self.realtimePermitted() {
+            #expect(device.realtimePluginThreads == 1)
+            #expect(policies == [SCHED_FIFO])
+        } else {
+            #expect(device.realtimePluginThreads == 0)
+        }
+        // The device still plays: a tenth of a second of silence, paced by the server.
+        let silence = [Float](repeating: 0, count: 4410 * 2)
+        try silence.withUnsafeBufferPointer { try device.write(interleaved: $0.baseAddress!, frames: 4410) }
+        #expect(device.xrunCount == 0)
+    }
+}
