@@ -45,6 +45,16 @@ public final class PulseAudioServer: @unchecked Sendable {
         }
     }
 
+    /// ALSA configuration text (for `ALSAConfiguration(text:)`, in-process) defining playback
+    /// device `name` on the null sink and capture device `name_monitor` on its monitor, both
+    /// reaching this server without any environment variable.
+    public func alsaConfiguration(name: String) -> String {
+        """
+        pcm.\(name) { type pulse server "\(environment["PULSE_SERVER"]!)" device "\(sinkName)" }
+        pcm.\(name)_monitor { type pulse server "\(environment["PULSE_SERVER"]!)" device "\(monitorName)" }
+        """
+    }
+
     /// Runs `pactl` against this server.
     @discardableResult
     public func pactl(_ arguments: [String]) throws -> TestSupport.ProcessResult {

@@ -35,8 +35,7 @@ import TestSupport
     @Test func thePluginsClientThreadRunsRealTimeWhenPermitted() throws {
         let pulse = try PulseAudioServer.start()
         defer { pulse.stop() }
-        let server = try #require(pulse.environment["PULSE_SERVER"])
-        let config = try ALSAConfiguration(text: "pcm.regie_pulse { type pulse server \"\(server)\" }")
+        let config = try ALSAConfiguration(text: pulse.alsaConfiguration(name: "regie_pulse"))
         let device = try ALSAPlaybackDevice(name: "regie_pulse", configuration: config, sampleRate: 44100, periodFrames: 441, periods: 4)
         defer { device.close() }
 

@@ -2,6 +2,7 @@ import AudioIO
 import CAllocationCounter
 import Foundation
 import Testing
+import TestSupport
 
 /// ALSA through its plugins, with configurations loaded in-process (the user's files are unused):
 /// `type null` accepts everything, `type file` records exactly what went out or plays a prepared
@@ -166,7 +167,8 @@ import Testing
     /// Stalling longer than the device buffer underruns the device; `write` recovers, counts the
     /// xrun and keeps going. (Slowness can only add underruns, so the bound is ≥ 1.)
     @Test func underrunIsRecoveredAndCounted() throws {
-        let pulse = try PulseNullSink()
+        let pulse = try PulseAudioServer.start()
+        defer { pulse.stop() }
         let config = try ALSAConfiguration(text: pulse.alsaConfiguration(name: "regie_paced"))
         let device = try ALSAPlaybackDevice(name: "regie_paced", configuration: config, sampleRate: 48000, periodFrames: 960, periods: 4)
         let block = [Float](repeating: 0.1, count: device.periodFrames * 2)
@@ -185,7 +187,8 @@ import Testing
 
     /// Capture from the sink's monitor (paced, silence) delivers the requested frames.
     @Test func pacedCaptureDeliversFrames() throws {
-        let pulse = try PulseNullSink()
+        let pulse = try PulseAudioServer.start()
+        defer { pulse.stop() }
         let config = try ALSAConfiguration(text: pulse.alsaConfiguration(name: "regie_paced"))
         let device = try ALSACaptureDevice(name: "regie_paced_monitor", configuration: config, sampleRate: 48000, periodFrames: 960, periods: 4)
         var buffer = [Float](repeating: .nan, count: 4800 * 2)
