@@ -71,3 +71,43 @@ import TestSupport
         }
     }
 }
+
+/// The matcher the PulseAudio test relies on, on made-up recordings: what it forgives (silence a
+/// paced server inserted, frames lost across an xrun) and what it does not (other content, a
+/// recording cut short).
+@Suite struct StreamMatchTests {
+    /// Stereo frames with distinct values (a sweep on the left, its negative × 0.5 on the right).
+    static let reference: [Float] = (0..<5000).flatMap { i -> [Float] in
+        let v = Float(sin(Double(i) * Double(i) * 1e-5) * 0.5) + 1e-4
+        return [v, -0.5 * v]
+    }
+    static func silence(_ frames: Int) -> [Float] { [Float](repeating: 0, count: frames * 2) }
+    static func frames(_ range: Range<Int>) -> [Float] { Array(reference[(range.lowerBound * 2)..<(range.upperBound * 2)]) }
+
+    @Test func exactRecordingAfterLeadingSilence() {
+        let match = StreamMatch(reference: Self.reference, recorded: Self.silence(700) + Self.reference + Self.silence(50))
+        #expect(match.isComplete && match.offset == 700 && match.insertedRuns == 0, "\(match)")
+    }
+
+    @Test func insertedSilenceIsCountedAndForgiven() {
+        let recorded = Self.silence(10) + Self.frames(0..<2000) + Self.silence(333) + Self.frames(2000..<5000)
+        let match = StreamMatch(reference: Self.reference, recorded: recorded)
+        #expect(match.isComplete && match.insertedRuns == 1 && match.insertedFrames == 333, "\(match)")
+    }
+
+    @Test func lostFramesAreCountedNotMatched() {
+        let recorded = Self.silence(10) + Self.frames(0..<2000) + Self.silence(40) + Self.frames(2600..<5000)
+        let match = StreamMatch(reference: Self.reference, recorded: recorded)
+        #expect(!match.isComplete && match.mismatchAt == nil, "\(match)")
+        #expect(match.lostFrames == 600 && match.insertedFrames == 40 && match.matchedFrames == 4400, "\(match)")
+    }
+
+    @Test func otherContentOrAShortRecordingFails() {
+        var changed = Self.silence(10) + Self.reference
+        changed[2 * 3010 + 1] = changed[2 * 3010 + 1].nextUp   // one ulp, one channel, one frame
+        let altered = StreamMatch(reference: Self.reference, recorded: changed)
+        #expect(altered.mismatchAt == 3000, "\(altered)")
+        let short = StreamMatch(reference: Self.reference, recorded: Self.silence(10) + Self.frames(0..<4000))
+        #expect(!short.isComplete && short.matchedFrames == 4000 && short.lostFrames == 1000, "\(short)")
+    }
+}
