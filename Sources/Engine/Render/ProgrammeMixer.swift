@@ -49,8 +49,11 @@ public final class ProgrammeMixer: @unchecked Sendable {
     private let slotStarts: UnsafeMutablePointer<Int>
     private let cursors: UnsafeMutablePointer<Int>
     private let cursorFrames: UnsafeMutablePointer<Int64>
-    /// Scratch for the readiness check: frames each slot must hold for the next block.
+    /// Scratch for the readiness check: frames each slot must hold for the next block, and where
+    /// its read side would be.
     private let needed: UnsafeMutablePointer<Int>
+    private let simulatedCursors: UnsafeMutablePointer<Int>
+    private let simulatedFrames: UnsafeMutablePointer<Int64>
     private let scratch: UnsafeMutablePointer<Float>
     private let bus: UnsafeMutablePointer<Float>
     private let limiter: TruePeakLimiter
@@ -143,6 +146,8 @@ public final class ProgrammeMixer: @unchecked Sendable {
         cursorFrames = .allocate(capacity: slots); cursorFrames.initialize(repeating: 0, count: slots)
         needed = .allocate(capacity: slots)
         needed.initialize(repeating: 0, count: slots)
+        simulatedCursors = .allocate(capacity: slots); simulatedCursors.initialize(repeating: 0, count: slots)
+        simulatedFrames = .allocate(capacity: slots); simulatedFrames.initialize(repeating: 0, count: slots)
         scratch = .allocate(capacity: maxBlockFrames * 2)
         scratch.initialize(repeating: 0, count: maxBlockFrames * 2)
         bus = .allocate(capacity: maxBlockFrames * 2)
@@ -178,7 +183,7 @@ public final class ProgrammeMixer: @unchecked Sendable {
         for ring in rings { ring.release() }
         rings.deallocate()
         slotVoices.deallocate(); slotStarts.deallocate(); cursors.deallocate(); cursorFrames.deallocate()
-        needed.deallocate()
+        needed.deallocate(); simulatedCursors.deallocate(); simulatedFrames.deallocate()
         scratch.deallocate()
         bus.deallocate()
         cartSamples.deallocate(); cartFrames.deallocate(); cartPositions.deallocate(); cartStops.deallocate()
@@ -190,23 +195,38 @@ public final class ProgrammeMixer: @unchecked Sendable {
     /// The voices, as compiled.
     public var voiceCount: Int { voices.count }
 
-    /// True when every voice sounding in the next `frames` has its audio in its ring (or owes
-    /// none): the offline driver waits on this so that a render is never short of data. Live
-    /// playout does not ask: it plays on, and late data becomes counted silence. (Offline renders
-    /// take no commands, so the frames a slot needs are the voices' own, in order.)
+    /// True when every voice sounding in the next `frames` has its audio in its ring, counting
+    /// what must first be discarded of voices before it in the same ring (or owes none): offline
+    /// drivers wait on this (after `prepare`) so that a render is never short of data. Live
+    /// playout does not ask: it plays on, and late data becomes counted silence.
     public func isReady(frames: Int) -> Bool {
         let blockStart = position, blockEnd = position + Int64(frames)
-        for slot in 0..<rings.count { needed[slot] = 0 }
+        // Walks each ring's read side as `render` will, without moving it.
+        for slot in 0..<rings.count {
+            needed[slot] = 0
+            simulatedCursors[slot] = cursors[slot]
+            simulatedFrames[slot] = cursorFrames[slot]
+        }
         var index = firstUnfinished
         while index < voices.count {
             let voice = voices[index]
             if voice.start >= blockEnd { break }
-            if voice.hasAudio && voice.end > blockStart {
-                let n = min(blockEnd, voice.end) - max(blockStart, voice.start)
+            let end = effectiveEnd(index)
+            if voice.hasAudio && end > blockStart && flags[index] & (Self.ended | Self.skipped) == 0 {
                 let slot = Int(voice.slot)
-                // Frames owed from earlier in the voice (late data skipped) count too.
-                let owed = max(0, max(blockStart, voice.start) - voice.start - (cursorVoice(slot) == index ? cursorFrames[slot] : 0))
-                needed[slot] += Int(n + owed)
+                var need = Int64(needed[slot])
+                while simulatedCursors[slot] < slotStarts[slot + 1] && Int(slotVoices[simulatedCursors[slot]]) != index {
+                    let earlier = Int(slotVoices[simulatedCursors[slot]])
+                    guard let total = knownTotal(earlier) else { return false }
+                    need += max(0, total - simulatedFrames[slot])
+                    simulatedCursors[slot] += 1
+                    simulatedFrames[slot] = 0
+                }
+                let from = max(blockStart, voice.start) - voice.start
+                let frames = min(blockEnd, end) - max(blockStart, voice.start)
+                need += max(0, from - simulatedFrames[slot]) + frames
+                simulatedFrames[slot] = from + frames
+                needed[slot] = Int(need)
             }
             index += 1
         }
@@ -216,18 +236,36 @@ public final class ProgrammeMixer: @unchecked Sendable {
         return true
     }
 
+    /// Frames the prefetcher writes of a voice in all, when known.
+    private func knownTotal(_ index: Int) -> Int64? {
+        let written = feedback.written(index)
+        if written >= 0 { return written }
+        let cutShort = cutStarts[index] != .max || flags[index] & Self.skipped != 0
+        return cutShort || voices[index].isOpenEnded ? nil : voices[index].length
+    }
+
+    private var preparedPosition: Int64 = -1
+
+    /// Applies the commands waiting and the schedule's holds for the next block. `render` does
+    /// it itself; an offline driver calls it first so that `isReady` sees the block as it will be.
+    public func prepare(frames: Int) {
+        guard preparedPosition != position else { return }
+        preparedPosition = position
+        applyCommands(at: position)
+        if pauseState == .paused {
+            // Frozen: every voice still to finish moves on with the clock, so none advances.
+            shift(from: firstUnfinished, by: Int64(frames), includingStarted: true)
+        } else {
+            applyHolds(blockEnd: position + Int64(frames))
+        }
+    }
+
     /// Renders the next `frames` (≤ `maxBlockFrames`) of the limited programme into `output`
     /// (interleaved stereo), and advances the programme position.
     public func render(into output: UnsafeMutablePointer<Float>, frames: Int) {
         let blockStart = position, blockEnd = position + Int64(frames)
         bus.update(repeating: 0, count: frames * 2)
-        applyCommands(at: blockStart)
-        if pauseState == .paused {
-            // Frozen: every voice still to finish moves on with the clock, so none advances.
-            shift(from: firstUnfinished, by: Int64(frames), includingStarted: true)
-        } else {
-            applyHolds(blockEnd: blockEnd)
-        }
+        prepare(frames: frames)
         while firstUnfinished < voices.count && flags[firstUnfinished] & Self.ended != 0 {
             firstUnfinished += 1
         }
@@ -567,8 +605,9 @@ public final class ProgrammeMixer: @unchecked Sendable {
         let fadeOutStart = voice.length - voice.fadeOut
         let crossfadeOutStart = voice.length - voice.crossfadeOut
         let cutStart = cutStarts[index], cutLength = cutLengths[index]
-        // A bed fades out over the release at the end of its item, unless a cut fades it already.
-        let bedFadeStart = cutStart == .max ? voice.length - bedRelease : .max
+        // A bed fades out over the release at the end of its item, unless a cut fades it already
+        // or its item holds for GO (then GO's cut fades it).
+        let bedFadeStart = cutStart == .max && !isHeld(index) ? voice.length - bedRelease : .max
         let shaped = voice.isBed || position < max(voice.fadeIn, voice.crossfadeIn)
             || position + Int64(frames) > min(fadeOutStart, crossfadeOutStart, cutStart)
         if !shaped {
