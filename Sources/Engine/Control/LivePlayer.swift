@@ -17,6 +17,8 @@ public final class LivePlayer: @unchecked Sendable {
     private let cache: LoudnessCache
     /// Carts that could not be loaded (they stay silent).
     public let cartFailures: [CartLoader.Failure]
+    /// Frames of each cart (0 for one that failed).
+    public let cartFrames: [Int]
 
     /// Prepares playback of `program` to `device`.
     public init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
@@ -26,6 +28,7 @@ public final class LivePlayer: @unchecked Sendable {
         let show = program.plan.rundown.show
         let carts = CartLoader.load(show: show, cache: cache)
         cartFailures = carts.failures
+        cartFrames = carts.audio.frameCounts
         let capacity = max(periodFrames * 8, Int(ringSeconds * Double(show.sampleRate))) * 2
         let rings = (0..<program.slotCount).map { _ in SPSCRing<Float>(capacity: capacity) }
         mixer = ProgrammeMixer(sampleRate: show.sampleRate, voices: program.voices, rings: rings,
@@ -38,8 +41,10 @@ public final class LivePlayer: @unchecked Sendable {
     /// Plays to the end (or until `loop.stop` is raised). Every source is measured before the
     /// first sample airs, and the rings are filled before the render thread starts, so nothing
     /// is late at the top of the show. `onPriority` reports whether real-time scheduling was granted;
-    /// `progress` is called on the calling (control) thread about every 20 ms with the frames out.
-    public func run(onPriority: @escaping @Sendable (Bool) -> Void = { _ in }, progress: (Int64) -> Void = { _ in }) {
+    /// `progress` is called on the calling (control) thread every `interval` ms (0: over and over,
+    /// for a `progress` that waits by itself, such as the console's key read) with the frames out.
+    public func run(interval: Int = 20, onPriority: @escaping @Sendable (Bool) -> Void = { _ in },
+                    progress: (Int64) -> Void = { _ in }) {
         for path in Set(program.sources.compactMap { $0?.path }) { _ = try? cache.loudness(of: path) }
         cache.save()
         prefetcher.start()
@@ -59,11 +64,14 @@ public final class LivePlayer: @unchecked Sendable {
         thread.name = "regie-render"
         thread.stackSize = 1 << 20
         thread.start()
-        while finished.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+        while finished.wait(timeout: .now() + .milliseconds(interval)) == .timedOut {
             progress(Int64(loop.framesOut.load(ordering: .relaxed)))
         }
         progress(Int64(loop.framesOut.load(ordering: .relaxed)))
     }
+
+    /// Sources that failed while airing (played as silence); any thread.
+    public var faults: [String] { prefetcher.faults }
 
     /// Sends a command to the render thread (call from one control thread only); false when the
     /// queue is full.

@@ -24,8 +24,9 @@ public final class Prefetcher: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let analysisFinished = DispatchSemaphore(value: 0)
 
-    /// Sources that failed to open or decode while airing (played as silence).
-    public private(set) var faults: [String] = []
+    private var faultList: [String] = []
+    /// Sources that failed to open or decode while airing (played as silence); any thread.
+    public var faults: [String] { lock.lock(); defer { lock.unlock() }; return faultList }
 
     /// Prepares feeding `program` into `rings` (one per slot) for `mixer`.
     public init(program: CompiledProgram, mixer: ProgrammeMixer, rings: [SPSCRing<Float>], cache: LoudnessCache,
@@ -156,7 +157,7 @@ public final class Prefetcher: @unchecked Sendable {
         let voice = program.voices[index]
         let length = voice.isOpenEnded ? Int64.max : voice.length
         let reader = VoiceReader(source: source, outputRate: program.plan.sampleRate, length: length)
-        if let failure = reader.failure { lock.lock(); faults.append(failure); lock.unlock() }
+        if let failure = reader.failure { lock.lock(); faultList.append(failure); lock.unlock() }
         return reader
     }
 }

@@ -39,10 +39,14 @@ public struct EngineCommand: BitwiseCopyable, Sendable, Equatable {
     /// When the technician asked, CLOCK_MONOTONIC nanoseconds (0: unknown): reported back with the
     /// event, so the key-to-programme latency can be measured.
     public var requestedAt: Int64
+    /// The programme position the console saw when the key was pressed (`TimelineState.position`),
+    /// or -1: reported back with the event, so the delay can be counted in frames.
+    public var requestedPosition: Int64
 
     /// A command.
-    public init(_ kind: Kind, argument: Int32 = -1, requestedAt: Int64 = 0) {
+    public init(_ kind: Kind, argument: Int32 = -1, requestedAt: Int64 = 0, requestedPosition: Int64 = -1) {
         self.kind = kind; self.argument = argument; self.requestedAt = requestedAt
+        self.requestedPosition = requestedPosition
     }
 }
 
@@ -84,12 +88,14 @@ public struct MixerEvent: BitwiseCopyable, Sendable, Equatable {
     public var requestedAt: Int64
     /// For events caused by a command: when the render thread applied it (CLOCK_MONOTONIC ns).
     public var appliedAt: Int64
+    /// For events caused by a command: the command's `requestedPosition`, else -1.
+    public var requestedPosition: Int64
 
     /// An event.
     public init(_ kind: Kind, position: Int64, item: Int32 = -1, cart: Int32 = -1, detail: Int64 = 0,
-                requestedAt: Int64 = 0, appliedAt: Int64 = 0) {
+                requestedAt: Int64 = 0, appliedAt: Int64 = 0, requestedPosition: Int64 = -1) {
         self.kind = kind; self.position = position; self.item = item; self.cart = cart; self.detail = detail
-        self.requestedAt = requestedAt; self.appliedAt = appliedAt
+        self.requestedAt = requestedAt; self.appliedAt = appliedAt; self.requestedPosition = requestedPosition
     }
 }
 

@@ -76,6 +76,9 @@ public final class ProgrammeMixer: @unchecked Sendable {
     private var pauseState = PauseState.running
     private var pauseGain: Float = 1
     private var bedsDucked = true
+    /// Render thread: the first item's first frame once the show has started, else -1 (the
+    /// recorders take the programme from there: the wait for the first GO is not recorded).
+    public private(set) var showStart: Int64 = -1
     /// Render thread: the programme's end once every item has ended and no cart plays, else -1.
     public private(set) var finishedAt: Int64 = -1
 
@@ -441,7 +444,8 @@ public final class ProgrammeMixer: @unchecked Sendable {
                 cut(current, at: position, fade: voice.hasAudio ? bedRelease : 0)
                 flags[current] |= Self.endLogged
                 emit(MixerEvent(.itemEnded, position: position, item: voice.item,
-                                requestedAt: command.requestedAt, appliedAt: applied))
+                                requestedAt: command.requestedAt, appliedAt: applied,
+                                requestedPosition: command.requestedPosition))
             } else if !voice.isJingle, let next {
                 let overlap = voices[next].crossfadeIn
                 cut(current, at: position, fade: overlap > 0 ? overlap : declick)
@@ -451,7 +455,8 @@ public final class ProgrammeMixer: @unchecked Sendable {
         holdBefore = -1
         shift(from: next, by: position - voices[next].start)
         emit(MixerEvent(.itemStarted, position: position, item: voices[next].item,
-                        requestedAt: command.requestedAt, appliedAt: applied))
+                        requestedAt: command.requestedAt, appliedAt: applied,
+                                requestedPosition: command.requestedPosition))
         flags[next] |= Self.started
     }
 
@@ -468,7 +473,8 @@ public final class ProgrammeMixer: @unchecked Sendable {
             i += 1
         }
         emit(MixerEvent(.itemFaded, position: position, item: voices[current].item, detail: fade,
-                        requestedAt: command.requestedAt, appliedAt: applied))
+                        requestedAt: command.requestedAt, appliedAt: applied,
+                                requestedPosition: command.requestedPosition))
         guard let next = firstPending() else { return }
         if mode == .interactive {
             holdBefore = next
@@ -484,7 +490,8 @@ public final class ProgrammeMixer: @unchecked Sendable {
             let voice = voices[current]
             cut(current, at: position, fade: voice.hasAudio ? declick : 0)
             emit(MixerEvent(.itemSkipped, position: position, item: voice.item,
-                            requestedAt: command.requestedAt, appliedAt: applied))
+                            requestedAt: command.requestedAt, appliedAt: applied,
+                                requestedPosition: command.requestedPosition))
             if holdBefore < 0, let next = firstPending() {
                 shift(from: next, by: position - voices[next].start)
             }
@@ -495,7 +502,8 @@ public final class ProgrammeMixer: @unchecked Sendable {
         flags[waiting] |= Self.skipped | Self.ended | Self.endLogged
         if voices[waiting].hasAudio { feedback.limit(waiting, to: 0) }
         emit(MixerEvent(.itemSkipped, position: position, item: voices[waiting].item,
-                        requestedAt: command.requestedAt, appliedAt: applied))
+                        requestedAt: command.requestedAt, appliedAt: applied,
+                                requestedPosition: command.requestedPosition))
         if let next = firstPending(from: waiting + 1) {
             shift(from: next, by: voices[waiting].start - voices[next].start)
             if holdBefore >= 0 {
@@ -660,12 +668,14 @@ public final class ProgrammeMixer: @unchecked Sendable {
         if cartPositions[cart] >= 0 && cartStops[cart] < 0 {
             cartStops[cart] = Int(declick)
             emit(MixerEvent(.cartStopped, position: position, cart: Int32(cart),
-                            requestedAt: command.requestedAt, appliedAt: applied))
+                            requestedAt: command.requestedAt, appliedAt: applied,
+                                requestedPosition: command.requestedPosition))
         } else {
             cartPositions[cart] = 0
             cartStops[cart] = -1
             emit(MixerEvent(.cartFired, position: position, cart: Int32(cart),
-                            requestedAt: command.requestedAt, appliedAt: applied))
+                            requestedAt: command.requestedAt, appliedAt: applied,
+                                requestedPosition: command.requestedPosition))
         }
     }
 
@@ -695,6 +705,7 @@ public final class ProgrammeMixer: @unchecked Sendable {
     // MARK: - Events and state
 
     @inline(__always) private func emit(_ event: MixerEvent) {
+        if showStart < 0 && event.kind == .itemStarted { showStart = event.position }
         if !events.push(event) { droppedEvents.add(1, ordering: .relaxed) }
     }
 

@@ -73,7 +73,12 @@ public final class RenderLoop: @unchecked Sendable {
                         deviceFailures.add(1, ordering: .relaxed)
                     }
                 }
-                recorder?.offer(UnsafeBufferPointer(start: buffer + Int(skip) * 2, count: usable * 2))
+                // The recording starts with the show (not with the wait for the first GO).
+                let recordFrom = mixer.showStart
+                if let recorder, recordFrom >= 0, recordFrom < emitted + Int64(usable) {
+                    let first = Int(max(0, recordFrom - emitted))
+                    recorder.offer(UnsafeBufferPointer(start: buffer + (Int(skip) + first) * 2, count: (usable - first) * 2))
+                }
                 emitted += Int64(usable)
                 framesOut.store(Int(emitted), ordering: .relaxed)
             }
