@@ -82,16 +82,37 @@ final class LiveConsole {
         return true
     }
 
+    /// The programme frame at the top of the slot. On the air date (from an hour before air to an
+    /// hour after the hard end) it is the rundown's `air` time on the wall clock, so the hard end
+    /// and over/under are the station's; at any other time (a rehearsal) the slot starts with the
+    /// first item (before GO: as if GO were pressed now).
+    private func slotOrigin(position: Int64, wallNanoseconds: Int64) -> Int64 {
+        let air = plan.rundown.air.epochSeconds * 1_000_000_000
+        let rate = Int64(plan.sampleRate)
+        let slotNanoseconds = plan.slot * 1_000_000_000 / rate
+        if wallNanoseconds > air - 3_600_000_000_000 && wallNanoseconds < air + slotNanoseconds + 3_600_000_000_000 {
+            return position - (wallNanoseconds - air) * rate / 1_000_000_000
+        }
+        return tracker.showStart ?? position
+    }
+
     private func snapshot(position: Int64) -> ConsoleSnapshot {
         let state = player.mixer.state.load()
-        let items = tracker.items
+        let wallClock = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+        // The snapshot counts frames from the top of the slot.
+        let origin = slotOrigin(position: position, wallNanoseconds: wallClock)
+        let items = tracker.items.map { status in
+            var status = status
+            status.actualStart = status.actualStart.map { $0 - origin }
+            return status
+        }
         let current = state.current >= 0 ? Int(state.current) : nil
         let next: Int? = state.holding >= 0 ? Int(state.holding)
             : plan.entries.indices.first { index in
                 index > (current ?? -1) && items[index].state == .pending
             }
         let live = current.flatMap { index in
-            plan.entries[index].item.kind == .live ? items[index].actualStart.map { position - $0 } : nil
+            plan.entries[index].item.kind == .live ? tracker.items[index].actualStart.map { position - $0 } : nil
         }
         let reading = player.mixer.meters.load()
         var recorderStatus: ConsoleSnapshot.RecorderStatus?
@@ -119,10 +140,10 @@ final class LiveConsole {
         }
         // Over or under: how long the show will have run when its last item ends, as things stand
         // (live items held past their plan push it), against the slot. Before GO: as planned.
-        let overUnder = state.projectedEnd - (tracker.showStart ?? state.position) - plan.slot
+        let overUnder = state.projectedEnd - origin - plan.slot
         return ConsoleSnapshot(
-            wallClock: Int64(Date().timeIntervalSince1970 * 1_000_000_000), utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds,
-            position: position, sampleRate: plan.sampleRate, items: items, currentIndex: current, nextIndex: next,
+            wallClock: wallClock, utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds,
+            position: position - origin, sampleRate: plan.sampleRate, items: items, currentIndex: current, nextIndex: next,
             liveElapsed: live, onAir: current != nil, paused: state.paused,
             closerStart: plan.backtimeIndex.map { plan.entries[$0].writtenStart }, overUnder: overUnder,
             meters: .init(peakLeft: reading.peakLeft, peakRight: reading.peakRight, shortTerm: reading.shortTerm,
