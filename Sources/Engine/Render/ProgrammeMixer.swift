@@ -710,6 +710,9 @@ public final class ProgrammeMixer: @unchecked Sendable {
     }
 
     private func publishState() {
+        while firstUnfinished < voices.count && flags[firstUnfinished] & Self.ended != 0 {
+            firstUnfinished += 1
+        }
         var s = TimelineState()
         s.position = position
         let current = currentVoice(at: position)
