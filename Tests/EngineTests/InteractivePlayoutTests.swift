@@ -342,5 +342,35 @@ final class InteractiveHarness {
         #expect(h.positions(.itemStarted, item: 2) == [go])
         #expect(h.loudestFrame(around: go) == go)
         #expect(h.mixer.finishedAt == go + 88200)
+        // B, started early, still plays its whole length.
+        h.run(blocks: 10)
+        #expect(h.positions(.itemEnded, item: 2) == [go + 88200])
+    }
+
+    @Test func automationGoesOnAfterAFadeWithoutWaiting() throws {
+        let show = try TestShow()
+        try show.writeAudio("audio/a.wav", samples: Self.marked(seconds: 6), sampleRate: 44100)
+        try show.writeAudio("audio/b.wav", samples: Self.marked(seconds: 2, frequency: 440), sampleRate: 44100)
+        let rundown = try show.writeRundown(Self.header + """
+
+            slot: 10
+            items:
+              - segment: audio/a.wav
+                title: A
+                fade_out: 1
+              - segment: audio/b.wav
+                title: B
+            """)
+        let h = try InteractiveHarness(rundown, show: show, mode: .automation)
+        h.run(blocks: 100)
+        let fade = h.position
+        h.send(.fade)
+        h.run(blocks: 200)
+        // A's own fade_out (1 s) is the fade's length; B follows right after it.
+        #expect(h.events.contains { $0.kind == .itemFaded && $0.item == 0 && $0.detail == 44100 })
+        #expect(h.positions(.itemEnded, item: 0) == [fade + 44100])
+        #expect(h.positions(.itemStarted, item: 1) == [fade + 44100])
+        #expect(h.loudestFrame(around: fade + 44100, radius: 400) == fade + 44100)
+        #expect(h.mixer.state.load().holding == -1)
     }
 }
