@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CAllocationCounter", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "CAllocationCounter"], exclude: ["Golden"]),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "CAllocationCounter"]),
-        .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "TestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "Recorder", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport", "CAllocationCounter"],
                     exclude: ["Golden"]),
         .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe", "RegieModel", "Realtime", "AudioIO", "Podcast", "CAllocationCounter"]),
