@@ -114,14 +114,16 @@ struct Play: ParsableCommand {
         printError("Playing \(plan.rundown.title) on \(device): \(FrameMath.format(frames: plan.total, sampleRate: rate)), periods of \(alsa.periodFrames) frames × \(alsa.bufferFrames / max(1, alsa.periodFrames))\(clock ? ", paced by the clock" : "")")
         for recorder in session.recorders { if let url = recorder.url { printError("Recording \(recorder.source.name) to \(url.path)") } }
 
-        let showStarted = AtomicFlag()
+        // The capture is recorded from the show's start: at once in automation (the first item
+        // starts with the first period), at the first GO with the console.
+        let captureFrom = auto ? AtomicFlag() : player.mixer.hasStarted
+        if auto { captureFrom.raise() }
         let captureThread = captureDevice.flatMap { device in
-            session.capture.map { CaptureThread(device: device, feed: $0.feed, stop: stop, recording: showStarted) }
+            session.capture.map { CaptureThread(device: device, feed: $0.feed, stop: stop, recording: captureFrom) }
         }
         captureThread?.start()
         let tracker = OnAirTracker(plan: plan, asRun: session.asRun, mixer: player.mixer) { position in
             session.start(at: position)
-            showStarted.raise()
         }
         for failure in player.cartFailures { tracker.raise(.warning, "\(failure): the key stays silent") }
         let console = !headless && isatty(1) == 1

@@ -79,6 +79,8 @@ public final class ProgrammeMixer: @unchecked Sendable {
     /// Render thread: the first item's first frame once the show has started, else -1 (the
     /// recorders take the programme from there: the wait for the first GO is not recorded).
     public private(set) var showStart: Int64 = -1
+    /// Raised (any thread may read it) in the block where the show's first item starts.
+    public let hasStarted = AtomicFlag()
     /// Render thread: the programme's end once every item has ended and no cart plays, else -1.
     public private(set) var finishedAt: Int64 = -1
 
@@ -705,7 +707,7 @@ public final class ProgrammeMixer: @unchecked Sendable {
     // MARK: - Events and state
 
     @inline(__always) private func emit(_ event: MixerEvent) {
-        if showStart < 0 && event.kind == .itemStarted { showStart = event.position }
+        if showStart < 0 && event.kind == .itemStarted { showStart = event.position; hasStarted.raise() }
         if !events.push(event) { droppedEvents.add(1, ordering: .relaxed) }
     }
 
