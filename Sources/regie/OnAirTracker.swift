@@ -58,6 +58,17 @@ final class OnAirTracker {
         watchSilence(position: position)
     }
 
+    private var xrunsLogged = 0
+
+    /// Logs an `xrun` alarm for each new output under- or overrun the device counted (the
+    /// position is where the programme was when it was noticed, within one refresh).
+    func noteXruns(_ count: Int, position: Int64) {
+        while xrunsLogged < count {
+            xrunsLogged += 1
+            asRun?.log(stamped(.alarm(.xrun, position: position)), message: "output xrun \(xrunsLogged), recovered")
+        }
+    }
+
     /// Logs the end of the show (or where it was stopped).
     func finish(at position: Int64) {
         while let event = mixer.events.pop() { handle(event) }

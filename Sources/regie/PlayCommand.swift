@@ -137,6 +137,7 @@ struct Play: ParsableCommand {
             }
         }, progress: { position in
             tracker.poll(position: position)
+            tracker.noteXruns(alsa.xrunCount, position: position)
             let faults = player.faults
             while reportedFaults < faults.count {
                 tracker.raise(.alarm, "unreadable audio played as silence: \(faults[reportedFaults])", logging: .missingFile, position: position)
