@@ -84,7 +84,7 @@ let package = Package(
         ),
 
         // Shared by the tests: running real programs, the built `regie`, scratch folders.
-        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Podcast"], path: "Sources/TestSupport"),
 
         .testTarget(name: "RegieModelTests", dependencies: ["RegieModel"]),
         // Test support: per-thread heap allocation counting (interposes malloc in the test process).
@@ -96,11 +96,11 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport", "CAllocationCounter"],
                     exclude: ["Golden"]),
         .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe", "RegieModel", "Realtime", "AudioIO", "Podcast", "CAllocationCounter"]),
-        .testTarget(name: "PodcastTests", dependencies: ["Podcast"]),
+        .testTarget(name: "PodcastTests", dependencies: ["Podcast", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "RegieModel", "RegieYAML", "TestSupport", "regie-console-demo"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Podcast", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Server", "Podcast", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

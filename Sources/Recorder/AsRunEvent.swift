@@ -16,7 +16,8 @@ public enum AsRunEventKind: UInt8, BitwiseCopyable, Sendable, CaseIterable {
     case itemFaded = 4
     /// An item was dropped (not aired): by the fit, or because its file is missing (`item`).
     case itemDropped = 5
-    /// A cart jingle was fired over the programme (`cart` = index in the show's cart wall).
+    /// A cart jingle was fired over the programme (`cart` = index in the show's cart wall);
+    /// `detail` = frames from the programme position at the key press to the cart's first frame.
     case cartFired = 6
     /// A playing cart was stopped (`cart`).
     case cartStopped = 7

@@ -379,6 +379,7 @@ public enum AsRunLog {
         }
         switch event.kind {
         case .itemFaded: add("fade_frames", number: event.detail)
+        case .cartFired where event.detail >= 0: add("key_to_start_frames", number: event.detail)
         case .alarm: add("alarm", AsRunAlarm(rawValue: UInt8(truncatingIfNeeded: event.detail))?.name ?? "unknown")
         case .recordingStarted, .recordingStopped:
             add("source", RecordingSource(rawValue: UInt8(truncatingIfNeeded: event.detail))?.name ?? "unknown")

@@ -10,13 +10,15 @@ import RegieModel
 /// `regie play RUNDOWN --auto`
 struct Play: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Play an episode out in real time through ALSA (automation: --auto).",
+        abstract: "Play an episode live through ALSA with the technician's console, or unattended (--auto).",
         discussion: """
-        Runs the same engine as 'regie render', paced by the ALSA device: each item follows the fitted plan, live items last their fitted length (their bed, or silence). The render thread asks for real-time scheduling and carries on at normal priority when it may not. Devices that accept data instantly (null, file) are paced by the monotonic clock. The interactive console comes with a later version; today 'regie play' needs --auto.
+        Runs the same engine as 'regie render', paced by the ALSA device. With the console (the default; it needs a terminal) the show waits for GO: space starts the next item or ends the live item on air (a live item holds at its end, its bed looping, until GO), Esc fades out and waits, s skips, p pauses, 1-9 0 F1-F12 fire the cart wall, d toggles the ducking of beds, q quits. Audio items follow one another as planned. With --auto each item follows the fitted plan and live items last their fitted length; without a terminal --auto runs headless.
+
+        The render thread asks for real-time scheduling and carries on at normal priority when it may not. Devices that accept data instantly (null, file) are paced by the monotonic clock. The recording starts with the first item.
 
         Example:
+          regie play shows/campus-magazine/2026-12-03.yaml --device pulse
           regie play --auto shows/campus-magazine/2026-11-05.yaml --device null
-          regie play --auto shows/campus-magazine/2026-11-05.yaml --device pulse
         """
     )
 
@@ -29,8 +31,8 @@ struct Play: ParsableCommand {
     @Option(help: "ALSA playback device.")
     var device: String = "default"
 
-    @Option(help: "Period length in milliseconds (5–100).")
-    var periodMs: Int = 10
+    @Option(help: "Period length in milliseconds (5–100): a key sounds within one period plus the periods queued.")
+    var periodMs: Int = 5
 
     @Option(help: "Number of periods in the device buffer (2–16).")
     var periods: Int = 4
@@ -61,8 +63,8 @@ struct Play: ParsableCommand {
     var headless = false
 
     func validate() throws {
-        guard auto else {
-            throw ValidationError("the live console is not available yet: run the rundown unattended with --auto")
+        if !auto && (headless || isatty(1) != 1) {
+            throw ValidationError("the live console needs a terminal (and no --headless): run in a terminal, or unattended with --auto")
         }
         guard (5...100).contains(periodMs) else { throw ValidationError("--period-ms must be from 5 to 100, found \(periodMs)") }
         guard (2...16).contains(periods) else { throw ValidationError("--periods must be from 2 to 16, found \(periods)") }
@@ -104,7 +106,7 @@ struct Play: ParsableCommand {
             captureDevice = nil
         }
         defer { captureDevice?.close() }
-        let player = LivePlayer(program: CompiledProgram(plan: plan), cache: LoudnessCache(showDirectory: plan.rundown.show.directory),
+        let player = LivePlayer(program: CompiledProgram(plan: plan, playout: auto ? .automation : .interactive), cache: LoudnessCache(showDirectory: plan.rundown.show.directory),
                                 device: alsa, paceByClock: clock, periodFrames: alsa.periodFrames, recorder: session.program?.feed)
         let stop = player.loop.stop
         let signals = SignalCancellation { stop.raise() }
@@ -112,19 +114,35 @@ struct Play: ParsableCommand {
         printError("Playing \(plan.rundown.title) on \(device): \(FrameMath.format(frames: plan.total, sampleRate: rate)), periods of \(alsa.periodFrames) frames × \(alsa.bufferFrames / max(1, alsa.periodFrames))\(clock ? ", paced by the clock" : "")")
         for recorder in session.recorders { if let url = recorder.url { printError("Recording \(recorder.source.name) to \(url.path)") } }
 
-        session.start(at: 0)
-        let captureThread = captureDevice.flatMap { device in session.capture.map { CaptureThread(device: device, feed: $0.feed, stop: stop) } }
+        // The capture is recorded from the show's start: at once in automation (the first item
+        // starts with the first period), at the first GO with the console.
+        let captureFrom = auto ? AtomicFlag() : player.mixer.hasStarted
+        if auto { captureFrom.raise() }
+        let captureThread = captureDevice.flatMap { device in
+            session.capture.map { CaptureThread(device: device, feed: $0.feed, stop: stop, recording: captureFrom) }
+        }
         captureThread?.start()
-        let log = AutomationLog(plan: plan, asRun: session.asRun)
+        let tracker = OnAirTracker(plan: plan, asRun: session.asRun, mixer: player.mixer) { position in
+            session.start(at: position)
+        }
+        for failure in player.cartFailures { tracker.raise(.warning, "\(failure): the key stays silent") }
         let console = !headless && isatty(1) == 1
-            ? LiveConsole(plan: plan, player: player, device: alsa, recorder: session.program) : nil
+            ? LiveConsole(plan: plan, player: player, device: alsa, recorder: session.program, tracker: tracker) : nil
+        if console == nil { for failure in player.cartFailures { printError("regie: warning: \(failure)") } }
         let quiet = console != nil
-        player.run(onPriority: { granted in
+        var reportedFaults = 0
+        player.run(interval: console == nil ? 20 : 0, onPriority: { granted in
             if !granted && !quiet {
                 printError("regie: note: no real-time scheduling for the render thread (not permitted); playing at normal priority")
             }
         }, progress: { position in
-            log.advance(to: position)
+            tracker.poll(position: position)
+            tracker.noteXruns(alsa.xrunCount, position: position)
+            let faults = player.faults
+            while reportedFaults < faults.count {
+                tracker.raise(.alarm, "unreadable audio played as silence: \(faults[reportedFaults])", logging: .missingFile, position: position)
+                reportedFaults += 1
+            }
             if let console {
                 console.update(position: position)
                 if console.quit { stop.raise() }
@@ -133,14 +151,23 @@ struct Play: ParsableCommand {
         console?.close()
         captureThread?.stopAndWait()
         let out = Int64(player.loop.framesOut.load(ordering: .relaxed))
-        log.finish(at: out)
+        tracker.finish(at: out)
         let summaries = try session.finish(at: out)
-        print("Played \(FrameMath.format(frames: out, sampleRate: rate, fractionDigits: 3)) of \(FrameMath.format(frames: plan.total, sampleRate: rate, fractionDigits: 3))")
+        let finishedAt = player.mixer.state.load().finishedAt
+        let ranToTheEnd = finishedAt >= 0 && out >= finishedAt
+        let aired = out - (tracker.showStart ?? out)
+        print("Played \(FrameMath.format(frames: aired, sampleRate: rate, fractionDigits: 3)) (planned \(FrameMath.format(frames: plan.total, sampleRate: rate, fractionDigits: 3)))\(ranToTheEnd ? "" : ", stopped before the end")")
         print("  xruns \(alsa.xrunCount), late prefetch \(player.mixer.lateFrames.load(ordering: .relaxed)) frames, device failures \(player.loop.deviceFailures.load(ordering: .relaxed))")
+        if !tracker.commandDelays.isEmpty {
+            let sorted = tracker.commandDelays.sorted()
+            let queued = Double(alsa.bufferFrames - alsa.periodFrames) / Double(rate) * 1000
+            print(String(format: "  keys: %d, key to programme median %.1f ms, max %.1f ms; the device queues %.1f ms more",
+                         sorted.count, Double(sorted[sorted.count / 2]) / 1e6, Double(sorted.last!) / 1e6, queued))
+        }
         if let asRun = session.asRun { print("  as-run log \(asRun.url.path)") }
         for summary in summaries { print("  recorded \(summary.url.path) (\(FrameMath.format(frames: summary.file.frames, sampleRate: rate, fractionDigits: 1)))") }
 
-        if !noPublish, out == plan.total, let program = summaries.first(where: { $0.url == session.program?.url }) {
+        if !noPublish, ranToTheEnd, let program = summaries.first(where: { $0.url == session.program?.url }) {
             let started = ContinuousClock.now
             let result = try EpisodeFinisher(plan: plan).run(recording: program.url, chapters: program.chapters,
                                                              measuredLoudness: program.integratedLoudness,
@@ -148,7 +175,7 @@ struct Play: ParsableCommand {
             let seconds = (ContinuousClock.now - started).components.seconds
             print("  published \(result.url.lastPathComponent) to \(publishTo ?? "public/\(plan.rundown.show.slug)") in \(seconds) s (normalised by \(String(format: "%+.1f", result.gainDecibels)) dB)")
         }
-        if out < plan.total { throw ExitCode(130) }
+        if !ranToTheEnd { throw ExitCode(130) }
     }
 
     /// `null`, and devices whose names say they write to a file, accept data instantly.
@@ -157,63 +184,21 @@ struct Play: ParsableCommand {
     }
 }
 
-/// The as-run log of an automated show: item starts and ends at the plan's fitted positions,
-/// written as the programme passes them (control thread).
-final class AutomationLog {
-    private let plan: Plan
-    private let asRun: AsRunLogWriter?
-    private var boundaries: [(position: Int64, event: AsRunEvent)] = []
-    private var next = 0
-
-    init(plan: Plan, asRun: AsRunLogWriter?) {
-        self.plan = plan
-        self.asRun = asRun
-        var events: [(Int64, AsRunEvent)] = [(0, AsRunEvent(.showStarted, position: 0))]
-        for entry in plan.entries {
-            let item = Int32(entry.item.index)
-            if entry.dropped {
-                events.append((entry.start, AsRunEvent(.itemDropped, position: entry.start, item: item)))
-                continue
-            }
-            events.append((entry.start, AsRunEvent(.itemStarted, position: entry.start, item: item)))
-            events.append((entry.end, AsRunEvent(.itemEnded, position: entry.end, item: item)))
-        }
-        boundaries = events.sorted { $0.0 < $1.0 }.map { (position: $0.0, event: $0.1) }
-    }
-
-    /// Logs every boundary the programme has passed.
-    func advance(to position: Int64) {
-        while next < boundaries.count, boundaries[next].position <= position {
-            asRun?.log(stamped(boundaries[next].event))
-            next += 1
-        }
-    }
-
-    /// Logs the end of the show (or where it was stopped).
-    func finish(at position: Int64) {
-        advance(to: position)
-        asRun?.log(stamped(AsRunEvent(.showEnded, position: position)))
-    }
-
-    private func stamped(_ event: AsRunEvent) -> AsRunEvent {
-        var event = event
-        event.wallNanoseconds = AsRunClock.now()
-        return event
-    }
-}
-
 /// Reads the capture device into the capture recorder's feed until stopped.
 final class CaptureThread: @unchecked Sendable {
     private let device: ALSACaptureDevice
     private let feed: RecorderFeed
     private let stop: AtomicFlag
+    private let recording: AtomicFlag
     private let done = DispatchSemaphore(value: 0)
     private let finished = AtomicFlag()
 
-    init(device: ALSACaptureDevice, feed: RecorderFeed, stop: AtomicFlag) {
+    /// Reads `device` from the start (so it never overruns) and records once `recording` is raised.
+    init(device: ALSACaptureDevice, feed: RecorderFeed, stop: AtomicFlag, recording: AtomicFlag) {
         self.device = device
         self.feed = feed
         self.stop = stop
+        self.recording = recording
     }
 
     func start() {
@@ -223,7 +208,7 @@ final class CaptureThread: @unchecked Sendable {
             defer { buffer.deallocate(); done.signal() }
             while !stop.isRaised && !finished.isRaised {
                 do { try device.read(into: buffer, frames: frames) } catch { break }
-                feed.offer(UnsafeBufferPointer(start: buffer, count: frames * 2))
+                if recording.isRaised { feed.offer(UnsafeBufferPointer(start: buffer, count: frames * 2)) }
             }
         }
         thread.name = "regie-capture"

@@ -13,7 +13,8 @@ import Testing
     func matchesFFmpeg(effects: [String]) throws {
         let dir = try TempDir()
         let path = dir.path("material.wav")
-        try run("/usr/bin/sox", ["-n", "-r", "48000", "-c", "2", "-b", "24", path] + effects)
+        // -R: repeatable noise (a fixed seed), so the comparison is the same on every run.
+        try run("/usr/bin/sox", ["-R", "-n", "-r", "48000", "-c", "2", "-b", "24", path] + effects)
         let ours = try LoudnessMeter.measureFile(path: path)
         let theirs = try ffmpegLoudness(path)
         #expect(abs(ours.integrated - theirs.integrated) <= 0.2, "ours \(ours.integrated) LUFS, ffmpeg \(theirs.integrated) LUFS")

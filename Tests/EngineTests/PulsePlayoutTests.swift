@@ -51,7 +51,7 @@ import TestSupport
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("on pulse"), "\(result.stderr)")
         #expect(!result.stderr.contains("paced by the clock"), "pulse paces the playout itself")
-        #expect(result.stdout.contains("Played 0:03.500 of 0:03.500"), "\(result.stdout)")
+        #expect(result.stdout.contains("Played 0:03.500 (planned 0:03.500)"), "\(result.stdout)")
 
         let program = try SchedulingTests.program(rundown)
         let offline = try SchedulingTests.render(program, cache: LoudnessCache(showDirectory: show.directory.path))

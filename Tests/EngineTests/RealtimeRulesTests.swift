@@ -35,6 +35,43 @@ import Testing
         #expect(mixer.position == 101 * 512)
     }
 
+    @Test func blocksThatApplyCommandsAllocateNothing() {
+        // Interactive schedule: a live item with an open-ended bed, two segments, a silent live
+        // item, and a cart; every kind of command goes through the queue between counted blocks.
+        let voices = [VoiceSpec(start: 0, length: 20_000, slot: 0, item: 0, isBed: true, isOpenEnded: true),
+                      VoiceSpec(start: 20_000, length: 30_000, slot: 1, item: 1, crossfadeOut: 2000),
+                      VoiceSpec(start: 48_000, length: 30_000, slot: 2, item: 2, crossfadeIn: 2000),
+                      VoiceSpec(start: 78_000, length: 10_000, slot: -1, item: 3, isLive: true)]
+        let rings = (0..<3).map { _ in SPSCRing<Float>(capacity: 200_000) }
+        let noise = (0..<100_000).map { _ in Float.random(in: -0.5...0.5) }
+        for slot in 0..<3 { noise.withUnsafeBufferPointer { _ = rings[slot].write(from: $0.baseAddress!, count: 100_000) } }
+        let cart = (0..<20_000).map { _ in Float.random(in: -0.3...0.3) }
+        let mixer = ProgrammeMixer(sampleRate: 44100, voices: voices, rings: rings, maxBlockFrames: 512,
+                                   truePeakCeiling: -1, ducking: DuckingSpec(depth: -15, attack: 0.3, release: 0.8),
+                                   mode: .interactive, carts: CartAudio(carts: [cart]))
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: 1024)
+        defer { output.deallocate() }
+        mixer.render(into: output, frames: 512)   // warm-up
+        let script: [Int: EngineCommand] = [
+            2: EngineCommand(.go), 10: EngineCommand(.cart, argument: 0), 20: EngineCommand(.toggleDuck),
+            40: EngineCommand(.go), 50: EngineCommand(.pauseResume), 60: EngineCommand(.pauseResume),
+            70: EngineCommand(.skip), 80: EngineCommand(.cart, argument: 0), 90: EngineCommand(.fade),
+            120: EngineCommand(.skip), 130: EngineCommand(.go),
+        ]
+        var allocations = 0
+        for block in 0..<200 {
+            if let command = script[block] { #expect(mixer.commands.push(command)) }
+            regie_allocation_counting_begin()
+            mixer.prepare(frames: 512)
+            _ = mixer.isReady(frames: 512)
+            mixer.render(into: output, frames: 512)
+            allocations += regie_allocation_counting_end()
+            while mixer.events.pop() != nil {}
+        }
+        #expect(allocations == 0)
+        #expect(mixer.position == 201 * 512)
+    }
+
     @Test func momentaryAndShortTermLoudnessAgreeWithLibebur128() {
         // Pink-ish noise with a level change half-way: both meters follow it.
         let rate = 48000

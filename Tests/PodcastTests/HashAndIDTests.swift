@@ -1,6 +1,7 @@
 import Foundation
 @testable import Podcast
 import Testing
+import TestSupport
 
 @Suite struct HashAndIDTests {
     @Test func sha1MatchesFIPSVectors() {

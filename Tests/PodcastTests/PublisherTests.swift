@@ -1,6 +1,7 @@
 import Foundation
 @testable import Podcast
 import Testing
+import TestSupport
 
 /// Parses a feed file with Python's xml.etree and returns, per item, a dictionary of fields.
 private func itemsInFeed(_ feed: URL) throws -> [[String: String]] {

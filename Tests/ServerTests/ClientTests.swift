@@ -1,6 +1,7 @@
 import Foundation
 import Podcast
 import Testing
+import TestSupport
 
 /// Podcast clients and parsers, run for real against the live server.
 @Suite struct ClientTests {

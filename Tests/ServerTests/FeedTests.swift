@@ -2,6 +2,7 @@ import Foundation
 import Podcast
 import Server
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

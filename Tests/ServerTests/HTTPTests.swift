@@ -1,6 +1,7 @@
 import Foundation
 import Podcast
 import Testing
+import TestSupport
 
 /// What curl saw: status, headers (lower-cased names) and body bytes.
 struct CurlResponse {

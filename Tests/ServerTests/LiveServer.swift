@@ -3,6 +3,7 @@ import Logging
 import Podcast
 import Server
 import Testing
+import TestSupport
 
 /// Collects log messages in memory (the access log under test).
 final class LogCapture: @unchecked Sendable {

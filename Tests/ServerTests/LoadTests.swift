@@ -3,6 +3,7 @@ import Logging
 import Podcast
 import Server
 import Testing
+import TestSupport
 
 /// Appends log messages to a file (the access log under load, like nginx's).
 struct FileLogHandler: LogHandler {

@@ -15,15 +15,22 @@ public struct VoiceSource: Sendable, Hashable {
     public var loops: Bool
 }
 
-/// A plan turned into what the engine plays: voices on the timeline, each with its source, and
-/// the number of sample rings (slots) needed so that voices sharing one never overlap.
+/// A plan turned into what the engine plays: one voice per airing item on the timeline (silent
+/// for a live item without a bed), each with its source, and the number of sample rings (slots)
+/// needed so that voices sharing one never overlap.
+///
+/// For live playout the slots leave room for the technician: a voice never shares the ring of
+/// either of the two voices before it (so GO or skip can start the next item at once from data
+/// already prefetched), and in interactive mode a bed has a ring of its own and loops until GO.
 public struct CompiledProgram: Sendable {
     /// The plan it came from.
     public var plan: Plan
     /// Voices sorted by start.
     public var voices: [VoiceSpec]
-    /// The source of each voice (same order).
-    public var sources: [VoiceSource]
+    /// The source of each voice (same order); nil for a silent voice.
+    public var sources: [VoiceSource?]
+    /// The playout it was compiled for (nil: an offline render).
+    public var playout: PlayoutMode?
     /// Sample rings needed.
     public var slotCount: Int
     /// Frames of programme: the plan's fitted total.
@@ -31,14 +38,16 @@ public struct CompiledProgram: Sendable {
     /// Ducking of beds.
     public var ducking: DuckingSpec
 
-    /// Compiles the fitted schedule of `plan`.
-    public init(plan: Plan) {
+    /// Compiles the fitted schedule of `plan`, for an offline render (`playout` nil) or live playout.
+    public init(plan: Plan, playout: PlayoutMode? = nil) {
         self.plan = plan
+        self.playout = playout
+        let openEndedBeds = playout == .interactive
         let ducking = plan.rundown.show.ducking
         self.ducking = DuckingSpec(depth: Float(ducking.depth),
                                    attack: Double(ducking.attack.nanoseconds) / 1e9,
                                    release: Double(ducking.release.nanoseconds) / 1e9)
-        var pairs: [(VoiceSpec, VoiceSource)] = []
+        var pairs: [(VoiceSpec, VoiceSource?)] = []
         let airing = plan.airing
         for (position, entry) in airing.enumerated() {
             let item = Int32(entry.item.index)
@@ -53,28 +62,41 @@ public struct CompiledProgram: Sendable {
                 let voice = VoiceSpec(start: entry.start, length: entry.length, slot: 0, item: item,
                                       fadeIn: entry.fadeIn, fadeOut: entry.fadeOut,
                                       crossfadeIn: isJingle || previousIsJingle ? 0 : entry.overlap,
-                                      crossfadeOut: isJingle ? 0 : nextOverlap)
+                                      crossfadeOut: isJingle ? 0 : nextOverlap, isJingle: isJingle)
                 pairs.append((voice, VoiceSource(path: source.path, sampleRate: source.sampleRate,
                                                  firstFrame: source.firstFrame,
                                                  frameCount: source.endFrame - source.firstFrame, loops: false)))
-            } else if entry.item.kind == .live, let bed = entry.item.bed, let info = entry.bedInfo, entry.length > 0 {
-                let voice = VoiceSpec(start: entry.start, length: entry.length, slot: 0, item: item, isBed: true)
+            } else if entry.item.kind == .live, let bed = entry.item.bed, let info = entry.bedInfo,
+                      entry.length > 0 || openEndedBeds {
+                let voice = VoiceSpec(start: entry.start, length: entry.length, slot: 0, item: item, isBed: true,
+                                      isOpenEnded: openEndedBeds)
                 pairs.append((voice, VoiceSource(path: bed, sampleRate: info.sampleRate, firstFrame: 0,
                                                  frameCount: info.frames, loops: true)))
+            } else {
+                // A live item without a bed (or any item without audio): silence on the timeline.
+                pairs.append((VoiceSpec(start: entry.start, length: entry.length, slot: -1, item: item,
+                                        isLive: entry.item.kind == .live), nil))
             }
         }
         pairs.sort { $0.0.start < $1.0.start }
-        // Greedy interval colouring: a voice takes the first ring whose previous voice has ended.
+        // Greedy interval colouring: a voice takes the first ring whose previous voice has ended
+        // (live: and that neither of the two voices before it used; open-ended beds: for good).
         var slotEnds: [Int64] = []
-        for index in pairs.indices {
+        var recent: [Int] = []
+        for index in pairs.indices where pairs[index].1 != nil {
             let voice = pairs[index].0
-            if let free = slotEnds.firstIndex(where: { $0 <= voice.start }) {
-                pairs[index].0.slot = Int32(free)
-                slotEnds[free] = voice.end
+            let end = voice.isOpenEnded ? Int64.max : voice.end
+            let slot: Int
+            if let free = slotEnds.indices.first(where: { slotEnds[$0] <= voice.start && (playout == nil || !recent.contains($0)) }) {
+                slot = free
+                slotEnds[free] = end
             } else {
-                pairs[index].0.slot = Int32(slotEnds.count)
-                slotEnds.append(voice.end)
+                slot = slotEnds.count
+                slotEnds.append(end)
             }
+            pairs[index].0.slot = Int32(slot)
+            recent.append(slot)
+            if recent.count > 2 { recent.removeFirst() }
         }
         voices = pairs.map(\.0)
         sources = pairs.map(\.1)

@@ -4,7 +4,8 @@ import Realtime
 
 /// Plays a compiled programme in real time: the same mixer as the offline render, on a render
 /// thread paced by the ALSA device (or by the monotonic clock for devices that do not pace).
-/// Automation only for now: each item follows the plan's fitted schedule.
+/// The program's `playout` decides the schedule: automation follows the fitted plan, interactive
+/// waits for the technician's GO (`send`). What happened comes back on `mixer.events`.
 public final class LivePlayer: @unchecked Sendable {
     /// The program playing.
     public let program: CompiledProgram
@@ -14,6 +15,10 @@ public final class LivePlayer: @unchecked Sendable {
     public let loop: RenderLoop
     private let prefetcher: Prefetcher
     private let cache: LoudnessCache
+    /// Carts that could not be loaded (they stay silent).
+    public let cartFailures: [CartLoader.Failure]
+    /// Frames of each cart (0 for one that failed).
+    public let cartFrames: [Int]
 
     /// Prepares playback of `program` to `device`.
     public init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
@@ -21,11 +26,14 @@ public final class LivePlayer: @unchecked Sendable {
         self.program = program
         self.cache = cache
         let show = program.plan.rundown.show
+        let carts = CartLoader.load(show: show, cache: cache)
+        cartFailures = carts.failures
+        cartFrames = carts.audio.frameCounts
         let capacity = max(periodFrames * 8, Int(ringSeconds * Double(show.sampleRate))) * 2
         let rings = (0..<program.slotCount).map { _ in SPSCRing<Float>(capacity: capacity) }
         mixer = ProgrammeMixer(sampleRate: show.sampleRate, voices: program.voices, rings: rings,
                                maxBlockFrames: periodFrames, truePeakCeiling: Float(show.truePeak),
-                               ducking: program.ducking)
+                               ducking: program.ducking, mode: program.playout ?? .automation, carts: carts.audio)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache, targetLoudness: show.loudness)
         loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, recorder: recorder)
     }
@@ -33,16 +41,21 @@ public final class LivePlayer: @unchecked Sendable {
     /// Plays to the end (or until `loop.stop` is raised). Every source is measured before the
     /// first sample airs, and the rings are filled before the render thread starts, so nothing
     /// is late at the top of the show. `onPriority` reports whether real-time scheduling was granted;
-    /// `progress` is called on the calling (control) thread about every 20 ms with the frames out.
-    public func run(onPriority: @escaping @Sendable (Bool) -> Void = { _ in }, progress: (Int64) -> Void = { _ in }) {
-        for path in Set(program.sources.map(\.path)) { _ = try? cache.loudness(of: path) }
+    /// `progress` is called on the calling (control) thread every `interval` ms (0: over and over,
+    /// for a `progress` that waits by itself, such as the console's key read) with the frames out.
+    public func run(interval: Int = 20, onPriority: @escaping @Sendable (Bool) -> Void = { _ in },
+                    progress: (Int64) -> Void = { _ in }) {
+        for path in Set(program.sources.compactMap { $0?.path }) { _ = try? cache.loudness(of: path) }
         cache.save()
         prefetcher.start()
         defer { prefetcher.stop() }
         var waited = 0
         while !mixer.isReady(frames: loop.periodFrames * 4) && waited < 5000 { usleep(1000); waited += 1 }
         let finished = DispatchSemaphore(value: 0)
-        let loop = self.loop, mixer = self.mixer, total = program.totalFrames
+        let loop = self.loop, mixer = self.mixer
+        // Automation ends with the plan (or sooner, if items were skipped); interactive playout
+        // when the last item has ended, however long that takes.
+        let total = program.playout == .interactive ? Int64.max : program.totalFrames
         let thread = Thread {
             onPriority(loop.raisePriority())
             loop.run(mixer: mixer, total: total)
@@ -51,9 +64,17 @@ public final class LivePlayer: @unchecked Sendable {
         thread.name = "regie-render"
         thread.stackSize = 1 << 20
         thread.start()
-        while finished.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+        while finished.wait(timeout: .now() + .milliseconds(interval)) == .timedOut {
             progress(Int64(loop.framesOut.load(ordering: .relaxed)))
         }
         progress(Int64(loop.framesOut.load(ordering: .relaxed)))
     }
+
+    /// Sources that failed while airing (played as silence); any thread.
+    public var faults: [String] { prefetcher.faults }
+
+    /// Sends a command to the render thread (call from one control thread only); false when the
+    /// queue is full.
+    @discardableResult
+    public func send(_ command: EngineCommand) -> Bool { mixer.commands.push(command) }
 }

@@ -47,6 +47,7 @@ public final class OfflineRenderer {
         var emitted: Int64 = 0     // output frames handed on
         while emitted < total {
             let frames = blockFrames
+            mixer.prepare(frames: frames)
             while !mixer.isReady(frames: frames) { usleep(200) }
             mixer.render(into: block, frames: frames)
             rendered += Int64(frames)

@@ -24,8 +24,9 @@ public final class Prefetcher: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let analysisFinished = DispatchSemaphore(value: 0)
 
-    /// Sources that failed to open or decode while airing (played as silence).
-    public private(set) var faults: [String] = []
+    private var faultList: [String] = []
+    /// Sources that failed to open or decode while airing (played as silence); any thread.
+    public var faults: [String] { lock.lock(); defer { lock.unlock() }; return faultList }
 
     /// Prepares feeding `program` into `rings` (one per slot) for `mixer`.
     public init(program: CompiledProgram, mixer: ProgrammeMixer, rings: [SPSCRing<Float>], cache: LoudnessCache,
@@ -76,7 +77,7 @@ public final class Prefetcher: @unchecked Sendable {
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         var order: [String] = []
         var seen = Set<String>()
-        for source in program.sources where seen.insert(source.path).inserted { order.append(source.path) }
+        for source in program.sources.compactMap(\.self) where seen.insert(source.path).inserted { order.append(source.path) }
         for path in order {
             if isStopped { break }
             let loudness = (try? cache.loudness(of: path)) ?? SourceLoudness(integrated: targetLoudness, truePeak: nil)
@@ -103,10 +104,14 @@ public final class Prefetcher: @unchecked Sendable {
         var voices: [Int]
         var next = 0
         var reader: VoiceReader?
+        var voice = -1
     }
 
-    /// Prefetch thread: keeps every ring topped up, in voice order within each slot.
+    /// Prefetch thread: keeps every ring topped up, in voice order within each slot. A voice the
+    /// mixer cuts short (`VoiceFeedback.limit`) is written no further; once a voice is done, the
+    /// frames written are reported so the mixer can discard exactly what is left of it.
     private func feed() {
+        let feedback = mixer.feedback
         var feeds = (0..<rings.count).map { slot in
             SlotFeed(voices: program.voices.indices.filter { Int(program.voices[$0].slot) == slot })
         }
@@ -121,13 +126,23 @@ public final class Prefetcher: @unchecked Sendable {
                     if feeds[slot].reader == nil {
                         guard feeds[slot].next < feeds[slot].voices.count else { break }
                         let index = feeds[slot].voices[feeds[slot].next]
-                        guard let gain = gain(for: program.sources[index].path) else { return }
-                        mixer.setGain(gain, forVoice: index)
-                        feeds[slot].reader = openReader(voice: index)
                         feeds[slot].next += 1
+                        guard let source = program.sources[index] else { continue }
+                        if feedback.limit(of: index) <= 0 { feedback.finish(index, wrote: 0); continue }   // skipped
+                        guard let gain = gain(for: source.path) else { return }
+                        mixer.setGain(gain, forVoice: index)
+                        feeds[slot].reader = openReader(voice: index, source: source)
+                        feeds[slot].voice = index
                     }
-                    let n = feeds[slot].reader!.read(into: buffer, frames: Self.chunkFrames)
-                    if n == 0 { feeds[slot].reader = nil; continue }
+                    let index = feeds[slot].voice
+                    let reader = feeds[slot].reader!
+                    let allowed = feedback.limit(of: index) - reader.delivered
+                    let n = allowed > 0 ? reader.read(into: buffer, frames: Int(min(Int64(Self.chunkFrames), allowed))) : 0
+                    if n == 0 {
+                        feedback.finish(index, wrote: reader.delivered)
+                        feeds[slot].reader = nil
+                        continue
+                    }
                     ring.write(from: buffer, count: n * 2)
                     worked = true
                 }
@@ -138,11 +153,11 @@ public final class Prefetcher: @unchecked Sendable {
         }
     }
 
-    private func openReader(voice index: Int) -> VoiceReader {
-        let source = program.sources[index]
-        let length = program.voices[index].length
+    private func openReader(voice index: Int, source: VoiceSource) -> VoiceReader {
+        let voice = program.voices[index]
+        let length = voice.isOpenEnded ? Int64.max : voice.length
         let reader = VoiceReader(source: source, outputRate: program.plan.sampleRate, length: length)
-        if let failure = reader.failure { lock.lock(); faults.append(failure); lock.unlock() }
+        if let failure = reader.failure { lock.lock(); faultList.append(failure); lock.unlock() }
         return reader
     }
 }
@@ -153,7 +168,8 @@ final class VoiceReader {
     private let source: VoiceSource
     private let outputRate: Int
     private let length: Int64
-    private var delivered: Int64 = 0
+    /// Frames delivered so far.
+    private(set) var delivered: Int64 = 0
     private var reader: ResampledFileReader?
     /// Why the source could not be read, if it could not.
     private(set) var failure: String?

@@ -8,7 +8,8 @@ public struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
     public var start: Int64
     /// Length in frames (the source delivers exactly this many).
     public var length: Int64
-    /// The sample ring that carries this voice's audio (voices sharing a slot never overlap).
+    /// The sample ring that carries this voice's audio (voices sharing a slot never overlap), or
+    /// -1 for an item with no audio (a live item without a bed: silence that still takes its time).
     public var slot: Int32
     /// The rundown item it belongs to (index from 0).
     public var item: Int32
@@ -22,16 +23,27 @@ public struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
     public var crossfadeOut: Int64
     /// A music bed under a live item: ducked from its start.
     public var isBed: Bool
+    /// A live item (with or without a bed): in interactive playout it holds at its end until GO.
+    public var isLive: Bool
+    /// A jingle: GO does not cut it (its tail plays over the next item).
+    public var isJingle: Bool
+    /// The source loops with no end until the mixer cuts the voice (beds in interactive playout).
+    public var isOpenEnded: Bool
+
+    /// True when the voice has audio in a ring.
+    @inline(__always) public var hasAudio: Bool { slot >= 0 }
 
     /// One past the last frame.
     @inline(__always) public var end: Int64 { start + length }
 
     /// A voice.
     public init(start: Int64, length: Int64, slot: Int32, item: Int32, fadeIn: Int64 = 0, fadeOut: Int64 = 0,
-                crossfadeIn: Int64 = 0, crossfadeOut: Int64 = 0, isBed: Bool = false) {
+                crossfadeIn: Int64 = 0, crossfadeOut: Int64 = 0, isBed: Bool = false, isLive: Bool = false,
+                isJingle: Bool = false, isOpenEnded: Bool = false) {
         self.start = start; self.length = length; self.slot = slot; self.item = item
         self.fadeIn = fadeIn; self.fadeOut = fadeOut; self.crossfadeIn = crossfadeIn
-        self.crossfadeOut = crossfadeOut; self.isBed = isBed
+        self.crossfadeOut = crossfadeOut; self.isBed = isBed; self.isLive = isLive || isBed
+        self.isJingle = isJingle; self.isOpenEnded = isOpenEnded
     }
 }
 

@@ -45,8 +45,10 @@ public final class RenderLoop: @unchecked Sendable {
     }
 
     /// Renders `total` frames of programme (the limiter's latency removed, as offline, so live
-    /// and offline output are the same samples), or until `stop` is raised.
+    /// and offline output are the same samples), or up to the programme's end if it comes sooner
+    /// (items skipped, the last GO), or until `stop` is raised.
     public func run(mixer: ProgrammeMixer, total: Int64) {
+        var total = total
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: periodFrames * 2)
         defer { buffer.deallocate() }
         let latency = Int64(mixer.latencyFrames)
@@ -59,6 +61,7 @@ public final class RenderLoop: @unchecked Sendable {
         let start = deadline
         while emitted < total && !stop.isRaised {
             mixer.render(into: buffer, frames: periodFrames)
+            if mixer.finishedAt >= 0 { total = min(total, mixer.finishedAt) }
             rendered += Int64(periodFrames)
             let skip = max(0, min(Int64(periodFrames), latency - (rendered - Int64(periodFrames))))
             let usable = Int(min(Int64(periodFrames) - skip, total - emitted))
@@ -70,7 +73,12 @@ public final class RenderLoop: @unchecked Sendable {
                         deviceFailures.add(1, ordering: .relaxed)
                     }
                 }
-                recorder?.offer(UnsafeBufferPointer(start: buffer + Int(skip) * 2, count: usable * 2))
+                // The recording starts with the show (not with the wait for the first GO).
+                let recordFrom = mixer.showStart
+                if let recorder, recordFrom >= 0, recordFrom < emitted + Int64(usable) {
+                    let first = Int(max(0, recordFrom - emitted))
+                    recorder.offer(UnsafeBufferPointer(start: buffer + (Int(skip) + first) * 2, count: (usable - first) * 2))
+                }
                 emitted += Int64(usable)
                 framesOut.store(Int(emitted), ordering: .relaxed)
             }

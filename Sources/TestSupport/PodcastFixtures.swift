@@ -1,12 +1,11 @@
-// Same fixtures as Tests/ServerTests/Fixtures.swift.
+// Podcast fixtures shared by PodcastTests and ServerTests.
 import Foundation
 import Podcast
-import Testing
 
 /// Real media made at test time with sox, LAME and ffmpeg.
-enum Media {
+public enum Media {
     /// A real MP3 (sine tone, 128 kb/s CBR, ID3v2 tag) of `seconds` at `url`.
-    static func mp3(_ url: URL, seconds: Double = 3, frequency: Int = 440, title: String = "Test tone") throws {
+    public static func mp3(_ url: URL, seconds: Double = 3, frequency: Int = 440, title: String = "Test tone") throws {
         let wav = url.deletingPathExtension().appendingPathExtension("wav")
         try runChecked(["sox", "-n", "-r", "44100", "-c", "2", "-b", "16", wav.path,
                         "synth", String(seconds), "sine", String(frequency), "gain", "-6"])
@@ -16,14 +15,14 @@ enum Media {
     }
 
     /// A square PNG of one colour (Apple wants 1400–3000 px artwork).
-    static func png(_ url: URL, size: Int = 1400, color: String = "teal") throws {
+    public static func png(_ url: URL, size: Int = 1400, color: String = "teal") throws {
         try runChecked(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=\(color):s=\(size)x\(size)",
                         "-frames:v", "1", url.path])
     }
 }
 
 /// A channel for tests, served from `baseURL`.
-func testChannel(baseURL: String, artwork: URL, title: String = "Campus Magazine",
+public func testChannel(baseURL: String, artwork: URL, title: String = "Campus Magazine",
                  description: String = "The monthly magazine of the campus station.") -> PodcastChannel {
     PodcastChannel(title: title, description: description, author: "Campus Radio", language: "en",
                    category: "Society & Culture/Documentary", explicit: false, artwork: artwork,
@@ -32,7 +31,7 @@ func testChannel(baseURL: String, artwork: URL, title: String = "Campus Magazine
 }
 
 /// An episode for tests.
-func testEpisode(_ number: Int, title: String, mp3: URL, description: PodcastText = .plain("Interviews and music."),
+public func testEpisode(_ number: Int, title: String, mp3: URL, description: PodcastText = .plain("Interviews and music."),
                  day: Int = 0, chapters: [PodcastChapter]? = nil) -> PodcastEpisode {
     PodcastEpisode(
         number: number, title: title, description: description,

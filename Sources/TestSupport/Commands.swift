@@ -1,25 +1,24 @@
-// Same helper as Tests/ServerTests/Run.swift (test targets cannot share sources without a support target).
+// Running external programs from tests (PodcastTests, ServerTests): real tools, never mocks.
 import Foundation
-import Testing
 
 /// What a finished external command left behind.
-struct RunResult: Sendable {
+public struct RunResult: Sendable {
     /// Exit status (or the signal number if it was killed).
-    var status: Int32
+    public var status: Int32
     /// Everything it wrote to standard output.
-    var stdout: Data
+    public var stdout: Data
     /// Everything it wrote to standard error.
-    var stderr: Data
+    public var stderr: Data
     /// Standard output as UTF-8 text.
-    var out: String { String(decoding: stdout, as: UTF8.self) }
+    public var out: String { String(decoding: stdout, as: UTF8.self) }
     /// Standard error as UTF-8 text.
-    var err: String { String(decoding: stderr, as: UTF8.self) }
+    public var err: String { String(decoding: stderr, as: UTF8.self) }
 }
 
 /// Runs `arguments[0]` (looked up in PATH) with the rest as arguments, optional stdin text and
 /// extra environment, and waits for it. Output is drained while it runs so big outputs cannot block.
 @discardableResult
-func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+public func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
          cwd: URL? = nil) throws -> RunResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -45,20 +44,29 @@ func run(_ arguments: [String], stdin: String? = nil, environment: [String: Stri
     return RunResult(status: p.terminationStatus, stdout: out, stderr: errBox.data)
 }
 
-/// Runs a command and records an issue (with its output) unless it exits 0.
+/// A command that exited with a non-zero status (tests that `try` it fail with its output).
+public struct CommandFailure: Error, Sendable, CustomStringConvertible {
+    /// The command line.
+    public var command: String
+    /// What it left behind.
+    public var result: RunResult
+    /// The command, its status and its output.
+    public var description: String { "\(command) exited \(result.status)\n\(result.out)\n\(result.err)" }
+}
+
+/// Runs a command and throws `CommandFailure` (with its output) unless it exits 0.
 @discardableResult
-func runChecked(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                cwd: URL? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
+public func runChecked(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                       cwd: URL? = nil) throws -> RunResult {
     let r = try run(arguments, stdin: stdin, environment: environment, cwd: cwd)
-    #expect(r.status == 0, "\(arguments.joined(separator: " ")) exited \(r.status)\n\(r.out)\n\(r.err)",
-            sourceLocation: sourceLocation)
+    guard r.status == 0 else { throw CommandFailure(command: arguments.joined(separator: " "), result: r) }
     return r
 }
 
-/// Runs a Python 3 snippet; `args` become `sys.argv[1...]`.
+/// Runs a Python 3 snippet; `args` become `sys.argv[1...]`; throws unless it exits 0.
 @discardableResult
-func python(_ code: String, _ args: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
-    try runChecked(["python3", "-c", code] + args, sourceLocation: sourceLocation)
+public func python(_ code: String, _ args: [String] = []) throws -> RunResult {
+    try runChecked(["python3", "-c", code] + args)
 }
 
 private final class DataBox: @unchecked Sendable {
@@ -73,13 +81,14 @@ private final class DataBox: @unchecked Sendable {
 }
 
 /// A fresh temporary directory, removed by `cleanup()`.
-struct TempDir {
+public struct TempDir: Sendable {
     /// Its location.
-    let url: URL
-    init(_ prefix: String = "regie-test") throws {
+    public let url: URL
+    /// A new directory named `<prefix>-<uuid>` in the temporary folder.
+    public init(_ prefix: String = "regie-test") throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     /// Removes the directory and everything in it.
-    func cleanup() { try? FileManager.default.removeItem(at: url) }
+    public func cleanup() { try? FileManager.default.removeItem(at: url) }
 }
