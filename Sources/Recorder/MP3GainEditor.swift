@@ -214,10 +214,10 @@ public struct MP3GainEditor {
         return CRC16.arc(UnsafeBufferPointer(start: frame, count: p + 34)) == stored ? p : nil
     }
 
-    /// LAME tag fields (offsets from the extension's start): 11 peak amplitude (float × 2^23,
-    /// 0 = unknown), 15 and 17 radio and audiophile ReplayGain, 25 MP3 gain (signed, 1.5 dB steps),
-    /// 32 music CRC (CRC-16 of every byte after the info frame), 34 the tag's own CRC (of the frame
-    /// up to there).
+    /// LAME tag fields (offsets from the extension's start): 11 peak amplitude (fixed point,
+    /// 2^23 = full scale, 0 = unknown), 15 and 17 radio and audiophile ReplayGain, 25 MP3 gain
+    /// (signed, 1.5 dB steps), 32 music CRC (CRC-16 of every byte after the info frame), 34 the
+    /// tag's own CRC (of the frame up to there).
     static func updateLAMETag(_ frame: UnsafeMutablePointer<UInt8>, lame: Int, infoLength: Int,
                               music: UnsafeBufferPointer<UInt8>, steps: Int) {
         let factor = pow(2, Double(steps) / 4)
