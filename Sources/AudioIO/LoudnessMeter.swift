@@ -34,6 +34,17 @@ public final class LoudnessMeter: @unchecked Sendable {
 
     /// Integrated (gated) loudness of everything fed so far, LUFS (−∞ for silence).
     public var integrated: Double { value { ebur128_loudness_global(state, $0) } }
+    /// Integrated loudness of several meters' audio taken as one programme (their 400 ms gating
+    /// blocks pooled, as libebur128 does): parts of a file measured on several threads. LUFS.
+    public static func integrated(of meters: [LoudnessMeter]) -> Double {
+        var states = meters.map(\.state)
+        var v = -Double.infinity
+        let status = states.withUnsafeMutableBufferPointer {
+            ebur128_loudness_global_multiple($0.baseAddress, $0.count, &v)
+        }
+        return status == 0 ? v : .nan
+    }
+
     /// Momentary loudness (last 400 ms), LUFS.
     public var momentary: Double { value { ebur128_loudness_momentary(state, $0) } }
     /// Short-term loudness (last 3 s), LUFS.

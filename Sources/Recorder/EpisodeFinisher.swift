@@ -21,31 +21,87 @@ public enum EpisodeFinisherError: Error, CustomStringConvertible {
     }
 }
 
-/// Turns the raw programme recording into the published episode: gain to the show's loudness
-/// target (`loudness` LUFS), the DSP `TruePeakLimiter` at `true_peak` dBTP, a new MP3 (the raw
-/// recording is kept) with the episode's ID3 tag and the chapters from the as-run log, then the
-/// Podcast `Publisher`.
+/// Turns the raw programme recording into the published episode, by the cheapest of three paths
+/// that lands on the show's loudness target (`loudness` LUFS) with the true peak at or under
+/// `true_peak` dBTP:
 ///
-/// Threading: a control thread (after the show; it takes seconds to a minute for an hour).
+/// 1. an inspection pass decodes the recording (on `inspectionThreads` threads) and measures the
+///    MP3's own integrated loudness and true peak (what listeners will get);
+/// 2. `asRecorded`: within ±`asRecordedTolerance` LU of the target and under the ceiling → the
+///    recorded MP3 frames as they are (LAME info frame included) under a new ID3 tag;
+/// 3. `gainChanged`: a whole number of 1.505 dB steps (`MP3GainEditor`, lossless) brings it
+///    within ±`gainTolerance` LU with the true peak still under the ceiling;
+/// 4. `reencoded`: otherwise (or when the stream refuses the lossless change) gain, the DSP
+///    `TruePeakLimiter` and a new LAME encode.
+///
+/// Every path writes `<name>-normalised.mp3` atomically with the episode's ID3 tag and the
+/// as-run chapters, keeps the raw recording, then the Podcast `Publisher` publishes it.
+///
+/// Threading: a control thread (after the show; seconds for an hour on the lossless paths, a
+/// minute and a half when it must re-encode).
 public struct EpisodeFinisher: Sendable {
+    /// How the episode was made from the recording.
+    public enum Path: Sendable, Equatable, CustomStringConvertible {
+        /// The recorded frames as they are, under a new tag.
+        case asRecorded
+        /// Every granule's global gain moved by `steps` × 1.505 dB (lossless).
+        case gainChanged(steps: Int)
+        /// Decoded, gain, limiter, encoded again; `reason` says why neither lossless path fit.
+        case reencoded(reason: String)
+
+        /// Whether the recorded frames are kept (as they are, or gain-changed).
+        public var isLossless: Bool {
+            if case .reencoded = self { false } else { true }
+        }
+
+        /// A few words for a summary line.
+        public var description: String {
+            switch self {
+            case .asRecorded: "as recorded"
+            case let .gainChanged(steps): String(format: "gain %+.1f dB, lossless", Double(steps) * EpisodeFinisher.gainStepDecibels)
+            case let .reencoded(reason): "re-encoded (\(reason))"
+            }
+        }
+    }
+
+    /// The recording as decoded: what the path is chosen by.
+    public struct Inspection: Sendable {
+        /// Integrated loudness of the MP3 as decoded, LUFS.
+        public var loudness: Double
+        /// True peak of the MP3 as decoded (8× oversampled, as the limiter sees it), dBTP.
+        public var truePeak: Double
+        /// Sample frames (the LAME tag's delay and padding removed).
+        public var frames: Int64
+        /// Sample rate.
+        public var sampleRate: Int
+    }
+
     /// What was done and how long each step took.
     public struct Result: Sendable {
+        /// The path taken.
+        public var path: Path
+        /// The recording's measurements.
+        public var inspection: Inspection
         /// The normalised MP3.
         public var url: URL
         /// Its chapters file.
         public var chaptersURL: URL
-        /// Loudness of the raw recording, LUFS (measured or given).
+        /// Loudness of the raw recording, LUFS: the MP3's own, from the inspection pass.
         public var sourceLoudness: Double
-        /// Gain applied before the limiter, dB (includes `codecCompensation`).
+        /// The recorder's live figure when given (measured on the PCM before encoding), LUFS.
+        public var recorderLoudness: Double?
+        /// Gain applied, dB: 0 as recorded, the steps' gain when lossless, the gain before the
+        /// limiter when re-encoded (includes `codecCompensation`).
         public var gainDecibels: Double
         /// Loudness one more LAME generation loses at these settings (measured on an excerpt and
-        /// added to the gain), LU.
+        /// added to the gain; re-encoding only), LU.
         public var codecCompensation: Double
         /// Frames in the output (equals the recording's).
         public var frames: Int64
-        /// Seconds spent measuring (0 when the recorder's measurement was given).
+        /// Seconds spent measuring: the inspection pass, plus the codec-loss excerpt when re-encoding.
         public var measureSeconds: Double
-        /// Seconds spent decoding, limiting and encoding.
+        /// Seconds spent writing the file: copying or gain-changing the frames, or decoding,
+        /// limiting and encoding.
         public var encodeSeconds: Double
         /// Seconds spent publishing (0 when not published).
         public var publishSeconds: Double
@@ -57,11 +113,43 @@ public struct EpisodeFinisher: Sendable {
     public let plan: Plan
     /// LAME quality for the re-encode, 0 (best) – 9 (fastest).
     public var quality: Int
+    /// Whether the lossless paths may be taken (false: always re-encode, for comparisons).
+    public var losslessPaths = true
+    /// Threads of the inspection pass (each decodes and measures a part of the recording).
+    public var inspectionThreads = 2
+
+    /// How far from the target (LU) the recording may be published as it is.
+    public static let asRecordedTolerance = 0.5
+    /// How far from the target (LU) a lossless gain change must land.
+    public static let gainTolerance = 1.0
+    /// One step of an MP3 granule's global gain: 2^(1/4) in amplitude, 1.505 dB.
+    public static let gainStepDecibels = 20 * log10(pow(2, 0.25))
 
     /// A finisher for `plan`.
     public init(plan: Plan, quality: Int = 2) {
         self.plan = plan
         self.quality = quality
+    }
+
+    /// The path for a recording measured at `loudness` LUFS and `truePeak` dBTP: as recorded when
+    /// close enough; else the lossless gain (whole steps, none) that lands closest to the target
+    /// within `gainTolerance` while keeping the true peak at or under `ceiling`; else re-encoding.
+    public static func choosePath(loudness: Double, truePeak: Double, target: Double, ceiling: Double) -> Path {
+        let error = target - loudness
+        if abs(error) <= asRecordedTolerance && truePeak <= ceiling { return .asRecorded }
+        var best: (steps: Int, miss: Double)?
+        for steps in -40...40 where steps != 0 {
+            let gain = Double(steps) * gainStepDecibels
+            let miss = abs(error - gain)
+            guard miss <= gainTolerance, truePeak + gain <= ceiling else { continue }
+            if best == nil || miss < best!.miss { best = (steps, miss) }
+        }
+        if let best { return .gainChanged(steps: best.steps) }
+        let need = String(format: "%+.2f dB", error)
+        if truePeak > ceiling && abs(error) <= asRecordedTolerance {
+            return .reencoded(reason: String(format: "on target but the true peak %.2f dBTP is over the ceiling", truePeak))
+        }
+        return .reencoded(reason: "needs \(need); no whole 1.5 dB step lands within ±\(gainTolerance) LU with the true peak at or under \(ceiling) dBTP")
     }
 
     /// `<recording name>-normalised.mp3` beside the recording.
@@ -71,34 +159,69 @@ public struct EpisodeFinisher: Sendable {
     }
 
     /// Normalises `recording` into `output` (default `normalisedURL(for:)`, written atomically) with
-    /// `chapters`; skips the measuring pass when `measuredLoudness` (the recorder's) is given.
+    /// `chapters`. `measuredLoudness` (the recorder's live figure, of the PCM before encoding) is
+    /// reported beside the MP3's own; the path is chosen by the MP3's loudness and true peak, which
+    /// the inspection pass measures in any case (the true peak needs the decode).
     public func normalise(recording: URL, chapters: [Chapter], output: URL? = nil,
                           measuredLoudness: Double? = nil) throws -> Result {
         let show = plan.rundown.show
         let output = output ?? Self.normalisedURL(for: recording)
         let clock = ContinuousClock()
-        var loudness = measuredLoudness ?? 0
-        let measureTime = try clock.measure {
-            if measuredLoudness == nil {
-                do { loudness = try LoudnessMeter.measureFile(path: recording.path).integrated } catch {
-                    throw EpisodeFinisherError.unreadable("\(error)")
-                }
-            }
+        var inspection = Inspection(loudness: 0, truePeak: 0, frames: 0, sampleRate: 0)
+        let inspectTime = try clock.measure {
+            inspection = try Self.inspect(recording: recording, threads: inspectionThreads)
         }
-        guard loudness.isFinite else { throw EpisodeFinisherError.silent(recording.path) }
-        var gainDB = show.loudness - loudness
+        guard inspection.loudness.isFinite else { throw EpisodeFinisherError.silent(recording.path) }
+
+        var tag = EpisodeRender.tag(of: plan)
+        tag.chapters = chapters
+        var path = losslessPaths
+            ? Self.choosePath(loudness: inspection.loudness, truePeak: inspection.truePeak,
+                              target: show.loudness, ceiling: show.truePeak)
+            : .reencoded(reason: "lossless paths turned off")
+        var result = Result(path: path, inspection: inspection, url: output,
+                            chaptersURL: output.deletingPathExtension().appendingPathExtension("chapters.json"),
+                            sourceLoudness: inspection.loudness, recorderLoudness: measuredLoudness, gainDecibels: 0,
+                            codecCompensation: 0, frames: inspection.frames, measureSeconds: Self.seconds(inspectTime),
+                            encodeSeconds: 0, publishSeconds: 0, published: nil)
+
+        if path.isLossless {
+            var written = false
+            let copyTime = try clock.measure {
+                let audio = try Self.audioFrames(of: recording)
+                var bytes = audio
+                if case let .gainChanged(steps) = path {
+                    do {
+                        bytes = try MP3GainEditor(audio: audio).applying(steps: steps)
+                    } catch let error as MP3GainError {
+                        path = .reencoded(reason: "the lossless gain change was refused: \(error)")
+                        return
+                    }
+                    result.gainDecibels = Double(steps) * Self.gainStepDecibels
+                }
+                tag.lengthMs = Chapter.milliseconds(frames: inspection.frames, sampleRate: inspection.sampleRate)
+                try MP3FileWriter.writeAtomically(url: output, tag: tag, audio: bytes)
+                written = true
+            }
+            if written {
+                result.encodeSeconds = Self.seconds(copyTime)
+                try ChaptersJSON.write(chapters, to: result.chaptersURL)
+                return result
+            }
+            result.path = path
+        }
+
+        var gainDB = show.loudness - inspection.loudness
         // At 128 kb/s LAME loses ~0.5 LU even on a sine; measure what this generation loses on an
         // excerpt (a second or two for any length) and make up for it, so the file lands on target.
         var compensation = 0.0
-        let calibrateTime = try clock.measure {
+        let calibrateTime = clock.measure {
             compensation = (try? codecLoss(recording: recording, gainDecibels: gainDB, ceiling: show.truePeak,
                                            bitrate: show.bitrate)) ?? 0
         }
         gainDB += compensation
         let gain = Float(Decibels.toLinear(gainDB))
 
-        var tag = EpisodeRender.tag(of: plan)
-        tag.chapters = chapters
         tag.lengthMs = nil
         var frames: Int64 = 0
         let encodeTime = try clock.measure {
@@ -140,13 +263,71 @@ public struct EpisodeFinisher: Sendable {
             frames = writer.framesWritten
             try writer.finish(tag: tag)
         }
-        let chaptersURL = output.deletingPathExtension().appendingPathExtension("chapters.json")
-        try ChaptersJSON.write(chapters, to: chaptersURL)
-        return Result(url: output, chaptersURL: chaptersURL, sourceLoudness: loudness, gainDecibels: gainDB,
-                      codecCompensation: compensation, frames: frames,
-                      measureSeconds: Self.seconds(measureTime) + Self.seconds(calibrateTime),
-                      encodeSeconds: Self.seconds(encodeTime),
-                      publishSeconds: 0, published: nil)
+        try ChaptersJSON.write(chapters, to: result.chaptersURL)
+        result.gainDecibels = gainDB
+        result.codecCompensation = compensation
+        result.frames = frames
+        result.measureSeconds += Self.seconds(calibrateTime)
+        result.encodeSeconds = Self.seconds(encodeTime)
+        return result
+    }
+
+    /// Decodes `recording` and measures its integrated loudness and true peak, in `threads` parts
+    /// decoded at once (each meter primed with the audio before its part; the loudness meters'
+    /// gating blocks pooled).
+    public static func inspect(recording: URL, threads: Int = 2) throws -> Inspection {
+        let first: SndFileDecoder
+        do { first = try SndFileDecoder(path: recording.path) } catch { throw EpisodeFinisherError.unreadable("\(error)") }
+        let total = first.info.frames, rate = first.info.sampleRate
+        // Parts of at least a minute: below that, threads cost more than they save.
+        let parts = max(1, min(threads, Int(total / Int64(60 * rate))))
+        let loudness = (0..<parts).map { _ in LoudnessMeter(sampleRate: rate, truePeak: false) }
+        let peaks = (0..<parts).map { _ in TruePeakMeter() }
+        let failure = FailureBox()
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            do {
+                let start = total * Int64(part) / Int64(parts), end = total * Int64(part + 1) / Int64(parts)
+                let decoder = part == 0 ? first : try SndFileDecoder(path: recording.path)
+                let chunk = 8192
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * 2)
+                defer { buffer.deallocate() }
+                if start > 0 {
+                    let before = 16
+                    try decoder.seek(toFrame: start - Int64(before))
+                    guard decoder.read(into: buffer, frames: before) == before else {
+                        throw EpisodeFinisherError.unreadable("\(recording.path): short read at frame \(start - Int64(before))")
+                    }
+                    peaks[part].prime(with: UnsafeBufferPointer(start: buffer, count: 2 * before))
+                }
+                var position = start
+                while position < end {
+                    let n = decoder.read(into: buffer, frames: Int(min(Int64(chunk), end - position)))
+                    if n == 0 { break }
+                    loudness[part].add(buffer, frames: n)
+                    peaks[part].processSkippingQuiet(UnsafeBufferPointer(start: buffer, count: 2 * n))
+                    position += Int64(n)
+                }
+            } catch {
+                failure.record(error)
+            }
+        }
+        if let error = failure.error { throw error }
+        let peak = peaks.map(\.peak).max() ?? 0
+        return Inspection(loudness: LoudnessMeter.integrated(of: loudness), truePeak: Double(Decibels.fromLinear(peak)),
+                          frames: total, sampleRate: rate)
+    }
+
+    /// The MPEG audio of an MP3 file: everything after its ID3v2 tag.
+    static func audioFrames(of url: URL) throws -> [UInt8] {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw EpisodeFinisherError.unreadable("\(error)") }
+        var start = 0
+        if data.count >= 10, data.prefix(3) == Data("ID3".utf8) {
+            let b = [UInt8](data.prefix(10))
+            let size = Int(b[6]) << 21 | Int(b[7]) << 14 | Int(b[8]) << 7 | Int(b[9])
+            start = min(data.count, 10 + size + (b[5] & 0x10 != 0 ? 10 : 0))   // + footer when flagged
+        }
+        return [UInt8](data[start...])
     }
 
     /// Loudness (LU, clamped to 0…2) that re-encoding loses: `seconds` from the middle of the
@@ -207,4 +388,12 @@ public struct EpisodeFinisher: Sendable {
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
+}
+
+/// The first error of the inspection's threads.
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Error?
+    func record(_ error: Error) { lock.withLock { if first == nil { first = error } } }
+    var error: Error? { lock.withLock { first } }
 }

@@ -198,6 +198,34 @@ public final class MP3FileWriter {
         }
     }
 
+    /// Writes an MP3 made without encoding (a recording's audio frames, kept or gain-changed) as
+    /// atomic mode does: `tag` (with `padding`) then `audio` into `<name>.part`, fsync, rename to
+    /// `url`, fsync of the folder; an error leaves nothing under either name. Returns the tag size.
+    @discardableResult
+    public static func writeAtomically(url: URL, tag: ID3v2Tag, padding: Int = 4096, audio: [UInt8]) throws -> Int {
+        let head = try tag.serialized(padding: padding)
+        let part = url.path + ".part"
+        let fd = open(part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw MP3FileWriterError.io(operation: "open", path: part, errno: errno) }
+        do {
+            try writeAll(fd, head, path: part)
+            try writeAll(fd, audio, path: part)
+            if fsync(fd) != 0 { throw MP3FileWriterError.io(operation: "fsync", path: part, errno: errno) }
+            Glibc.close(fd)
+        } catch {
+            Glibc.close(fd)
+            unlink(part)
+            throw error
+        }
+        if rename(part, url.path) != 0 {
+            let code = errno
+            unlink(part)
+            throw MP3FileWriterError.io(operation: "rename", path: url.path, errno: code)
+        }
+        try syncDirectory(of: url)
+        return head.count
+    }
+
     // MARK: - Internals
 
     private func didWrite(_ frames: Int) throws {

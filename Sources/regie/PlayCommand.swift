@@ -172,8 +172,9 @@ struct Play: ParsableCommand {
             let result = try EpisodeFinisher(plan: plan).run(recording: program.url, chapters: program.chapters,
                                                              measuredLoudness: program.integratedLoudness,
                                                              publishTo: publishTo.map { URL(fileURLWithPath: $0) })
-            let seconds = (ContinuousClock.now - started).components.seconds
-            print("  published \(result.url.lastPathComponent) to \(publishTo ?? "public/\(plan.rundown.show.slug)") in \(seconds) s (normalised by \(String(format: "%+.1f", result.gainDecibels)) dB)")
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print("  published \(result.url.lastPathComponent) to \(publishTo ?? "public/\(plan.rundown.show.slug)") in \(String(format: "%.1f", seconds)) s (\(result.path))")
         }
         if !ranToTheEnd { throw ExitCode(130) }
     }

@@ -132,7 +132,9 @@ import TestSupport
 
         // GO: the opener airs, ends by itself, and the live item goes on air; the opener is done.
         try tmux.keys("Space")
-        screen = try tmux.wait("the live item on air") { Self.row($0, startingWith: "▶  2  ") != nil }
+        screen = try tmux.wait("the live item on air") {
+            Self.row($0, startingWith: "▶  2  ") != nil && Self.row($0, startingWith: "✓  1  ") != nil
+        }
         #expect(screen[0].contains("ON AIR"))
         #expect(Self.row(screen, startingWith: "✓  1  ")?.contains("JNG  opener") == true)
         #expect(Self.row(screen, startingWith: "»  3  ")?.contains("Café talk 日本") == true)
@@ -208,7 +210,10 @@ import TestSupport
         try tmux.start(command)
         try tmux.wait("the opener on air") { $0.contains { $0.hasPrefix("space GO") } && $0.contains { $0.contains("ON AIR") } }
         // The opener lasts a second: then it is done and the live item is on air.
-        let screen = try tmux.wait("the live item on air") { Self.row($0, startingWith: "▶  2") != nil }
+        // (Both rows at once: a capture can catch ncurses half-way through a redraw.)
+        let screen = try tmux.wait("the live item on air") {
+            Self.row($0, startingWith: "▶  2") != nil && Self.row($0, startingWith: "✓  1") != nil
+        }
         #expect(Self.row(screen, startingWith: "✓  1") != nil, "the opener is done")
         #expect(screen.contains { $0.hasPrefix("REC") && $0.contains("program.mp3") })
         try tmux.keys("q")

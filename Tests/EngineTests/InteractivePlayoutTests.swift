@@ -22,7 +22,7 @@ final class InteractiveHarness {
         program = CompiledProgram(plan: plan, playout: mode)
         let rings = (0..<program.slotCount).map { _ in SPSCRing<Float>(capacity: 44100 * 2 * 2) }
         mixer = ProgrammeMixer(sampleRate: plan.sampleRate, voices: program.voices, rings: rings,
-                               maxBlockFrames: Self.block, truePeakCeiling: Float(plan.rundown.show.truePeak),
+                               maxBlockFrames: Self.block, truePeakCeiling: program.limiterCeiling,
                                ducking: program.ducking, mode: mode, carts: carts)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings,
                                 cache: LoudnessCache(showDirectory: show.directory.path),

@@ -38,6 +38,14 @@ public struct CompiledProgram: Sendable {
     /// Ducking of beds.
     public var ducking: DuckingSpec
 
+    /// Decibels the programme is limited under the show's `true_peak`: MP3 encoding adds 0.2 to
+    /// 0.3 dB of true peak on programme material, so the encoded episode (rendered, or recorded
+    /// live and published as recorded) stays at or under the ceiling.
+    public static let codecHeadroomDecibels = 0.5
+
+    /// The limiter's ceiling for this programme, dBTP.
+    public var limiterCeiling: Float { Float(plan.rundown.show.truePeak - Self.codecHeadroomDecibels) }
+
     /// Compiles the fitted schedule of `plan`, for an offline render (`playout` nil) or live playout.
     public init(plan: Plan, playout: PlayoutMode? = nil) {
         self.plan = plan

@@ -32,7 +32,7 @@ public final class LivePlayer: @unchecked Sendable {
         let capacity = max(periodFrames * 8, Int(ringSeconds * Double(show.sampleRate))) * 2
         let rings = (0..<program.slotCount).map { _ in SPSCRing<Float>(capacity: capacity) }
         mixer = ProgrammeMixer(sampleRate: show.sampleRate, voices: program.voices, rings: rings,
-                               maxBlockFrames: periodFrames, truePeakCeiling: Float(show.truePeak),
+                               maxBlockFrames: periodFrames, truePeakCeiling: program.limiterCeiling,
                                ducking: program.ducking, mode: program.playout ?? .automation, carts: carts.audio)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache, targetLoudness: show.loudness)
         loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, recorder: recorder)

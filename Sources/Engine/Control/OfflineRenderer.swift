@@ -22,7 +22,7 @@ public final class OfflineRenderer {
         let capacity = max(blockFrames * 4, Int(ringSeconds * Double(show.sampleRate))) * 2
         rings = (0..<program.slotCount).map { _ in SPSCRing<Float>(capacity: capacity) }
         mixer = ProgrammeMixer(sampleRate: show.sampleRate, voices: program.voices, rings: rings,
-                               maxBlockFrames: blockFrames, truePeakCeiling: Float(show.truePeak),
+                               maxBlockFrames: blockFrames, truePeakCeiling: program.limiterCeiling,
                                ducking: program.ducking)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache,
                                 targetLoudness: show.loudness)

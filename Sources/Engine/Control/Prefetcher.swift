@@ -120,6 +120,7 @@ public final class Prefetcher: @unchecked Sendable {
         while !isStopped {
             var worked = false
             var pending = false
+            var leastBuffered = Int.max   // frames, in the rings that still have audio to take
             for slot in feeds.indices {
                 let ring = rings[slot]
                 while ring.availableToWrite >= Self.chunkFrames * 2 {
@@ -146,11 +147,25 @@ public final class Prefetcher: @unchecked Sendable {
                     ring.write(from: buffer, count: n * 2)
                     worked = true
                 }
-                if feeds[slot].reader != nil || feeds[slot].next < feeds[slot].voices.count { pending = true }
+                if feeds[slot].reader != nil || feeds[slot].next < feeds[slot].voices.count {
+                    pending = true
+                    leastBuffered = min(leastBuffered, ring.availableToRead / 2)
+                }
             }
             if !pending { return }
-            if !worked { usleep(1000) }
+            if !worked { usleep(idleSleepMicroseconds(leastBuffered: leastBuffered)) }
         }
+    }
+
+    /// How long the prefetch thread sleeps when every ring is full. Offline the mixer drains
+    /// a ring many times faster than real time, so it looks again after 1 ms. Live playout
+    /// (`program.playout` set) drains them in real time: it sleeps a quarter of the audio the
+    /// emptiest ring with more to come still holds, between 1 and 20 ms, instead of waking a thousand times a
+    /// second for nothing (its rings hold seconds; a cut voice's ring is refilled within 20 ms).
+    private func idleSleepMicroseconds(leastBuffered: Int) -> UInt32 {
+        guard program.playout != nil, leastBuffered != Int.max else { return 1000 }
+        let microseconds = leastBuffered * 250_000 / max(1, program.plan.sampleRate)
+        return UInt32(min(20_000, max(1000, microseconds)))
     }
 
     private func openReader(voice index: Int, source: VoiceSource) -> VoiceReader {
