@@ -137,6 +137,7 @@ public final class AsRunLogWriter: @unchecked Sendable {
     public func start(interval: Double = 0.02) {
         precondition(thread == nil, "AsRunLogWriter started twice")
         let t = Thread { [self] in
+            Thread.current.name = "regie-asrun"
             while !stopFlag.isRaised {
                 drain()
                 usleep(useconds_t(interval * 1_000_000))

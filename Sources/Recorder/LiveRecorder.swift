@@ -180,6 +180,7 @@ public final class LiveRecorder: @unchecked Sendable {
         if current.state == .idle { current.state = .recording }
         status.store(current)
         let t = Thread { [self] in
+            Thread.current.name = "rec-\(source.name)"   // at most 15 characters (Linux)
             run()
             exited.signal()
         }

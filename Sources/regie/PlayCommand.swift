@@ -204,6 +204,7 @@ final class CaptureThread: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
+            Thread.current.name = "regie-capture"
             let frames = device.periodFrames
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: frames * 2)
             defer { buffer.deallocate(); done.signal() }

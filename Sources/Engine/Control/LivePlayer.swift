@@ -45,8 +45,10 @@ public final class LivePlayer: @unchecked Sendable {
     /// for a `progress` that waits by itself, such as the console's key read) with the frames out.
     public func run(interval: Int = 20, onPriority: @escaping @Sendable (Bool) -> Void = { _ in },
                     progress: (Int64) -> Void = { _ in }) {
-        for path in Set(program.sources.compactMap { $0?.path }) { _ = try? cache.loudness(of: path) }
+        var measurements: [String: SourceLoudness] = [:]
+        for path in Set(program.sources.compactMap { $0?.path }) { measurements[path] = try? cache.loudness(of: path) }
         cache.save()
+        prefetcher.preload(measurements)
         prefetcher.start()
         defer { prefetcher.stop() }
         var waited = 0
@@ -57,6 +59,7 @@ public final class LivePlayer: @unchecked Sendable {
         // when the last item has ended, however long that takes.
         let total = program.playout == .interactive ? Int64.max : program.totalFrames
         let thread = Thread {
+            Thread.current.name = "regie-render"   // named from inside: profiles and /proc show it
             onPriority(loop.raisePriority())
             loop.run(mixer: mixer, total: total)
             finished.signal()

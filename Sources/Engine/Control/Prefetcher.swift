@@ -40,9 +40,9 @@ public final class Prefetcher: @unchecked Sendable {
 
     /// Starts the analysis and prefetch threads.
     public func start() {
-        let analysis = Thread { [self] in analyse() }
+        let analysis = Thread { [self] in Thread.current.name = "regie-analysis"; analyse() }
         analysis.name = "regie-analysis"
-        let prefetch = Thread { [self] in feed(); finished.signal() }
+        let prefetch = Thread { [self] in Thread.current.name = "regie-prefetch"; feed(); finished.signal() }
         prefetch.name = "regie-prefetch"
         threads = [analysis, prefetch]
         analysis.start()
@@ -69,6 +69,17 @@ public final class Prefetcher: @unchecked Sendable {
 
     private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
+    private func isMeasured(_ path: String) -> Bool { lock.lock(); defer { lock.unlock() }; return measured[path] != nil }
+
+    /// Gives measurements made before `start` (live playout measures every source before air),
+    /// so the prefetch thread never waits on the analysis thread for a gain. That thread runs at
+    /// a low priority: on a loaded machine, looking a source up again (hashing the whole file)
+    /// could keep a voice's first samples waiting for seconds.
+    public func preload(_ measurements: [String: SourceLoudness]) {
+        lock.lock(); defer { lock.unlock() }
+        for (path, loudness) in measurements { measured[path] = loudness }
+    }
+
     /// Analysis thread: measures every source's integrated loudness in the order it airs (the
     /// gains the render waits for), then the true peaks, all at a lower priority than the threads
     /// that mix and encode (it runs ahead of them and must not take their cores).
@@ -80,6 +91,7 @@ public final class Prefetcher: @unchecked Sendable {
         for source in program.sources.compactMap(\.self) where seen.insert(source.path).inserted { order.append(source.path) }
         for path in order {
             if isStopped { break }
+            if isMeasured(path) { continue }   // given by `preload` (live playout measured it before air)
             let loudness = (try? cache.loudness(of: path)) ?? SourceLoudness(integrated: targetLoudness, truePeak: nil)
             lock.lock(); measured[path] = loudness; lock.broadcast(); lock.unlock()
         }
