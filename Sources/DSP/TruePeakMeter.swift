@@ -142,9 +142,9 @@ public final class TruePeakMeter: @unchecked Sendable {
                             acc += SIMD8<Float>(repeating: row[j])
                                 * raw.loadUnaligned(fromByteOffset: 4 * (n + j), as: SIMD8<Float>.self)
                         }
-                        top = pointwiseMax(top, pointwiseMax(acc, -acc))
+                        top = top.lanewiseMaximum(acc.magnitudes)
                     }
-                    best = top.max()
+                    best = top.largestMagnitude   // every lane is ≥ 0: the same as max()
                 }
                 n += 8
             }

@@ -149,7 +149,9 @@ public final class EpisodeRender {
         defer { scheduling.restore() }
 
         // The summary's loudness from libebur128 (integrated only) and its true peak from the same
-        // 8× interpolation as the limiter: libebur128's true-peak mode would cost as much as the limiter.
+        // 8× interpolation as the limiter: libebur128's true-peak mode would cost as much as the
+        // limiter. The meter skips stretches that cannot beat the peak so far (same peak, a
+        // fraction of the work on a limited programme).
         let meter = LoudnessMeter(sampleRate: rate, truePeak: false)
         let peakMeter = TruePeakMeter()
         var written: Int64 = 0
@@ -160,7 +162,7 @@ public final class EpisodeRender {
         do {
             try renderer.run { block in
                 meter.add(block.baseAddress!, frames: block.count / 2)
-                peakMeter.process(block)
+                peakMeter.processSkippingQuiet(block)
                 try wavWriter?.write(interleaved: block.baseAddress!, frames: block.count / 2)
                 if ring.availableToWrite < block.count {
                     while ring.availableToWrite < refill {
