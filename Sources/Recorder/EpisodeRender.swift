@@ -118,6 +118,7 @@ public final class EpisodeRender {
         // The encoder thread owns the MP3 writer from creation to finish.
         let encoderFinished = DispatchSemaphore(value: 0)
         let encoder = Thread {
+            Thread.current.name = "regie-encoder"   // named from inside: profiles and /proc show it
             defer { encoderFinished.signal() }
             do {
                 let writer = try MP3FileWriter(url: url, mode: .atomic, sampleRate: rate, bitrateKbps: settings.bitrate,
