@@ -157,7 +157,7 @@ public final class TruePeakLimiter: @unchecked Sendable {
                 let window = h + historyPosition + 1
                 var acc = SIMD8<Float>()
                 for j in 0..<taps { acc += transposed[j] * window[j] }
-                peak = max(peak, max(acc.max(), -acc.min()))
+                peak = max(peak, acc.largestMagnitude)   // lane 7 is 0: the same as max(max(), −min())
             }
             historyPosition = historyPosition + 1 == taps ? 0 : historyPosition + 1
 

@@ -56,7 +56,10 @@ public final class TruePeakMeter: @unchecked Sendable {
     /// Feeds interleaved stereo samples.
     public func process(_ buffer: UnsafeBufferPointer<Float>) {
         let taps = Self.taps
-        var best = peak
+        // Lane-wise maxima over the whole buffer, reduced once at the end (max is exact, so the
+        // order of the reduction does not change the result).
+        var interpolated = SIMD8<Float>()
+        var sampled = peak
         var i = 0
         while i + 1 < buffer.count {
             for c in 0..<2 {
@@ -67,12 +70,13 @@ public final class TruePeakMeter: @unchecked Sendable {
                 let window = h + position + 1
                 var acc = SIMD8<Float>()
                 for j in 0..<taps { acc += filters[j] * window[j] }
-                best = max(best, max(abs(x), max(acc.max(), -acc.min())))
+                interpolated = interpolated.lanewiseMaximum(acc.magnitudes)
+                sampled = max(sampled, abs(x))
             }
             position = position + 1 == taps ? 0 : position + 1
             i += 2
         }
-        peak = best
+        peak = max(sampled, interpolated.largestMagnitude)
     }
 
     /// Same peak as `process(_:)` (bit for bit), for whole files, several times faster: blocks of
@@ -138,9 +142,9 @@ public final class TruePeakMeter: @unchecked Sendable {
                             acc += SIMD8<Float>(repeating: row[j])
                                 * raw.loadUnaligned(fromByteOffset: 4 * (n + j), as: SIMD8<Float>.self)
                         }
-                        top = pointwiseMax(top, pointwiseMax(acc, -acc))
+                        top = top.lanewiseMaximum(acc.magnitudes)
                     }
-                    best = top.max()
+                    best = top.largestMagnitude   // every lane is ≥ 0: the same as max()
                 }
                 n += 8
             }

@@ -83,22 +83,42 @@ public final class EpisodeRender {
         return tag
     }
 
-    /// Renders to `url` (and `<name>.chapters.json` beside it). `progress` is called on the
-    /// rendering thread with frames done and total.
-    public func run(to url: URL, progress: ((Int64, Int64) -> Void)? = nil) throws -> Summary {
+    /// Samples (interleaved stereo) between the mixer and the encoder: 2^20, about 12 s of
+    /// audio at 44.1 kHz (4 MiB), i.e. a quarter of a second of LAME's work, so the encoder
+    /// never runs dry when the mixing thread is held up for a moment.
+    static let encoderRingSamples = 1 << 20
+
+    /// Renders to `url` (and `<name>.chapters.json` beside it); with `wav`, also writes the
+    /// programme exactly as it goes to LAME, rounded to 16 bits, as a WAV (written under
+    /// `<wav>.part` and renamed at the end, like the MP3). `progress` is called on the rendering
+    /// thread with frames done and total.
+    ///
+    /// The encoder thread is the critical path: LAME needs a core to itself for the whole render
+    /// and everything else (mixing, prefetch, analysis) shares the other. So the calling thread
+    /// switches itself to `SCHED_BATCH` while it mixes, after starting the encoder thread and
+    /// before the prefetch and analysis threads, which inherit the policy: batch threads never
+    /// preempt the encoder when they wake up (they take turns at the scheduler tick instead), yet
+    /// keep their fair share of the CPU. The caller's policy is restored before returning.
+    public func run(to url: URL, wav: URL? = nil, progress: ((Int64, Int64) -> Void)? = nil) throws -> Summary {
         let plan = program.plan
         let rate = plan.sampleRate
         let renderer = OfflineRenderer(program: program, cache: cache)
-        let ring = SPSCRing<Float>(capacity: rate * 2 * 2)   // 2 s of stereo between mixer and LAME
+        let ring = SPSCRing<Float>(capacity: Self.encoderRingSamples)
         let done = AtomicFlag()
         let tag = Self.tag(of: plan)
         let encoderResult = EncoderThreadResult()
         let settings = self.settings
         let cancelled = self.cancelled
 
+        let wavPart = wav.map { URL(fileURLWithPath: $0.path + ".part") }
+        let wavWriter = try wavPart.map { try AudioFileWriter(path: $0.path, sampleRate: rate, encoding: .wav16) }
+        var wavFinished = false
+        defer { if !wavFinished, let wavPart { wavWriter?.close(); unlink(wavPart.path) } }
+
         // The encoder thread owns the MP3 writer from creation to finish.
         let encoderFinished = DispatchSemaphore(value: 0)
         let encoder = Thread {
+            Thread.current.name = "regie-encoder"   // named from inside: profiles and /proc show it
             defer { encoderFinished.signal() }
             do {
                 let writer = try MP3FileWriter(url: url, mode: .atomic, sampleRate: rate, bitrateKbps: settings.bitrate,
@@ -126,24 +146,33 @@ public final class EpisodeRender {
         encoder.name = "regie-encoder"
         encoder.start()
 
+        let scheduling = BatchScheduling()
+        defer { scheduling.restore() }
+
         // The summary's loudness from libebur128 (integrated only) and its true peak from the same
-        // 8× interpolation as the limiter: libebur128's true-peak mode would cost as much as the limiter.
+        // 8× interpolation as the limiter: libebur128's true-peak mode would cost as much as the
+        // limiter. The meter skips stretches that cannot beat the peak so far (same peak, a
+        // fraction of the work on a limited programme).
         let meter = LoudnessMeter(sampleRate: rate, truePeak: false)
         let peakMeter = TruePeakMeter()
         var written: Int64 = 0
         let total = plan.total
+        // When the ring is full, wait until a quarter of it is free (a few wake-ups per second of
+        // LAME's work instead of one per block).
+        let refill = ring.capacity / 4
         do {
             try renderer.run { block in
                 meter.add(block.baseAddress!, frames: block.count / 2)
-                peakMeter.process(block)
-                var offset = 0
-                while offset < block.count {
-                    if let error = encoderResult.error { throw error }
-                    if cancelled.isRaised { throw CancellationError() }
-                    let n = ring.write(from: block.baseAddress! + offset, count: block.count - offset)
-                    if n == 0 { usleep(200) }
-                    offset += n
+                peakMeter.processSkippingQuiet(block)
+                try wavWriter?.write(interleaved: block.baseAddress!, frames: block.count / 2)
+                if ring.availableToWrite < block.count {
+                    while ring.availableToWrite < refill {
+                        if let error = encoderResult.error { throw error }
+                        if cancelled.isRaised { throw CancellationError() }
+                        usleep(2000)
+                    }
                 }
+                ring.write(from: block.baseAddress!, count: block.count)
                 written += Int64(block.count / 2)
                 progress?(written, total)
             }
@@ -154,15 +183,46 @@ public final class EpisodeRender {
             throw encoderResult.error ?? error
         }
         done.raise()
+        scheduling.restore()
         encoderFinished.wait()
         if let error = encoderResult.error { throw error }
 
+        if let wav, let wavPart, let wavWriter {
+            wavWriter.close()
+            guard rename(wavPart.path, wav.path) == 0 else { throw AudioFileError.unwritable(wav.path, String(cString: strerror(errno))) }
+            wavFinished = true
+        }
         let chaptersURL = url.deletingPathExtension().appendingPathExtension("chapters.json")
         try ChaptersJSON.write(tag.chapters, to: chaptersURL)
         let bytes = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
         return Summary(frames: written, sampleRate: rate, integratedLoudness: meter.integrated, truePeak: Double(peakMeter.decibels),
                        bytes: bytes, lateFrames: renderer.mixer.lateFrames.load(ordering: .relaxed),
                        faults: renderer.faults, chapters: tag.chapters)
+    }
+}
+
+/// Switches the calling thread to `SCHED_BATCH` (same nice value) until `restore()`; threads it
+/// starts meanwhile inherit the policy. Linux applies the policy per thread; where the switch is
+/// refused, nothing changes.
+final class BatchScheduling {
+    /// SCHED_BATCH from <sched.h>: the Glibc module does not export it (it is behind _GNU_SOURCE).
+    static let batchPolicy: Int32 = 3
+    private var previous: Int32?
+    private var parameters = sched_param()
+
+    init() {
+        let policy = sched_getscheduler(0)
+        guard policy == SCHED_OTHER, sched_getparam(0, &parameters) == 0 else { return }
+        var batch = sched_param()
+        batch.sched_priority = 0
+        if sched_setscheduler(0, Self.batchPolicy, &batch) == 0 { previous = policy }
+    }
+
+    /// Back to the policy the thread had (idempotent).
+    func restore() {
+        guard let policy = previous else { return }
+        _ = sched_setscheduler(0, policy, &parameters)
+        previous = nil
     }
 }
 

@@ -26,6 +26,10 @@ struct Render: ParsableCommand {
     @Option(help: "LAME quality, 0 (best, slowest) to 9 (fastest).")
     var quality: Int = 2
 
+    @Option(help: ArgumentHelp("Also write the programme to this WAV (16-bit), exactly as it goes to the MP3 encoder.",
+                               discussion: "A master to keep, or the very programme for another encoder to compare with (scripts/bench-render)."))
+    var wav: String?
+
     @Flag(help: "Publish the episode to the show's podcast folder once rendered (as 'regie publish').")
     var publish = false
 
@@ -36,6 +40,9 @@ struct Render: ParsableCommand {
         guard (0...9).contains(quality) else { throw ValidationError("--quality must be from 0 to 9, found \(quality)") }
         if let output, !output.lowercased().hasSuffix(".mp3") {
             throw ValidationError("--output must name an .mp3 file, found '\(output)'")
+        }
+        if let wav, !wav.lowercased().hasSuffix(".wav") {
+            throw ValidationError("--wav must name a .wav file, found '\(wav)'")
         }
     }
 
@@ -61,7 +68,7 @@ struct Render: ParsableCommand {
         let bar = ProgressBar(enabled: isatty(2) == 1)
         let summary: EpisodeRender.Summary
         do {
-            summary = try render.run(to: url) { done, total in bar.update(done: done, total: total, sampleRate: plan.sampleRate) }
+            summary = try render.run(to: url, wav: wav.map { URL(fileURLWithPath: $0) }) { done, total in bar.update(done: done, total: total, sampleRate: plan.sampleRate) }
         } catch is CancellationError {
             bar.finish()
             printError("regie: render interrupted; nothing written to \(url.path)")
@@ -71,6 +78,7 @@ struct Render: ParsableCommand {
         for fault in summary.faults { printError("regie: warning: \(fault) (played as silence)") }
         let seconds = FrameMath.format(frames: summary.frames, sampleRate: summary.sampleRate, fractionDigits: 3)
         print("Rendered \(url.path)")
+        if let wav { print("  programme  \(wav) (16-bit WAV)") }
         print("  length     \(seconds) (\(summary.frames) frames at \(summary.sampleRate) Hz)")
         print("  loudness   \(String(format: "%.1f", summary.integratedLoudness)) LUFS integrated (target \(formatNumber(show.loudness)))")
         print("  true peak  \(String(format: "%.1f", summary.truePeak)) dBTP (ceiling \(formatNumber(show.truePeak)))")

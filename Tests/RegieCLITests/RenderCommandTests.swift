@@ -127,9 +127,10 @@ import TestSupport
             \((1...30).map { "  - segment: audio/long.wav\n    title: Part \($0)" }.joined(separator: "\n"))
             """)
         let mp3 = show.root.appendingPathComponent("out.mp3")
+        let wav = show.root.appendingPathComponent("out.wav")
         let process = Process()
         process.executableURL = TestSupport.regie
-        process.arguments = ["render", rundown.path, "-o", mp3.path]
+        process.arguments = ["render", rundown.path, "-o", mp3.path, "--wav", wav.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -143,5 +144,59 @@ import TestSupport
         #expect(process.terminationStatus == 130)
         #expect(!FileManager.default.fileExists(atPath: mp3.path))
         #expect(!FileManager.default.fileExists(atPath: part))
+        #expect(!FileManager.default.fileExists(atPath: wav.path))
+        #expect(!FileManager.default.fileExists(atPath: wav.path + ".part"))
+    }
+
+    /// `--wav` writes the programme that went to LAME: 16-bit stereo at the show's rate, the
+    /// planned length to the frame, and the MP3 decodes to the same audio (within what a lossy
+    /// codec changes).
+    @Test func theWavIsTheProgrammeTheMP3Encodes() throws {
+        let show = try TestShow()
+        let rate = 44100
+        let tone = (0..<(rate * 20)).map { i -> Float in
+            let t = Double(i) / Double(rate)
+            return Float((0.1 + 0.05 * sin(2 * Double.pi * 0.5 * t)) * sin(2 * Double.pi * 330 * t))
+        }
+        try show.writeAudio("audio/tone.wav", samples: tone, sampleRate: rate)
+        try show.writeAudio("jingles/beep.flac", samples: (0..<(48000 * 2)).map { Float(0.2 * sin(Double($0) * 0.1)) }, sampleRate: 48000)
+        let rundown = try show.writeRundown("""
+            episode: 1
+            title: Master
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 21
+            crossfade: 1
+            items:
+              - jingle: beep
+              - segment: audio/tone.wav
+                title: Tone
+            """)
+        let mp3 = show.root.appendingPathComponent("out.mp3")
+        let wav = show.root.appendingPathComponent("out.wav")
+        let result = try TestSupport.regie(["render", rundown.path, "-o", mp3.path, "--wav", wav.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: wav.path + ".part"))
+        let plan = try TestSupport.regie(["plan", "--format", "json", rundown.path])
+        let total = try #require((try JSONSerialization.jsonObject(with: plan.stdoutData) as? [String: Any])?["total_frames"] as? Int)
+
+        let probe = try TestSupport.run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,channels,sample_rate",
+                                                    "-of", "csv=p=0", wav.path])
+        #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "pcm_s16le,44100,2")
+        let master = try decodeWithFFmpeg(wav)
+        let encoded = try decodeWithFFmpeg(mp3)
+        #expect(master.count == total * 2, "the planned length to the frame")
+        #expect(encoded.count == master.count)
+        // The MP3 is a lossy copy of the WAV: the difference is far below the signal.
+        var signal = 0.0, difference = 0.0
+        for (a, b) in zip(master, encoded) { signal += Double(a * a); difference += Double((a - b) * (a - b)) }
+        #expect(signal > 0)
+        #expect(10 * log10(signal / difference) > 20, "SNR \(10 * log10(signal / difference)) dB")
+    }
+
+    @Test func wavMustNameAWavFile() throws {
+        let result = try TestSupport.regie(["render", Self.episode, "--wav", "programme.mp3"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--wav must name a .wav file"))
     }
 }

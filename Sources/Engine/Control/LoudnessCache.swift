@@ -43,21 +43,25 @@ public final class LoudnessCache: @unchecked Sendable {
         self.init(url: URL(fileURLWithPath: showDirectory).appendingPathComponent(".loudness-cache.json"))
     }
 
-    /// The file's integrated loudness (and its true peak when already known), measuring the
-    /// integrated loudness now unless the cache holds it.
-    public func loudness(of path: String) throws -> SourceLoudness {
+    /// The file's integrated loudness (and its true peak when already known), measuring the file
+    /// now unless the cache holds it: in one pass with its true peak, or with `truePeak: false`
+    /// the integrated loudness alone (a third of the work or less, for a source a render is
+    /// waiting for; `measureTruePeak` completes the entry later).
+    public func loudness(of path: String, truePeak: Bool = false) throws -> SourceLoudness {
         let key = try Self.contentKey(of: path)
         if let entry = entries[key] { return SourceLoudness(integrated: entry.integrated, truePeak: entry.truePeak) }
-        let measured = try LoudnessMeter.measureFile(path: path, truePeak: false)
+        let measured = try LoudnessMeter.measureFile(path: path, truePeak: truePeak)
         let integrated = measured.integrated.isFinite ? max(-70, measured.integrated) : -70
-        entries[key] = Entry(integrated: integrated, truePeak: nil, file: (path as NSString).lastPathComponent)
+        let peak: Double? = truePeak ? (measured.truePeak.isFinite ? measured.truePeak : -70) : nil
+        entries[key] = Entry(integrated: integrated, truePeak: peak, file: (path as NSString).lastPathComponent)
         keys[path] = key
         dirty = true
-        return SourceLoudness(integrated: integrated, truePeak: nil)
+        return SourceLoudness(integrated: integrated, truePeak: peak)
     }
 
     /// Measures the true peak of a file whose integrated loudness is cached but whose peak is not
-    /// (the costly 4× oversampled pass, run after the render has what it needs).
+    /// (libebur128's costly 4× oversampled pass, run after the render has what it needs); does
+    /// nothing when the peak is known.
     public func measureTruePeak(of path: String) throws {
         let key = try keys[path] ?? Self.contentKey(of: path)
         guard var entry = entries[key], entry.truePeak == nil else { return }

@@ -80,23 +80,35 @@ public final class Prefetcher: @unchecked Sendable {
         for (path, loudness) in measurements { measured[path] = loudness }
     }
 
-    /// Analysis thread: measures every source's integrated loudness in the order it airs (the
-    /// gains the render waits for), then the true peaks, all at a lower priority than the threads
-    /// that mix and encode (it runs ahead of them and must not take their cores).
+    /// Sources first heard this early in the programme get a quick integrated-only pass before
+    /// anything else: the render cannot start without their gains.
+    static let quickPassSeconds: Int64 = 60
+
+    /// Analysis thread: measures every source once, in the order it airs, at a lower priority
+    /// than the threads that mix and encode (it runs ahead of them and must not take their cores).
+    /// Each source is decoded once for its integrated loudness and true peak together, except
+    /// those heard in the first minute: the render waits for their gains before its first block,
+    /// so they get the integrated loudness alone first (a third of a full pass or less) and
+    /// their true peaks last, at the lowest priority.
     private func analyse() {
         // On Linux the nice value is per thread: this lowers only the analysis thread.
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-        var order: [String] = []
+        var order: [(path: String, start: Int64)] = []
         var seen = Set<String>()
-        for source in program.sources.compactMap(\.self) where seen.insert(source.path).inserted { order.append(source.path) }
-        for path in order {
+        for (index, source) in program.sources.enumerated() {
+            guard let source, seen.insert(source.path).inserted else { continue }
+            order.append((source.path, program.voices[index].start))   // voices are sorted by start
+        }
+        let quickUntil = Self.quickPassSeconds * Int64(program.plan.sampleRate)
+        for (path, start) in order {
             if isStopped { break }
             if isMeasured(path) { continue }   // given by `preload` (live playout measured it before air)
-            let loudness = (try? cache.loudness(of: path)) ?? SourceLoudness(integrated: targetLoudness, truePeak: nil)
+            let loudness = (try? cache.loudness(of: path, truePeak: start >= quickUntil))
+                ?? SourceLoudness(integrated: targetLoudness, truePeak: nil)
             lock.lock(); measured[path] = loudness; lock.broadcast(); lock.unlock()
         }
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-        for path in order where !isStopped { try? cache.measureTruePeak(of: path) }
+        for (path, _) in order where !isStopped { try? cache.measureTruePeak(of: path) }
         cache.save()
         analysisFinished.signal()
     }
