@@ -4,9 +4,10 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The analysis thread measures every source with libebur128 — integrated loudness and true
-/// peak — whether it takes the quick integrated-only pass first (a source heard in the first
-/// minute: the render waits for it) or measures both in one pass (a later source).
+/// The analysis thread measures every source once — integrated loudness with libebur128, true
+/// peak with `TruePeakMeter` — whether it takes the quick integrated-only pass first (a source
+/// heard in the first minute: the render waits for it) or measures both in one pass (a later
+/// source).
 @Suite struct LoudnessAnalysisTests {
     /// A tone with a slow level change and some noise, mono.
     static func material(seconds: Int, rate: Int, frequency: Double, seed: UInt64) -> [Float] {
@@ -19,7 +20,7 @@ import TestSupport
         }
     }
 
-    @Test func earlyAndLateSourcesGetLibebur128sIntegratedLoudnessAndTruePeak() throws {
+    @Test func earlyAndLateSourcesGetTheirIntegratedLoudnessAndTruePeak() throws {
         let show = try TestShow()
         let early = try show.writeAudio("audio/early.flac", samples: Self.material(seconds: 62, rate: 48000, frequency: 440, seed: 1),
                                         sampleRate: 48000)
@@ -45,12 +46,15 @@ import TestSupport
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: cache.url)) as? [String: [String: Any]] ?? [:]
         #expect(saved.count == 2)
         for url in [early, late] {
-            let reference = try LoudnessMeter.measureFile(path: url.path)   // libebur128: I and true peak
+            let reference = try LoudnessMeter.measureFile(path: url.path, truePeakMethod: .interpolated)
+            let libebur128 = try LoudnessMeter.measureFile(path: url.path)
             let entry = try #require(saved[try LoudnessCache.contentKey(of: url.path)], "\(url.lastPathComponent) cached")
             // Equal but for the last bit a JSON round trip may change.
             let integrated = try #require(entry["integrated"] as? Double), peak = try #require(entry["truePeak"] as? Double)
             #expect(abs(integrated - reference.integrated) < 1e-9, "\(url.lastPathComponent): \(integrated) vs \(reference.integrated)")
             #expect(abs(peak - reference.truePeak) < 1e-9, "\(url.lastPathComponent): \(peak) vs \(reference.truePeak)")
+            #expect(abs(integrated - libebur128.integrated) < 1e-9)
+            #expect(abs(peak - libebur128.truePeak) <= 0.1, "\(url.lastPathComponent): \(peak) vs libebur128 \(libebur128.truePeak)")
         }
     }
 }

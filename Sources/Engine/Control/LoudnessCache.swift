@@ -1,12 +1,12 @@
 import AudioIO
 import Foundation
 
-/// What libebur128 measured of a whole file.
+/// What was measured of a whole file.
 public struct SourceLoudness: Codable, Sendable, Equatable {
-    /// Integrated loudness, LUFS (−∞ for silence is stored as −70, the absolute gate).
+    /// Integrated loudness (libebur128), LUFS (−∞ for silence is stored as −70, the absolute gate).
     public var integrated: Double
-    /// True peak, dBTP; nil until measured (it is measured after the integrated loudness, which
-    /// is all a render needs to start).
+    /// True peak (`TruePeakMeter`, within 0.1 dB of libebur128's), dBTP; nil until measured (a
+    /// source the render waits for gets its integrated loudness first).
     public var truePeak: Double?
 }
 
@@ -44,13 +44,15 @@ public final class LoudnessCache: @unchecked Sendable {
     }
 
     /// The file's integrated loudness (and its true peak when already known), measuring the file
-    /// now unless the cache holds it: in one pass with its true peak, or with `truePeak: false`
-    /// the integrated loudness alone (a third of the work or less, for a source a render is
-    /// waiting for; `measureTruePeak` completes the entry later).
+    /// now unless the cache holds it: the integrated loudness with libebur128 and the true peak
+    /// with `TruePeakMeter` in one decoding pass, or with `truePeak: false` the integrated
+    /// loudness alone (for a source a render is waiting for; `measureTruePeak` completes the
+    /// entry later).
     public func loudness(of path: String, truePeak: Bool = false) throws -> SourceLoudness {
         let key = try Self.contentKey(of: path)
         if let entry = entries[key] { return SourceLoudness(integrated: entry.integrated, truePeak: entry.truePeak) }
-        let measured = try LoudnessMeter.measureFile(path: path, truePeak: truePeak)
+        let measured = truePeak ? try LoudnessMeter.measureFile(path: path, truePeakMethod: .interpolated)
+            : try LoudnessMeter.measureFile(path: path, truePeak: false)
         let integrated = measured.integrated.isFinite ? max(-70, measured.integrated) : -70
         let peak: Double? = truePeak ? (measured.truePeak.isFinite ? measured.truePeak : -70) : nil
         entries[key] = Entry(integrated: integrated, truePeak: peak, file: (path as NSString).lastPathComponent)
@@ -60,13 +62,13 @@ public final class LoudnessCache: @unchecked Sendable {
     }
 
     /// Measures the true peak of a file whose integrated loudness is cached but whose peak is not
-    /// (libebur128's costly 4× oversampled pass, run after the render has what it needs); does
+    /// (a decoding pass through `TruePeakMeter`, run after the render has what it needs); does
     /// nothing when the peak is known.
     public func measureTruePeak(of path: String) throws {
         let key = try keys[path] ?? Self.contentKey(of: path)
         guard var entry = entries[key], entry.truePeak == nil else { return }
-        let measured = try LoudnessMeter.measureFile(path: path)
-        entry.truePeak = measured.truePeak.isFinite ? measured.truePeak : -70
+        let peak = try LoudnessMeter.interpolatedTruePeak(path: path)
+        entry.truePeak = peak.isFinite ? peak : -70
         entries[key] = entry
         dirty = true
     }

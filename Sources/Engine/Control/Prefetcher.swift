@@ -85,11 +85,11 @@ public final class Prefetcher: @unchecked Sendable {
     static let quickPassSeconds: Int64 = 60
 
     /// Analysis thread: measures every source once, in the order it airs, at a lower priority
-    /// than the threads that mix and encode (it runs ahead of them and must not take their cores).
-    /// Each source is decoded once for its integrated loudness and true peak together, except
-    /// those heard in the first minute: the render waits for their gains before its first block,
-    /// so they get the integrated loudness alone first (a third of a full pass or less) and
-    /// their true peaks last, at the lowest priority.
+    /// than the threads that mix and encode (it runs ahead of them and must not take their cores):
+    /// integrated loudness (libebur128) and true peak (`TruePeakMeter`) in one decoding pass.
+    /// Sources heard in the first minute get their integrated loudness alone first, since the
+    /// render waits for their gains before its first block, and their true peaks at the end, at
+    /// the lowest priority.
     private func analyse() {
         // On Linux the nice value is per thread: this lowers only the analysis thread.
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
