@@ -43,7 +43,8 @@ public final class TruePeakLimiter: @unchecked Sendable {
     private static let phases = 8  // oversampling factor: phases − 1 interpolated points per gap
     private static let centre = 7  // tap index of the sample just before the interpolated point
     private let holdFrames: Int
-    private let releaseCoefficient: Float
+    /// Share of the gain deficit kept per frame: exp(−1 / (release · rate)).
+    private let releaseKeep: Float
 
     private let coefficients: UnsafeMutablePointer<Float>  // (phases − 1) × taps
     /// The same filters transposed: entry j holds tap j of every phase (lane 7 is zero).
@@ -57,12 +58,23 @@ public final class TruePeakLimiter: @unchecked Sendable {
     private var holdHead = 0
     private var holdCount = 0
     private var time: Int64 = 0
-    private var released: Float = 1
+    /// 1 − the released gain. Kept as the deficit, not the gain: it shrinks geometrically towards
+    /// 0 with full Float precision, so the gain reaches exactly 1 (stepping the gain itself
+    /// towards 1 stalls about 1e-4 under it, where (1 − gain)·rate rounds away).
+    private var deficit: Float = 0
     private let averageRing: UnsafeMutablePointer<Float>   // lookaheadFrames
     private var averagePosition = 0
     private var averageSum: Double
     /// Gain applied to the most recent output frame (1 = no reduction), for a meter.
     public private(set) var currentGain: Float = 1
+    /// Largest |interpolated value| / largest |sample| among its taps (Σ|coefficient| of the worst
+    /// phase, with a margin for rounding): a block whose samples (and the history before them)
+    /// stay under `target / overshootBound` cannot ask for any gain reduction.
+    private let overshootBound: Float
+    /// Blocks that took the pass-through path (no frame could need reduction), for tests.
+    public private(set) var passThroughBlocks = 0
+    /// Tests turn the pass-through path off to compare it with the per-frame loop bit for bit.
+    var passThroughEnabled = true
 
     /// The interpolation filters (one row of `taps` coefficients per interpolated point), shared
     /// with `TruePeakMeter`: windowed sinc, each row normalised to unity gain.
@@ -93,10 +105,12 @@ public final class TruePeakLimiter: @unchecked Sendable {
         // delay so that all of them leave the delay line while the averaged gain is at its lowest.
         holdFrames = lookaheadFrames + Self.centre + 2
         latencyFrames = lookaheadFrames + Self.centre + 1
-        releaseCoefficient = Float(1 - exp(-1 / (max(release, 1e-4) * Double(sampleRate))))
+        releaseKeep = Float(exp(-1 / (max(release, 1e-4) * Double(sampleRate))))
 
+        let filters = Self.interpolationFilters()
+        overshootBound = max(1, filters.map { $0.reduce(0) { $0 + abs($1) } }.max() ?? 1) * 1.001
         coefficients = .allocate(capacity: (Self.phases - 1) * Self.taps)
-        for (phase, row) in Self.interpolationFilters().enumerated() {
+        for (phase, row) in filters.enumerated() {
             for j in 0..<Self.taps { coefficients[phase * Self.taps + j] = row[j] }
         }
         transposed = .allocate(capacity: Self.taps)
@@ -135,12 +149,16 @@ public final class TruePeakLimiter: @unchecked Sendable {
         averageRing.update(repeating: 1, count: lookaheadFrames)
         averageSum = Double(lookaheadFrames)
         historyPosition = 0; delayPosition = 0; holdHead = 0; holdCount = 0; time = 0
-        averagePosition = 0; released = 1; currentGain = 1
+        averagePosition = 0; deficit = 0; currentGain = 1
     }
 
     /// Limits `buffer` (interleaved, `channels` per frame) in place; output lags by `latencyFrames`.
     public func process(_ buffer: UnsafeMutableBufferPointer<Float>) {
         let frames = buffer.count / channels
+        if frames > 0 && passThroughEnabled && isAtUnity && cannotReachTarget(buffer) {
+            passThrough(buffer, frames: frames)
+            return
+        }
         let taps = Self.taps
         for f in 0..<frames {
             let base = f * channels
@@ -178,8 +196,12 @@ public final class TruePeakLimiter: @unchecked Sendable {
             let held = holdValues[holdHead]
             time += 1
 
-            // Release towards 1, never above the held requirement.
-            released = min(held, released + (1 - released) * releaseCoefficient)
+            // Release towards 1, never above the held requirement (on the deficit, see `deficit`).
+            deficit = max(1 - held, deficit * releaseKeep)
+            // Under half an ulp of 1 the gain already reads exactly 1; zero the deficit there
+            // (left alone it would shrink into denormals and stop at the smallest one).
+            if deficit <= 0x1p-25 { deficit = 0 }
+            let released = 1 - deficit
 
             // Moving average (recomputed from scratch once per lap to stop rounding drift).
             averageSum += Double(released) - Double(averageRing[averagePosition])
@@ -203,5 +225,67 @@ public final class TruePeakLimiter: @unchecked Sendable {
             }
             delayPosition = delayPosition + 1 == latencyFrames ? 0 : delayPosition + 1
         }
+    }
+
+    // MARK: - Pass-through (the usual case on air: the programme under the ceiling)
+
+    /// No reduction held, releasing or averaged: every frame of the slow path would compute gain 1.
+    private var isAtUnity: Bool {
+        // The average ring holds Float gains ≤ 1 and its Double sum is exact (a few dozen 24-bit
+        // values), so it equals `lookaheadFrames` only when every entry is 1.
+        deficit == 0 && averageSum == Double(lookaheadFrames) && (holdCount == 0 || holdValues[holdHead] >= 1)
+    }
+
+    /// True when no sample of `buffer`, nor any value interpolated between it and the history
+    /// before it, can exceed the gain computation's target.
+    private func cannotReachTarget(_ buffer: UnsafeMutableBufferPointer<Float>) -> Bool {
+        let limit = target / overshootBound
+        var largest: Float = 0
+        for i in 0..<(channels * 2 * Self.taps) { let m = abs(history[i]); largest = largest > m ? largest : m }
+        if largest > limit { return false }
+        // Eight lanes at a time (the scalar tail after), bailing out at the first loud stretch.
+        let count = buffer.count
+        let base = buffer.baseAddress!
+        var i = 0
+        var lanes = SIMD8<Float>()
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<Float>.self)
+            lanes = lanes.lanewiseMaximum(v.magnitudes)
+            i += 8
+            if i & 255 == 0 && lanes.largestMagnitude > limit { return false }
+        }
+        largest = lanes.largestMagnitude
+        while i < count { let m = abs(base[i]); largest = largest > m ? largest : m; i += 1 }
+        return largest <= limit
+    }
+
+    /// What the per-frame loop computes when the gain stays 1 throughout: the delayed input
+    /// (clamped as always), with the history, delay line, hold and average state moved on.
+    private func passThrough(_ buffer: UnsafeMutableBufferPointer<Float>, frames: Int) {
+        let taps = Self.taps
+        for f in 0..<frames {
+            let base = f * channels
+            let d = delayLine + delayPosition * channels
+            for c in 0..<channels {
+                let x = buffer[base + c]
+                let h = history + c * 2 * taps
+                h[historyPosition] = x
+                h[historyPosition + taps] = x
+                let delayed = d[c]
+                d[c] = x
+                buffer[base + c] = min(ceiling, max(-ceiling, delayed))
+            }
+            historyPosition = historyPosition + 1 == taps ? 0 : historyPosition + 1
+            delayPosition = delayPosition + 1 == latencyFrames ? 0 : delayPosition + 1
+        }
+        // The hold window's minimum is the last frame's requirement, 1 (every earlier 1 was popped).
+        time += Int64(frames)
+        holdHead = 0
+        holdCount = 1
+        holdValues[0] = 1
+        holdTimes[0] = time - 1
+        averagePosition = (averagePosition + frames) % lookaheadFrames
+        currentGain = 1
+        passThroughBlocks &+= 1
     }
 }

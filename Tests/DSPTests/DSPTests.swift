@@ -231,6 +231,43 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
         #expect(value != nil, "could not read ffmpeg true peak from: \(summary)")
         if let value { #expect(value <= -1.0, "true peak \(value) dBTP") }
     }
+
+    /// The pass-through path (blocks that cannot need reduction) gives the per-frame loop's
+    /// output bit for bit, over quiet stretches, loud bursts the limiter must catch, and the
+    /// release back to unity between them; and the gain does come back to exactly 1.
+    @Test func passThroughEqualsPerFrameLoop() {
+        let rate = 44100
+        var noise = Noise(seed: 5)
+        let frames = rate * 6
+        var input = [Float](repeating: 0, count: frames * 2)
+        for f in 0..<frames {
+            // Quiet programme with a burst 12 dB over the ceiling for 50 ms every 3 s.
+            let loud = f % (rate * 3) < rate / 20
+            let level: Float = loud ? 3.5 : 0.25
+            input[2 * f] = noise.sample() * level
+            input[2 * f + 1] = noise.sample() * level
+        }
+        let fast = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: -1.5)
+        let slow = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: -1.5)
+        slow.passThroughEnabled = false
+        var a = input, b = input
+        var unityAgain = false
+        processInBlocks(&a, block: 441 * 2) { block, offset in
+            fast.process(block)
+            // The deficit (1 − gain) shrinks by e every 100 ms (the release): from a 12 dB reduction
+            // it is under Float's resolution at 1 (and the gain exactly 1) within 2 s.
+            if (offset / 2) % (rate * 3) > rate * 5 / 2 && fast.currentGain == 1 { unityAgain = true }
+        }
+        processInBlocks(&b, block: 441 * 2) { block, _ in slow.process(block) }
+        #expect(a == b, "the pass-through path differs from the per-frame loop")
+        #expect(fast.passThroughBlocks > 200, "only \(fast.passThroughBlocks) blocks passed through")
+        #expect(slow.passThroughBlocks == 0)
+        #expect(unityAgain, "the gain never came back to exactly 1 after a burst")
+        let ceiling = Decibels.toLinear(Float(-1.5))
+        #expect(a.allSatisfy { abs($0) <= ceiling })
+        // White noise peaks between its samples: the gain follows those, so samples stay lower.
+        #expect(a.contains { abs($0) > ceiling * 0.5 }, "the bursts should be limited, not silenced")
+    }
 }
 
 @Suite struct CrossfadePowerTests {
