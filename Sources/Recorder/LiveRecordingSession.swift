@@ -51,8 +51,11 @@ public final class LiveRecordingSession: @unchecked Sendable {
     /// Opens the log and creates the recorders' files (never over an earlier recording: both
     /// files get the same `-n` suffix when possible). Disk problems do not throw: they show in
     /// `asRunFailure` and each recorder's `failure`/`status`.
-    public init(plan: Plan, mode: RecordMode, folder: URL? = nil, quality: Int = 2, ringSeconds: Double = 10,
-                syncInterval: Double = 2, timeZone: TimeZone = .current) throws {
+    /// `measureLoudness` runs libebur128 on the programme recorder's thread (its figure is only
+    /// reported beside the finisher's own measurement of the MP3, so it is off by default: about
+    /// 0.1 % of a core on air).
+    public init(plan: Plan, mode: RecordMode, folder: URL? = nil, quality: Int = 3, ringSeconds: Double = 10,
+                syncInterval: Double = 2, timeZone: TimeZone = .current, measureLoudness: Bool = false) throws {
         self.plan = plan
         let folder = folder ?? Self.defaultFolder(for: plan)
         self.folder = folder
@@ -84,7 +87,7 @@ public final class LiveRecordingSession: @unchecked Sendable {
             try LiveRecorder(source: source, folder: folder, baseName: Self.baseName(for: plan), sampleRate: plan.sampleRate,
                              bitrateKbps: plan.rundown.show.bitrate, quality: quality, tag: tag,
                              ringSeconds: ringSeconds, syncInterval: syncInterval, firstIndex: index,
-                             measureLoudness: source == .program) { [log] error, status in
+                             measureLoudness: measureLoudness && source == .program) { [log] error, status in
                 log?.log(.alarm(.recorderDiskError, position: origin.value.load(ordering: .relaxed) + status.framesReceived),
                          file: nil, message: "\(source.name) recorder: \(error)")
             }

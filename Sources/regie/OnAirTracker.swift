@@ -54,6 +54,7 @@ final class OnAirTracker {
 
     /// Drains the events the render thread queued, and checks the programme for silence.
     func poll(position: Int64) {
+        markPoll(position: position)
         while let event = mixer.events.pop() { handle(event) }
         watchSilence(position: position)
     }
@@ -71,6 +72,7 @@ final class OnAirTracker {
 
     /// Logs the end of the show (or where it was stopped).
     func finish(at position: Int64) {
+        markPoll(position: position)
         while let event = mixer.events.pop() { handle(event) }
         startShow(at: position)   // a show stopped before its first GO still gets its log
         asRun?.log(stamped(AsRunEvent(.showEnded, position: position)))
@@ -83,9 +85,26 @@ final class OnAirTracker {
         if let alarm { asRun?.log(stamped(.alarm(alarm, position: position)), message: text) }
     }
 
+    /// When the last poll ran and how far the output had got then: events are stamped with the
+    /// wall-clock time their frame went out, however long ago the poll before was.
+    private var pollWall: Int64 = 0
+    private var pollPosition: Int64 = 0
+
+    private func markPoll(position: Int64) {
+        pollWall = AsRunClock.now()
+        pollPosition = position
+    }
+
+    /// The wall-clock time at which programme frame `position` was handed to the device.
+    private func wallClock(at position: Int64) -> Int64 {
+        if pollWall == 0 { markPoll(position: position) }
+        let behind = max(0, pollPosition - position)
+        return pollWall - behind * 1_000_000_000 / Int64(max(1, plan.sampleRate))
+    }
+
     private func handle(_ event: MixerEvent) {
         let item = Int(event.item)
-        let now = AsRunClock.now()
+        let now = wallClock(at: event.position)
         if event.requestedAt > 0 && event.appliedAt >= event.requestedAt {
             commandDelays.append(event.appliedAt - event.requestedAt)
         }

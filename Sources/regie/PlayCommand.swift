@@ -31,8 +31,8 @@ struct Play: ParsableCommand {
     @Option(help: "ALSA playback device.")
     var device: String = "default"
 
-    @Option(help: "Period length in milliseconds (5–100): a key sounds within one period plus the periods queued.")
-    var periodMs: Int = 5
+    @Option(help: "Period length in milliseconds (5–100): a key sounds within one period plus the periods queued. Default 5 with the console (keys), 10 headless (no keys: half the wake-ups).")
+    var periodMs: Int?
 
     @Option(help: "Number of periods in the device buffer (2–16).")
     var periods: Int = 4
@@ -50,6 +50,9 @@ struct Play: ParsableCommand {
     @Option(help: "ALSA capture device for --record capture/both (the desk's programme return).")
     var capture: String?
 
+    @Option(help: "LAME quality of the live recordings, 0 (best, slowest) to 9 (fastest). The default 3 is LAME's own: half the CPU of 2 on air (see docs/benchmarks.md).")
+    var quality: Int = 3
+
     @Option(help: "Folder for the recordings and the as-run log (default: recordings/<show>/<yyyy-mm-dd>/).")
     var out: String?
 
@@ -66,7 +69,8 @@ struct Play: ParsableCommand {
         if !auto && (headless || isatty(1) != 1) {
             throw ValidationError("the live console needs a terminal (and no --headless): run in a terminal, or unattended with --auto")
         }
-        guard (5...100).contains(periodMs) else { throw ValidationError("--period-ms must be from 5 to 100, found \(periodMs)") }
+        if let periodMs, !(5...100).contains(periodMs) { throw ValidationError("--period-ms must be from 5 to 100, found \(periodMs)") }
+        guard (0...9).contains(quality) else { throw ValidationError("--quality must be from 0 to 9, found \(quality)") }
         guard (2...16).contains(periods) else { throw ValidationError("--periods must be from 2 to 16, found \(periods)") }
         if (record == .capture || record == .both) && capture == nil {
             throw ValidationError("--record \(record.rawValue) needs --capture DEVICE (the desk's programme return)")
@@ -76,7 +80,8 @@ struct Play: ParsableCommand {
     func run() throws {
         let plan = try loadPlan(rundown)
         let rate = plan.sampleRate
-        let periodFrames = max(32, rate * periodMs / 1000)
+        let withConsole = !headless && isatty(1) == 1
+        let periodFrames = max(32, rate * (periodMs ?? (withConsole ? 5 : 10)) / 1000)
         let alsa: ALSAPlaybackDevice
         do {
             alsa = try ALSAPlaybackDevice(name: device, sampleRate: rate, periodFrames: periodFrames, periods: periods)
@@ -91,7 +96,8 @@ struct Play: ParsableCommand {
         defer { alsa.close() }
         let clock = pace == .clock || (pace == .auto && Self.devicesPacedByClock(name: device))
         let mode: RecordMode = switch record { case .program: .program; case .capture: .capture; case .both: .both; case .none: .none }
-        let session = try LiveRecordingSession(plan: plan, mode: mode, folder: out.map { URL(fileURLWithPath: $0) })
+        let session = try LiveRecordingSession(plan: plan, mode: mode, folder: out.map { URL(fileURLWithPath: $0) },
+                                               quality: quality)
         if let failure = session.asRunFailure { printError("regie: warning: the as-run log cannot be written: \(failure)") }
         let captureDevice: ALSACaptureDevice?
         if let name = capture, let recorder = session.capture {
@@ -126,12 +132,14 @@ struct Play: ParsableCommand {
             session.start(at: position)
         }
         for failure in player.cartFailures { tracker.raise(.warning, "\(failure): the key stays silent") }
-        let console = !headless && isatty(1) == 1
+        let console = withConsole
             ? LiveConsole(plan: plan, player: player, device: alsa, recorder: session.program, tracker: tracker) : nil
         if console == nil { for failure in player.cartFailures { printError("regie: warning: \(failure)") } }
         let quiet = console != nil
         var reportedFaults = 0
-        player.run(interval: console == nil ? 20 : 0, onPriority: { granted in
+        // Headless, the main thread only moves events to the as-run log (stamped from their frame
+        // positions, so the refresh rate does not matter) and watches for alarms: 10 times a second.
+        player.run(interval: console == nil ? 100 : 0, onPriority: { granted in
             if !granted && !quiet {
                 printError("regie: note: no real-time scheduling for the render thread (not permitted); playing at normal priority")
             }

@@ -162,7 +162,8 @@ struct LiveSessionTests {
             for f in 0..<10 { audio[2 * (start + f)] = 0.5; audio[2 * (start + f) + 1] = -0.5 }
         }
 
-        let session = try LiveRecordingSession(plan: plan, mode: .program, folder: dir.appendingPathComponent("rec"))
+        let session = try LiveRecordingSession(plan: plan, mode: .program, folder: dir.appendingPathComponent("rec"),
+                                               measureLoudness: true)
         session.start(at: 0)
         let fed = Self.play(session, audio: audio, rate: rate)
         let summary = try #require(try session.finish(at: fed).first)
