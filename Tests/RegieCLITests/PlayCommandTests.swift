@@ -95,6 +95,7 @@ import TestSupport
         environment["ALSA_CONFIG_PATH"] = "/usr/share/alsa/alsa.conf:\(conf.path)"
         let result = try TestSupport.run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "null",
                                                                   "--record", "capture", "--capture", "regie_return",
+                                                                  "--quality", "2",   // as encodeLikeTheRecorder (also checks the option)
                                                                   "--no-publish", "--out", out.path],
                                          environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
