@@ -90,21 +90,86 @@ public final class LoudnessCache: @unchecked Sendable {
         }
     }
 
-    /// `fnv1a64-<hex>-<size>`: a 64-bit FNV-1a hash of the bytes and the length. Not
-    /// cryptographic; it only has to tell two audio files apart.
+    /// `lanes64-<hex>-<size>`: a 64-bit hash of the bytes (`ContentHash`) and the length. Not
+    /// cryptographic; it only has to tell two audio files apart. Every render and every
+    /// `regie play` hashes all its sources to find their measurements, so it must be fast: the
+    /// FNV-1a hash used before (key prefix `fnv1a64-`; such entries are simply measured again)
+    /// went a byte at a time, about 0.15 s per 80 MB file here.
     public static func contentKey(of path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw AudioFileError.notFound(path) }
         defer { try? handle.close() }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var size = 0
+        var hash = ContentHash()
         while true {
             let chunk = handle.readData(ofLength: 1 << 20)
             if chunk.isEmpty { break }
-            size += chunk.count
-            chunk.withUnsafeBytes { raw in
-                for byte in raw { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-            }
+            chunk.withUnsafeBytes { hash.add($0) }
         }
-        return "fnv1a64-" + String(hash, radix: 16) + "-\(size)"
+        return "lanes64-" + String(hash.value, radix: 16) + "-\(hash.count)"
+    }
+}
+
+/// A streaming 64-bit hash of a byte stream: four independent multiply-rotate lanes over 32-byte
+/// stripes (the multiplies of one stripe overlap instead of waiting on each other, several GB/s),
+/// the tail bytes and the length folded in at the end, then a final avalanche. The result does not
+/// depend on how the stream is cut into `add` calls.
+public struct ContentHash: Sendable {
+    private static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
+    private static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+    private static let prime3: UInt64 = 0x1656_67B1_9E37_79F9
+    private var lanes: (UInt64, UInt64, UInt64, UInt64) = (0x243F_6A88_85A3_08D3, 0x1319_8A2E_0370_7344,
+                                                           0xA409_3822_299F_31D0, 0x082E_FA98_EC4E_6C89)
+    /// Bytes of an unfinished stripe (fewer than 32), carried to the next `add`.
+    private var partial = [UInt8]()
+    /// Bytes added so far.
+    public private(set) var count = 0
+
+    public init() {}
+
+    @inline(__always) private static func round(_ lane: UInt64, _ word: UInt64) -> UInt64 {
+        let mixed = lane &+ word &* prime2
+        return ((mixed << 29) | (mixed >> 35)) &* prime1
+    }
+
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        count += bytes.count
+        var rest = bytes
+        if !partial.isEmpty {
+            let take = min(32 - partial.count, rest.count)
+            partial.append(contentsOf: rest.prefix(take))
+            rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(take))
+            if partial.count < 32 { return }
+            partial.withUnsafeBytes { stripes($0) }
+            partial.removeAll(keepingCapacity: true)
+        }
+        let whole = rest.count / 32 * 32
+        stripes(UnsafeRawBufferPointer(rebasing: rest.prefix(whole)))
+        partial.append(contentsOf: rest.dropFirst(whole))
+    }
+
+    private mutating func stripes(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        var (a, b, c, d) = lanes
+        var offset = 0
+        while offset + 32 <= bytes.count {
+            a = Self.round(a, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            b = Self.round(b, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
+            c = Self.round(c, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self)))
+            d = Self.round(d, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self)))
+            offset += 32
+        }
+        lanes = (a, b, c, d)
+    }
+
+    /// The hash of everything added so far.
+    public var value: UInt64 {
+        var h = lanes.0 ^ (lanes.1 &* Self.prime3)
+        h = (h << 17 | h >> 47) ^ (lanes.2 &* Self.prime1)
+        h = (h << 23 | h >> 41) ^ (lanes.3 &* Self.prime2)
+        for byte in partial { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        h ^= UInt64(count) &* Self.prime3
+        h ^= h >> 33; h = h &* Self.prime2
+        h ^= h >> 29; h = h &* Self.prime3
+        h ^= h >> 32
+        return h
     }
 }
