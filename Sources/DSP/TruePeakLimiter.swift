@@ -67,17 +67,19 @@ public final class TruePeakLimiter: @unchecked Sendable {
     private var averageSum: Double
     /// Gain applied to the most recent output frame (1 = no reduction), for a meter.
     public private(set) var currentGain: Float = 1
-    /// Largest |interpolated value| / largest |sample| among its taps (Σ|coefficient| of the worst
-    /// phase, with a margin for rounding): a block whose samples (and the history before them)
-    /// stay under `target / overshootBound` cannot ask for any gain reduction.
-    private let overshootBound: Float
     /// Blocks that took the pass-through path (no frame could need reduction), for tests.
-    public private(set) var passThroughBlocks = 0
+    private(set) var passThroughBlocks = 0
     /// Tests turn the pass-through path off to compare it with the per-frame loop bit for bit.
     var passThroughEnabled = true
 
     /// The interpolation filters (one row of `taps` coefficients per interpolated point), shared
     /// with `TruePeakMeter`: windowed sinc, each row normalised to unity gain.
+    /// An upper bound of |interpolated value| / (largest |sample| among its taps): the largest
+    /// sum of |coefficients| over the phases, raised a little for rounding. A window whose
+    /// samples stay under `level / interpolationOvershootBound` interpolates under `level`.
+    static let interpolationOvershootBound: Float =
+        (interpolationFilters().map { $0.reduce(0) { $0 + abs($1) } }.max() ?? 1) * 1.001
+
     static func interpolationFilters() -> [[Float]] {
         (0..<(phases - 1)).map { phase in
             let fraction = Double(phase + 1) / Double(phases)
@@ -108,7 +110,6 @@ public final class TruePeakLimiter: @unchecked Sendable {
         releaseKeep = Float(exp(-1 / (max(release, 1e-4) * Double(sampleRate))))
 
         let filters = Self.interpolationFilters()
-        overshootBound = max(1, filters.map { $0.reduce(0) { $0 + abs($1) } }.max() ?? 1) * 1.001
         coefficients = .allocate(capacity: (Self.phases - 1) * Self.taps)
         for (phase, row) in filters.enumerated() {
             for j in 0..<Self.taps { coefficients[phase * Self.taps + j] = row[j] }
@@ -239,7 +240,8 @@ public final class TruePeakLimiter: @unchecked Sendable {
     /// True when no sample of `buffer`, nor any value interpolated between it and the history
     /// before it, can exceed the gain computation's target.
     private func cannotReachTarget(_ buffer: UnsafeMutableBufferPointer<Float>) -> Bool {
-        let limit = target / overshootBound
+        // A block under this (and the history before it) cannot ask for any gain reduction.
+        let limit = target / Self.interpolationOvershootBound
         var largest: Float = 0
         for i in 0..<(channels * 2 * Self.taps) { let m = abs(history[i]); largest = largest > m ? largest : m }
         if largest > limit { return false }

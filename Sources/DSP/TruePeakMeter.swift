@@ -10,9 +10,6 @@ public final class TruePeakMeter: @unchecked Sendable {
     /// The largest linear peak seen so far.
     public private(set) var peak: Float = 0
 
-    /// An upper bound of |interpolated value| / (largest |sample| among its 16 taps): the largest
-    /// sum of |coefficients| over the phases, raised a little for rounding.
-    private let overshootBound: Float
     /// The seven phases' coefficients, row by row (for the scan, which vectorises over time).
     private let rows: UnsafeMutablePointer<Float>
     /// Per tap, the largest |coefficient| over the phases: Σ envelope[j]·|x[j]| bounds every
@@ -27,7 +24,6 @@ public final class TruePeakMeter: @unchecked Sendable {
     public init() {
         filters = .allocate(capacity: Self.taps)
         let rows = TruePeakLimiter.interpolationFilters()
-        overshootBound = (rows.map { $0.reduce(0) { $0 + abs($1) } }.max() ?? 1) * 1.001
         for j in 0..<Self.taps {
             var column = SIMD8<Float>()
             for phase in 0..<rows.count { column[phase] = rows[phase][j] }
@@ -98,7 +94,7 @@ public final class TruePeakMeter: @unchecked Sendable {
             if count < block {
                 process(part)
             } else {
-                if max(blockMax, previousMax) * overshootBound > peak {
+                if max(blockMax, previousMax) * TruePeakLimiter.interpolationOvershootBound > peak {
                     // Something here may beat the peak: interpolate.
                     scan(part)
                     peak = max(peak, blockMax)

@@ -352,7 +352,7 @@ public struct EpisodeFinisher: Sendable {
                                        tag: ID3v2Tag(), reservedTagSpace: 0)
         try samples.withUnsafeBufferPointer { try writer.write(interleaved: $0.baseAddress!, frames: got) }
         try writer.finish()
-        let after = try LoudnessMeter.measureFile(path: temp.path).integrated
+        let after = try LoudnessMeter.measureFile(path: temp.path, truePeak: false).integrated
         let loss = before.integrated - after
         return loss.isFinite ? min(max(loss, 0), 2) : 0
     }

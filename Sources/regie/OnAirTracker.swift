@@ -95,9 +95,9 @@ final class OnAirTracker {
         pollPosition = position
     }
 
-    /// The wall-clock time at which programme frame `position` was handed to the device.
+    /// The wall-clock time at which programme frame `position` was handed to the device (events
+    /// are only handled by `poll` and `finish`, which mark the poll first).
     private func wallClock(at position: Int64) -> Int64 {
-        if pollWall == 0 { markPoll(position: position) }
         let behind = max(0, pollPosition - position)
         return pollWall - behind * 1_000_000_000 / Int64(max(1, plan.sampleRate))
     }
