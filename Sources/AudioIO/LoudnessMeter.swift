@@ -1,6 +1,7 @@
 // EBU R128 / ITU-R BS.1770 loudness through libebur128. Control and recorder threads only.
 import CEbur128
 import DSP
+import Foundation
 import Glibc
 
 /// How `LoudnessMeter.measureFile` measures a file's true peak.
@@ -82,13 +83,15 @@ public final class LoudnessMeter: @unchecked Sendable {
     /// `truePeak: false` only the (much cheaper) integrated loudness is measured; the true peak
     /// then reads −∞.
     public static func measureFile(path: String, truePeak: Bool = true) throws(AudioFileError) -> (integrated: Double, truePeak: Double) {
-        try measure(path: path, integrated: true, truePeak: truePeak ? .libebur128 : nil)
+        let m = try measure(path: path, integrated: true, truePeak: truePeak ? .libebur128 : nil)
+        return (m.integrated, m.truePeak)
     }
 
     /// Integrated loudness (libebur128) and true peak (by `method`) of the file at `path`, in one
     /// decoding pass.
     public static func measureFile(path: String, truePeakMethod method: TruePeakMethod) throws(AudioFileError) -> (integrated: Double, truePeak: Double) {
-        try measure(path: path, integrated: true, truePeak: method)
+        let m = try measure(path: path, integrated: true, truePeak: method)
+        return (m.integrated, m.truePeak)
     }
 
     /// The true peak of the file at `path` alone, dBTP, by `TruePeakMeter` (a decoding pass and
@@ -97,22 +100,113 @@ public final class LoudnessMeter: @unchecked Sendable {
         try measure(path: path, integrated: false, truePeak: .interpolated).truePeak
     }
 
-    private static func measure(path: String, integrated: Bool, truePeak method: TruePeakMethod?) throws(AudioFileError)
-        -> (integrated: Double, truePeak: Double) {
-        let decoder = try SndFileDecoder(path: path)
-        let meter = integrated || method == .libebur128
-            ? LoudnessMeter(sampleRate: decoder.info.sampleRate, truePeak: method == .libebur128) : nil
-        let peakMeter = method == .interpolated ? TruePeakMeter() : nil
+    /// What `measure(path:integrated:truePeak:maximumParts:)` found.
+    public struct FileLoudness: Sendable {
+        /// Integrated loudness, LUFS (−∞ for silence or when not measured).
+        public var integrated: Double
+        /// True peak over both channels, dBTP (−∞ when not measured).
+        public var truePeak: Double
+        /// The file as libsndfile describes it.
+        public var info: AudioFileInfo
+    }
+
+    /// The shortest part a file is cut into for measuring on several threads: a minute at
+    /// 48 kHz. Below that, a thread costs more than it saves.
+    public static let minimumPartFrames: Int64 = 60 * 48_000
+
+    /// How many parts a file of `frames` frames is measured in, given at most `maximum`.
+    public static func parts(frames: Int64, maximum: Int) -> Int { max(1, min(maximum, Int(frames / minimumPartFrames))) }
+
+    /// Decodes the file at `path` once and measures its integrated loudness (libebur128) and/or
+    /// its true peak (by `method`), in consecutive parts decoded at once, one thread each (the
+    /// parts' 400 ms gating blocks pooled; each part's peak meter primed with the frames before
+    /// it, so the peak is exactly that of a single pass). Files shorter than two minimum parts are
+    /// measured in one. The parts depend on the file's length and `maximumParts` only, never on
+    /// the cores, so a file reads the same value on every machine; the default of 2 is what the
+    /// loudness cache uses (a render waits for its first sources' loudness with both cores idle).
+    public static func measure(path: String, integrated: Bool, truePeak method: TruePeakMethod?,
+                               maximumParts: Int = 2) throws(AudioFileError) -> FileLoudness {
+        let first = try SndFileDecoder(path: path)
+        let total = first.info.frames, rate = first.info.sampleRate
+        let count = parts(frames: total, maximum: maximumParts)
+        let job = PartsJob(path: path, first: first, parts: count,
+                           meters: (0..<count).map { _ in
+                               integrated || method == .libebur128 ? LoudnessMeter(sampleRate: rate, truePeak: method == .libebur128) : nil
+                           },
+                           peakMeters: (0..<count).map { _ in method == .interpolated ? TruePeakMeter() : nil })
+        // Part 0 on the calling thread, the others on threads of their own, which inherit the
+        // caller's priority, scheduling policy and CPU affinity (the analysis thread runs low).
+        let done = DispatchSemaphore(value: 0)
+        for part in 1..<count {
+            let thread = Thread { Thread.current.name = "regie-measure"; job.measure(part: part); done.signal() }
+            thread.start()
+        }
+        job.measure(part: 0)
+        for _ in 1..<count { done.wait() }
+        if let error = job.failure { throw error }
+        let meters = job.meters, peakMeters = job.peakMeters
+        let loudness = meters.compactMap { $0 }
+        let integratedValue = loudness.isEmpty ? -.infinity : loudness.count == 1 ? loudness[0].integrated : LoudnessMeter.integrated(of: loudness)
+        let peak: Double
+        if method == .interpolated {
+            peak = Double(Decibels.fromLinear(peakMeters.compactMap { $0?.peak }.max() ?? 0))
+        } else {
+            peak = loudness.map(\.truePeak).max() ?? -.infinity
+        }
+        return FileLoudness(integrated: integratedValue, truePeak: peak, info: first.info)
+    }
+}
+
+/// The parts of one file being measured, each by its own thread (`LoudnessMeter.measure`): part
+/// `k` touches only the `k`-th meters and its own decoder.
+private final class PartsJob: @unchecked Sendable {
+    let path: String
+    let first: SndFileDecoder
+    let parts: Int
+    let meters: [LoudnessMeter?]
+    let peakMeters: [TruePeakMeter?]
+    private let lock = NSLock()
+    private var firstFailure: AudioFileError?
+
+    init(path: String, first: SndFileDecoder, parts: Int, meters: [LoudnessMeter?], peakMeters: [TruePeakMeter?]) {
+        self.path = path
+        self.first = first
+        self.parts = parts
+        self.meters = meters
+        self.peakMeters = peakMeters
+    }
+
+    /// The first error any part met.
+    var failure: AudioFileError? { lock.lock(); defer { lock.unlock() }; return firstFailure }
+
+    func measure(part: Int) {
+        let total = first.info.frames
+        let start = total * Int64(part) / Int64(parts), end = total * Int64(part + 1) / Int64(parts)
         let chunk = 8192
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * 2)
         defer { buffer.deallocate() }
-        while true {
-            let n = decoder.read(into: buffer, frames: chunk)
-            if n == 0 { break }
-            meter?.add(buffer, frames: n)
-            peakMeter?.processSkippingQuiet(UnsafeBufferPointer(start: buffer, count: n * 2))
+        do throws(AudioFileError) {
+            let decoder = part == 0 ? first : try SndFileDecoder(path: path)
+            if start > 0 {
+                let before = 16   // TruePeakMeter's history: the interpolation starts from real audio
+                try decoder.seek(toFrame: start - Int64(before))
+                guard decoder.read(into: buffer, frames: before) == before else {
+                    throw .unreadable(path, "short read at frame \(start - Int64(before))")
+                }
+                peakMeters[part]?.prime(with: UnsafeBufferPointer(start: buffer, count: 2 * before))
+            }
+            // The last part reads to the end of the file, whatever the header announced.
+            let last = part == parts - 1
+            var position = start
+            while last || position < end {
+                let n = decoder.read(into: buffer, frames: last ? chunk : Int(min(Int64(chunk), end - position)))
+                if n == 0 { break }
+                meters[part]?.add(buffer, frames: n)
+                peakMeters[part]?.processSkippingQuiet(UnsafeBufferPointer(start: buffer, count: n * 2))
+                position += Int64(n)
+            }
+        } catch {
+            lock.lock(); if firstFailure == nil { firstFailure = error }; lock.unlock()
         }
-        let peak = peakMeter.map { Double($0.decibels) } ?? meter?.truePeak ?? -.infinity
-        return (meter?.integrated ?? -.infinity, peak)
     }
 }

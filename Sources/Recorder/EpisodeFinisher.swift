@@ -272,49 +272,17 @@ public struct EpisodeFinisher: Sendable {
         return result
     }
 
-    /// Decodes `recording` and measures its integrated loudness and true peak, in `threads` parts
-    /// decoded at once (each meter primed with the audio before its part; the loudness meters'
-    /// gating blocks pooled).
+    /// Decodes `recording` and measures its integrated loudness and true peak, in up to `threads`
+    /// parts decoded at once (`LoudnessMeter.measure`).
     public static func inspect(recording: URL, threads: Int = 2) throws -> Inspection {
-        let first: SndFileDecoder
-        do { first = try SndFileDecoder(path: recording.path) } catch { throw EpisodeFinisherError.unreadable("\(error)") }
-        let total = first.info.frames, rate = first.info.sampleRate
-        // Parts of at least a minute: below that, threads cost more than they save.
-        let parts = max(1, min(threads, Int(total / Int64(60 * rate))))
-        let loudness = (0..<parts).map { _ in LoudnessMeter(sampleRate: rate, truePeak: false) }
-        let peaks = (0..<parts).map { _ in TruePeakMeter() }
-        let failure = FailureBox()
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            do {
-                let start = total * Int64(part) / Int64(parts), end = total * Int64(part + 1) / Int64(parts)
-                let decoder = part == 0 ? first : try SndFileDecoder(path: recording.path)
-                let chunk = 8192
-                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * 2)
-                defer { buffer.deallocate() }
-                if start > 0 {
-                    let before = 16
-                    try decoder.seek(toFrame: start - Int64(before))
-                    guard decoder.read(into: buffer, frames: before) == before else {
-                        throw EpisodeFinisherError.unreadable("\(recording.path): short read at frame \(start - Int64(before))")
-                    }
-                    peaks[part].prime(with: UnsafeBufferPointer(start: buffer, count: 2 * before))
-                }
-                var position = start
-                while position < end {
-                    let n = decoder.read(into: buffer, frames: Int(min(Int64(chunk), end - position)))
-                    if n == 0 { break }
-                    loudness[part].add(buffer, frames: n)
-                    peaks[part].processSkippingQuiet(UnsafeBufferPointer(start: buffer, count: 2 * n))
-                    position += Int64(n)
-                }
-            } catch {
-                failure.record(error)
-            }
+        let measured: LoudnessMeter.FileLoudness
+        do {
+            measured = try LoudnessMeter.measure(path: recording.path, integrated: true, truePeak: .interpolated, maximumParts: threads)
+        } catch {
+            throw EpisodeFinisherError.unreadable("\(error)")
         }
-        if let error = failure.error { throw error }
-        let peak = peaks.map(\.peak).max() ?? 0
-        return Inspection(loudness: LoudnessMeter.integrated(of: loudness), truePeak: Double(Decibels.fromLinear(peak)),
-                          frames: total, sampleRate: rate)
+        return Inspection(loudness: measured.integrated, truePeak: measured.truePeak, frames: measured.info.frames,
+                          sampleRate: measured.info.sampleRate)
     }
 
     /// The MPEG audio of an MP3 file: everything after its ID3v2 tag.
@@ -388,12 +356,4 @@ public struct EpisodeFinisher: Sendable {
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
-}
-
-/// The first error of the inspection's threads.
-private final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: Error?
-    func record(_ error: Error) { lock.withLock { if first == nil { first = error } } }
-    var error: Error? { lock.withLock { first } }
 }

@@ -67,4 +67,45 @@ import Testing
         }
         #expect(measured >= 15, "found \(measured) files")
     }
+
+    /// A long file is measured in two halves on two threads: the true peak is exactly that of one
+    /// pass even when the loudest intersample peak straddles the cut (the second half's meter is
+    /// primed with the frames before it), and the pooled integrated loudness is within 0.02 LU of
+    /// one pass (only the 400 ms blocks across the cut differ). Shorter files stay in one part.
+    @Test func longFilesAreMeasuredInTwoPartsAsIfInOne() throws {
+        let rate = 48_000
+        let frames = 150 * rate
+        #expect(LoudnessMeter.parts(frames: Int64(frames), maximum: 2) == 2)
+        #expect(LoudnessMeter.parts(frames: LoudnessMeter.minimumPartFrames * 2 - 1, maximum: 2) == 1)
+        #expect(LoudnessMeter.parts(frames: Int64(frames), maximum: 1) == 1)
+        let dir = try TempDir()
+        let path = dir.path("long.wav")
+        let writer = try AudioFileWriter(path: path, sampleRate: rate, encoding: .wav16)
+        var samples = [Float](repeating: 0, count: frames * 2)
+        var seed: UInt32 = 12345
+        for f in 0..<frames {
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            let noise = Float(Int32(bitPattern: seed)) / Float(Int32.max) * 0.05
+            // Louder in the second half, so the halves' gating blocks matter.
+            let level: Float = f < frames / 2 ? 1 : 3
+            samples[2 * f] = noise * level
+            samples[2 * f + 1] = -noise * level
+        }
+        // The loudest intersample peak sits right at the cut: full-scale samples of alternating sign.
+        let cut = frames / 2
+        for f in (cut - 3)...(cut + 2) {
+            let sign: Float = (f - cut) % 2 == 0 ? 1 : -1
+            samples[2 * f] = 0.95 * sign
+            samples[2 * f + 1] = 0.95 * sign
+        }
+        try samples.withUnsafeBufferPointer { try writer.write(interleaved: $0.baseAddress!, frames: frames) }
+        writer.close()
+        let halves = try LoudnessMeter.measure(path: path, integrated: true, truePeak: .interpolated)
+        let whole = try LoudnessMeter.measure(path: path, integrated: true, truePeak: .interpolated, maximumParts: 1)
+        #expect(halves.info.frames == Int64(frames))
+        #expect(halves.truePeak == whole.truePeak, "halves \(halves.truePeak) dBTP, one pass \(whole.truePeak) dBTP")
+        #expect(whole.truePeak > 0, "the alternating full-scale samples overshoot: \(whole.truePeak) dBTP")
+        #expect(abs(halves.integrated - whole.integrated) <= 0.02, "halves \(halves.integrated), one pass \(whole.integrated) LUFS")
+        #expect(whole.integrated > -40 && whole.integrated < -10)
+    }
 }
