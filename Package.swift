@@ -47,7 +47,9 @@ let package = Package(
                 swiftSettings: optimisedInDebug),
         // Real-time building blocks: no Foundation, no allocation after setup.
         .target(name: "DSP", swiftSettings: optimisedInDebug),
-        .target(name: "Realtime", swiftSettings: optimisedInDebug),
+        .target(name: "Realtime", dependencies: ["CThreadAffinity"], swiftSettings: optimisedInDebug),
+        // sched_setaffinity, which Swift's Glibc module does not declare (it is a GNU extension).
+        .target(name: "CThreadAffinity"),
         // The render graph (Render/: render-thread code) and its control side (Control/).
         .target(name: "Engine", dependencies: ["DSP", "Realtime", "AudioIO", "RegieModel"], swiftSettings: optimisedInDebug),
 

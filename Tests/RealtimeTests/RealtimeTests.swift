@@ -195,3 +195,39 @@ struct Meter: BitwiseCopyable, Equatable {
         #expect(Tracked.freedOnThread.allSatisfy { pthread_equal($0, pthread_self()) != 0 })
     }
 }
+
+@Suite struct CPUMaskTests {
+    /// A thread confined to one CPU reads that CPU back, the threads it starts inherit it, and the
+    /// thread that started it keeps its own CPUs (Linux affinity is per thread).
+    @Test func confinesTheCallingThreadOnlyAndIsInherited() throws {
+        let before = try #require(CPUMask.ofCallingThread())
+        let cpus = before.cpus
+        #expect(!cpus.isEmpty)
+        #expect(CPUMask(cpus: cpus) == before)
+        let target = try #require(cpus.last)
+        let seen = Mutex<(own: [Int], child: [Int], applied: Bool)>(([], [], false))
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let applied = CPUMask(cpus: [target]).applyToCallingThread()
+            let own = CPUMask.ofCallingThread()?.cpus ?? []
+            let childDone = DispatchSemaphore(value: 0)
+            Thread {
+                let child = CPUMask.ofCallingThread()?.cpus ?? []
+                seen.withLock { $0.child = child }
+                childDone.signal()
+            }.start()
+            childDone.wait()
+            seen.withLock { $0.own = own; $0.applied = applied }
+            done.signal()
+        }.start()
+        done.wait()
+        let result = seen.withLock { $0 }
+        #expect(result.applied)
+        #expect(result.own == [target])
+        #expect(result.child == [target])
+        #expect(CPUMask.ofCallingThread() == before)
+        // A CPU that cannot exist is refused, and nothing changes.
+        #expect(!CPUMask(cpus: [1023]).applyToCallingThread() || cpus.contains(1023))
+        #expect(CPUMask.ofCallingThread() == before)
+    }
+}

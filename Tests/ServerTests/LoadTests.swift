@@ -11,7 +11,7 @@ struct FileLogHandler: LogHandler {
         let handle: FileHandle
         let lock = NSLock()
         init(_ url: URL) throws {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
             handle = try FileHandle(forWritingTo: url)
         }
         func write(_ line: String) { lock.withLock { handle.write(Data((line + "\n").utf8)) } }

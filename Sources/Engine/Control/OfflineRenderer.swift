@@ -15,7 +15,10 @@ public final class OfflineRenderer {
     private let prefetcher: Prefetcher
 
     /// Prepares everything the render needs (allocation happens here, not while rendering).
-    public init(program: CompiledProgram, cache: LoudnessCache, blockFrames: Int = 1024, ringSeconds: Double = 4) {
+    /// `analysisCores` places the loudness analysis thread (see `Prefetcher.AnalysisCores`); the
+    /// prefetch thread inherits the CPUs of the thread that calls `run`.
+    public init(program: CompiledProgram, cache: LoudnessCache, blockFrames: Int = 1024, ringSeconds: Double = 4,
+                analysisCores: Prefetcher.AnalysisCores? = nil) {
         self.blockFrames = blockFrames
         self.program = program
         let show = program.plan.rundown.show
@@ -25,7 +28,7 @@ public final class OfflineRenderer {
                                maxBlockFrames: blockFrames, truePeakCeiling: program.limiterCeiling,
                                ducking: program.ducking)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache,
-                                targetLoudness: show.loudness)
+                                targetLoudness: show.loudness, analysisCores: analysisCores)
     }
 
     /// Sources that failed while rendering (played as silence).

@@ -17,6 +17,7 @@ public final class Prefetcher: @unchecked Sendable {
     private let rings: [SPSCRing<Float>]
     private let cache: LoudnessCache
     private let targetLoudness: Double
+    private let analysisCores: AnalysisCores?
     private let lock = NSCondition()
     private var measured: [String: SourceLoudness] = [:]
     private var stopped = false
@@ -30,8 +31,9 @@ public final class Prefetcher: @unchecked Sendable {
 
     /// Prepares feeding `program` into `rings` (one per slot) for `mixer`.
     public init(program: CompiledProgram, mixer: ProgrammeMixer, rings: [SPSCRing<Float>], cache: LoudnessCache,
-                targetLoudness: Double) {
+                targetLoudness: Double, analysisCores: AnalysisCores? = nil) {
         self.program = program
+        self.analysisCores = analysisCores
         self.mixer = mixer
         self.rings = rings
         self.cache = cache
@@ -100,17 +102,37 @@ public final class Prefetcher: @unchecked Sendable {
             order.append((source.path, program.voices[index].start))   // voices are sorted by start
         }
         let quickUntil = Self.quickPassSeconds * Int64(program.plan.sampleRate)
+        analysisCores?.urgent.applyToCallingThread()
+        var inBackground = false
         for (path, start) in order {
             if isStopped { break }
+            if !inBackground && start >= quickUntil {
+                analysisCores?.background.applyToCallingThread()
+                inBackground = true
+            }
             if isMeasured(path) { continue }   // given by `preload` (live playout measured it before air)
             let loudness = (try? cache.loudness(of: path, truePeak: start >= quickUntil))
                 ?? SourceLoudness(integrated: targetLoudness, truePeak: nil)
             lock.lock(); measured[path] = loudness; lock.broadcast(); lock.unlock()
         }
+        if !inBackground { analysisCores?.background.applyToCallingThread() }
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
         for (path, _) in order where !isStopped { try? cache.measureTruePeak(of: path) }
         cache.save()
         analysisFinished.signal()
+    }
+
+    /// The CPUs of the analysis thread when an offline render keeps a core for its encoder: while
+    /// it measures the sources the render waits for (heard in the first minute), every usable
+    /// CPU, since nothing else can run yet (`LoudnessMeter` measures a long file in two parts at
+    /// once); afterwards, the CPUs of the other background work, off the encoder's core.
+    public struct AnalysisCores: Sendable {
+        /// While the render waits.
+        public var urgent: CPUMask
+        /// Afterwards.
+        public var background: CPUMask
+        /// A placement.
+        public init(urgent: CPUMask, background: CPUMask) { self.urgent = urgent; self.background = background }
     }
 
     /// The gain that brings a source to the show's target; waits for its measurement.
