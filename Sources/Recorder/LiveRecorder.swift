@@ -234,9 +234,10 @@ public final class LiveRecorder: @unchecked Sendable {
     // MARK: - Recorder thread
 
     private static let chunkFrames = 4608  // 4 MP3 frames: ~100 ms at 44.1 kHz
-    /// Sleep while less than a chunk is queued (the ring holds seconds; a crash loses at most the
-    /// ring plus the file's last sync interval anyway).
-    private static let idleSleepMicroseconds: UInt32 = 40_000
+    /// Sleep while less than a chunk is queued: about a chunk's length, so the thread wakes ten
+    /// times a second (the ring holds seconds; a crash loses at most the ring plus the file's last
+    /// sync interval anyway).
+    private static let idleSleepMicroseconds: UInt32 = 100_000
     private var buffer: UnsafeMutablePointer<Float>?
 
     private func run() {

@@ -20,9 +20,10 @@ public final class LivePlayer: @unchecked Sendable {
     /// Frames of each cart (0 for one that failed).
     public let cartFrames: [Int]
 
-    /// Prepares playback of `program` to `device`.
+    /// Prepares playback of `program` to `device`, `periodsPerWake` periods of `periodFrames` at
+    /// each wake-up of the render thread (the device's `wakeFrames`).
     public init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
-                periodFrames: Int, ringSeconds: Double = 4, recorder: RecorderFeed? = nil) {
+                periodFrames: Int, periodsPerWake: Int = 1, ringSeconds: Double = 4, recorder: RecorderFeed? = nil) {
         self.program = program
         self.cache = cache
         let show = program.plan.rundown.show
@@ -35,7 +36,8 @@ public final class LivePlayer: @unchecked Sendable {
                                maxBlockFrames: periodFrames, truePeakCeiling: program.limiterCeiling,
                                ducking: program.ducking, mode: program.playout ?? .automation, carts: carts.audio)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache, targetLoudness: show.loudness)
-        loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, recorder: recorder)
+        loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, periodsPerWake: periodsPerWake,
+                          recorder: recorder)
     }
 
     /// Plays to the end (or until `loop.stop` is raised). Every source is measured before the
@@ -77,7 +79,11 @@ public final class LivePlayer: @unchecked Sendable {
     public var faults: [String] { prefetcher.faults }
 
     /// Sends a command to the render thread (call from one control thread only); false when the
-    /// queue is full.
+    /// queue is full. The prefetch thread is woken too: the command may cut a voice.
     @discardableResult
-    public func send(_ command: EngineCommand) -> Bool { mixer.commands.push(command) }
+    public func send(_ command: EngineCommand) -> Bool {
+        let sent = mixer.commands.push(command)
+        prefetcher.nudge()
+        return sent
+    }
 }

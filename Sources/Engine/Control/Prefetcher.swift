@@ -199,19 +199,45 @@ public final class Prefetcher: @unchecked Sendable {
                 }
             }
             if !pending { return }
-            if !worked { usleep(idleSleepMicroseconds(leastBuffered: leastBuffered)) }
+            if !worked { idle(leastBuffered: leastBuffered) }
         }
+    }
+
+    /// Wakes the prefetch thread and keeps it looking every few milliseconds for a moment: the
+    /// control side calls it with every command, since a skip, a fade or a GO can cut a voice and
+    /// free its ring for the next voice of the slot. Any thread but the render thread.
+    public func nudge() {
+        lock.lock()
+        nudgedAt = DispatchTime.now().uptimeNanoseconds
+        lock.broadcast()
+        lock.unlock()
+    }
+    private var nudgedAt: UInt64 = 0
+
+    /// After a nudge, the time the prefetch thread keeps looking often: a command reaches the
+    /// mixer at its next block (a wake-up of the render thread, 20 ms at most by default).
+    static let nudgeWindowNanoseconds: UInt64 = 200_000_000
+
+    private func idle(leastBuffered: Int) {
+        let microseconds = idleSleepMicroseconds(leastBuffered: leastBuffered)
+        guard program.playout != nil else { usleep(microseconds); return }
+        lock.lock(); defer { lock.unlock() }
+        if stopped { return }
+        let recentlyNudged = DispatchTime.now().uptimeNanoseconds &- nudgedAt < Self.nudgeWindowNanoseconds
+        let sleep = recentlyNudged ? min(microseconds, 5_000) : microseconds
+        _ = lock.wait(until: Date(timeIntervalSinceNow: Double(sleep) / 1_000_000))
     }
 
     /// How long the prefetch thread sleeps when every ring is full. Offline the mixer drains
     /// a ring many times faster than real time, so it looks again after 1 ms. Live playout
     /// (`program.playout` set) drains them in real time: it sleeps a quarter of the audio the
-    /// emptiest ring with more to come still holds, between 1 and 20 ms, instead of waking a thousand times a
-    /// second for nothing (its rings hold seconds; a cut voice's ring is refilled within 20 ms).
+    /// emptiest ring with more to come still holds, between 1 and 250 ms (its rings hold
+    /// seconds), instead of waking a thousand times a second for nothing. A command can cut a
+    /// voice and want its ring refilled at once: `nudge` wakes the thread then.
     private func idleSleepMicroseconds(leastBuffered: Int) -> UInt32 {
         guard program.playout != nil, leastBuffered != Int.max else { return 1000 }
         let microseconds = leastBuffered * 250_000 / max(1, program.plan.sampleRate)
-        return UInt32(min(20_000, max(1000, microseconds)))
+        return UInt32(min(250_000, max(1000, microseconds)))
     }
 
     private func openReader(voice index: Int, source: VoiceSource) -> VoiceReader {
