@@ -87,9 +87,6 @@ public class ALSAPCMDevice: @unchecked Sendable {
     public let periodFrames: Int
     /// Frames in the whole device buffer actually set.
     public let bufferFrames: Int
-    /// Frames of room a blocked write waits for (ALSA's `avail_min`): a period, or several when
-    /// the writer refills several at each wake-up.
-    public let wakeFrames: Int
     let pcm: OpaquePointer
     private let configuration: ALSAConfiguration?  // kept alive while the PCM is open
     let scratch: UnsafeMutablePointer<Int16>       // S16 conversion, scratchFrames × 2
@@ -104,8 +101,7 @@ public class ALSAPCMDevice: @unchecked Sendable {
     /// `PluginThreads`); 0 for hardware devices, or when the system does not permit it.
     public let realtimePluginThreads: Int
 
-    init(name: String, stream: snd_pcm_stream_t, configuration: ALSAConfiguration?, sampleRate: Int, periodFrames: Int, periods: Int,
-         periodsPerWake: Int = 1, format requested: ALSASampleFormat?) throws(ALSADeviceError) {
+    init(name: String, stream: snd_pcm_stream_t, configuration: ALSAConfiguration?, sampleRate: Int, periodFrames: Int, periods: Int, format requested: ALSASampleFormat?) throws(ALSADeviceError) {
         regie_alsa_silence_errors()
         self.name = name
         self.configuration = configuration
@@ -169,12 +165,6 @@ public class ALSAPCMDevice: @unchecked Sendable {
         snd_pcm_sw_params_current(handle, sw)
         let threshold: snd_pcm_uframes_t = stream == SND_PCM_STREAM_PLAYBACK ? buffer : 1
         snd_pcm_sw_params_set_start_threshold(handle, sw, threshold)
-        // A write that does not fit waits until this much room is free: with several periods per
-        // wake-up, the writer refills that many at once (always leaving a period queued).
-        let wake = snd_pcm_uframes_t(max(1, periodsPerWake)) * period
-        let availMin = min(wake, buffer > period ? buffer - period : period)
-        err = snd_pcm_sw_params_set_avail_min(handle, sw, availMin)
-        if err < 0 { throw fail("snd_pcm_sw_params_set_avail_min", err) }
         err = snd_pcm_sw_params(handle, sw)
         if err < 0 { throw fail("snd_pcm_sw_params", err) }
 
@@ -182,7 +172,6 @@ public class ALSAPCMDevice: @unchecked Sendable {
         self.sampleRate = Int(rate)
         self.periodFrames = Int(period)
         self.bufferFrames = Int(buffer)
-        self.wakeFrames = Int(availMin)
         scratchFrames = max(1024, Int(period))
         scratch = .allocate(capacity: scratchFrames * 2)
     }
@@ -260,18 +249,13 @@ enum PluginThreads {
 /// thread), blocking only inside ALSA while the device buffer is full.
 public final class ALSAPlaybackDevice: ALSAPCMDevice, @unchecked Sendable {
     /// Opens the named device from the system configuration (e.g. "default", "plughw:0", "pulse").
-    /// `periodsPerWake` periods are written at each wake-up of the writer (see `wakeFrames`).
-    public init(name: String, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4, periodsPerWake: Int = 1,
-                format: ALSASampleFormat? = nil) throws(ALSADeviceError) {
-        try super.init(name: name, stream: SND_PCM_STREAM_PLAYBACK, configuration: nil, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods,
-                       periodsPerWake: periodsPerWake, format: format)
+    public init(name: String, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4, format: ALSASampleFormat? = nil) throws(ALSADeviceError) {
+        try super.init(name: name, stream: SND_PCM_STREAM_PLAYBACK, configuration: nil, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods, format: format)
     }
 
     /// Opens `name` as defined in `configuration` (loaded in-process; the user's files are unused).
-    public init(name: String, configuration: ALSAConfiguration, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4,
-                periodsPerWake: Int = 1, format: ALSASampleFormat? = nil) throws(ALSADeviceError) {
-        try super.init(name: name, stream: SND_PCM_STREAM_PLAYBACK, configuration: configuration, sampleRate: sampleRate, periodFrames: periodFrames,
-                       periods: periods, periodsPerWake: periodsPerWake, format: format)
+    public init(name: String, configuration: ALSAConfiguration, sampleRate: Int, periodFrames: Int = 1024, periods: Int = 4, format: ALSASampleFormat? = nil) throws(ALSADeviceError) {
+        try super.init(name: name, stream: SND_PCM_STREAM_PLAYBACK, configuration: configuration, sampleRate: sampleRate, periodFrames: periodFrames, periods: periods, format: format)
     }
 
     /// Writes all `frames` interleaved stereo frames (±1.0), recovering from underruns (counted in

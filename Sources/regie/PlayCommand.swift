@@ -37,9 +37,6 @@ struct Play: ParsableCommand {
     @Option(help: "Number of periods in the device buffer (2–16).")
     var periods: Int = 4
 
-    @Option(help: "Periods the render thread refills at each wake-up (1 to --periods minus 1). Default 1 with the console (a key acts at the next period), 2 headless (half the wake-ups of the render thread, the ALSA plugin and the sound server).")
-    var periodsPerWake: Int?
-
     @Option(help: "Pacing: device (the ALSA device's clock), clock (the monotonic clock), auto (clock for null and file devices).")
     var pace: Pacing = .auto
 
@@ -75,9 +72,6 @@ struct Play: ParsableCommand {
         if let periodMs, !(5...100).contains(periodMs) { throw ValidationError("--period-ms must be from 5 to 100, found \(periodMs)") }
         guard (0...9).contains(quality) else { throw ValidationError("--quality must be from 0 to 9, found \(quality)") }
         guard (2...16).contains(periods) else { throw ValidationError("--periods must be from 2 to 16, found \(periods)") }
-        if let periodsPerWake, !(1..<periods).contains(periodsPerWake) {
-            throw ValidationError("--periods-per-wake must be from 1 to \(periods - 1) (one period stays queued), found \(periodsPerWake)")
-        }
         if (record == .capture || record == .both) && capture == nil {
             throw ValidationError("--record \(record.rawValue) needs --capture DEVICE (the desk's programme return)")
         }
@@ -90,8 +84,7 @@ struct Play: ParsableCommand {
         let periodFrames = max(32, rate * (periodMs ?? (withConsole ? 5 : 10)) / 1000)
         let alsa: ALSAPlaybackDevice
         do {
-            alsa = try ALSAPlaybackDevice(name: device, sampleRate: rate, periodFrames: periodFrames, periods: periods,
-                                          periodsPerWake: periodsPerWake ?? (withConsole ? 1 : 2))
+            alsa = try ALSAPlaybackDevice(name: device, sampleRate: rate, periodFrames: periodFrames, periods: periods)
         } catch {
             if error.code == -ENOENT || error.code == -ENODEV {
                 printError("regie: there is no ALSA device '\(device)' on this machine (no sound card?); try --device null to run without sound")
@@ -120,12 +113,11 @@ struct Play: ParsableCommand {
         }
         defer { captureDevice?.close() }
         let player = LivePlayer(program: CompiledProgram(plan: plan, playout: auto ? .automation : .interactive), cache: LoudnessCache(showDirectory: plan.rundown.show.directory),
-                                device: alsa, paceByClock: clock, periodFrames: alsa.periodFrames,
-                                periodsPerWake: max(1, alsa.wakeFrames / max(1, alsa.periodFrames)), recorder: session.program?.feed)
+                                device: alsa, paceByClock: clock, periodFrames: alsa.periodFrames, recorder: session.program?.feed)
         let stop = player.loop.stop
         let signals = SignalCancellation { stop.raise() }
         defer { signals.stop() }
-        printError("Playing \(plan.rundown.title) on \(device): \(FrameMath.format(frames: plan.total, sampleRate: rate)), periods of \(alsa.periodFrames) frames × \(alsa.bufferFrames / max(1, alsa.periodFrames)), \(alsa.wakeFrames / max(1, alsa.periodFrames)) per wake-up\(clock ? ", paced by the clock" : "")")
+        printError("Playing \(plan.rundown.title) on \(device): \(FrameMath.format(frames: plan.total, sampleRate: rate)), periods of \(alsa.periodFrames) frames × \(alsa.bufferFrames / max(1, alsa.periodFrames))\(clock ? ", paced by the clock" : "")")
         for recorder in session.recorders { if let url = recorder.url { printError("Recording \(recorder.source.name) to \(url.path)") } }
 
         // The capture is recorded from the show's start: at once in automation (the first item

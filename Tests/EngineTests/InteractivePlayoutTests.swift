@@ -374,3 +374,52 @@ final class InteractiveHarness {
         #expect(h.mixer.state.load().holding == -1)
     }
 }
+
+/// The live player in real time (paced by the clock, no device): the prefetch thread sleeps up to
+/// 250 ms between looks while every ring holds seconds, so a cut must wake it (`LivePlayer.send`
+/// nudges it) or the voice that reuses the cut voice's ring would start before its audio is there.
+@Suite struct LivePrefetchTests {
+    @Test func quickSkipsOnAirFindTheNextItemsPrefetched() throws {
+        // Thirteen 6-second items, longer than the 4-second rings, so a ring holds only the current
+        // item when it is cut. With live slot colouring item k reuses item k-3's ring.
+        let count = 13
+        let show = try TestShow()
+        var items = ""
+        for n in 0..<count {
+            try show.writeAudio("audio/\(n).wav", samples: InteractivePlayoutTests.marked(seconds: 6, frequency: 200 + 20 * Double(n)),
+                                sampleRate: 44100)
+            items += "\n  - segment: audio/\(n).wav\n    title: S\(n)"
+        }
+        let rundown = try show.writeRundown(InteractivePlayoutTests.header + "\nslot: 90\nitems:" + items)
+        let program = CompiledProgram(plan: try SchedulingTests.program(rundown).plan, playout: .interactive)
+        #expect(Array(program.voices.map(\.slot).prefix(6)) == [0, 1, 2, 0, 1, 2])
+        let player = LivePlayer(program: program, cache: LoudnessCache(showDirectory: show.directory.path), device: nil,
+                                paceByClock: true, periodFrames: 441)
+        // GO at 0.3 s, then a skip every 40 ms from 1.5 s through item 11: each item from the
+        // fourth on starts 120 ms after the item whose ring it takes was cut, at phases 40 ms apart
+        // (a prefetch thread left asleep for 250 ms would miss some of those 120 ms windows).
+        var plan: [(at: Double, kind: EngineCommand.Kind)] = [(0.3, .go)]
+        for k in 0..<(count - 1) { plan.append((1.5 + 0.04 * Double(k), .skip)) }
+        final class Driver {
+            var next = 0, refused = 0
+            var events: [MixerEvent] = []
+        }
+        let driver = Driver()
+        let started = ContinuousClock.now
+        player.run(interval: 5, progress: { _ in
+            let elapsed = started.duration(to: .now) / .seconds(1)
+            while driver.next < plan.count && elapsed >= plan[driver.next].at {
+                if !player.send(EngineCommand(plan[driver.next].kind)) { driver.refused += 1 }
+                driver.next += 1
+            }
+            while let event = player.mixer.events.pop() { driver.events.append(event) }
+            if elapsed > 2.5 + 0.04 * Double(count) { player.loop.stop.raise() }
+        })
+        while let event = player.mixer.events.pop() { driver.events.append(event) }
+        let events = driver.events
+        #expect(driver.next == plan.count && driver.refused == 0)
+        #expect(events.filter { $0.kind == .itemSkipped }.map(\.item) == (0..<Int32(count - 1)).map { $0 })
+        #expect(events.contains { $0.kind == .itemStarted && $0.item == Int32(count - 1) })
+        #expect(player.mixer.lateFrames.load(ordering: .relaxed) == 0, "frames the prefetcher had not delivered in time")
+    }
+}

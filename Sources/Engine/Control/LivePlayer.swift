@@ -20,10 +20,9 @@ public final class LivePlayer: @unchecked Sendable {
     /// Frames of each cart (0 for one that failed).
     public let cartFrames: [Int]
 
-    /// Prepares playback of `program` to `device`, `periodsPerWake` periods of `periodFrames` at
-    /// each wake-up of the render thread (the device's `wakeFrames`).
+    /// Prepares playback of `program` to `device`.
     public init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
-                periodFrames: Int, periodsPerWake: Int = 1, ringSeconds: Double = 4, recorder: RecorderFeed? = nil) {
+                periodFrames: Int, ringSeconds: Double = 4, recorder: RecorderFeed? = nil) {
         self.program = program
         self.cache = cache
         let show = program.plan.rundown.show
@@ -36,8 +35,7 @@ public final class LivePlayer: @unchecked Sendable {
                                maxBlockFrames: periodFrames, truePeakCeiling: program.limiterCeiling,
                                ducking: program.ducking, mode: program.playout ?? .automation, carts: carts.audio)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache, targetLoudness: show.loudness)
-        loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, periodsPerWake: periodsPerWake,
-                          recorder: recorder)
+        loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, recorder: recorder)
     }
 
     /// Plays to the end (or until `loop.stop` is raised). Every source is measured before the

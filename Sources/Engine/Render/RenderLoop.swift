@@ -12,10 +12,8 @@ public final class RenderLoop: @unchecked Sendable {
     public let device: ALSAPlaybackDevice?
     /// Sleep to the monotonic clock between periods (for devices that accept data instantly).
     public let paceByClock: Bool
-    /// Frames per period (one mixer block).
+    /// Frames per period.
     public let periodFrames: Int
-    /// Periods rendered and handed over at each wake-up (the device's `wakeFrames` in periods).
-    public let periodsPerWake: Int
     /// Raised by the control side to stop after the current period.
     public let stop = AtomicFlag()
     /// Programme frames handed to the device so far.
@@ -28,15 +26,13 @@ public final class RenderLoop: @unchecked Sendable {
     /// Where the programme is recorded, if it is (the recorder thread drains it).
     public let recorder: RecorderFeed?
 
-    /// A loop writing to `device` (nil: no output, clock pacing only) `periodsPerWake` periods
-    /// at a time, offering them to `recorder`.
-    public init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int, periodsPerWake: Int = 1,
-                recorder: RecorderFeed? = nil) {
+    /// A loop writing to `device` (nil: no output, clock pacing only), offering each period to
+    /// `recorder`.
+    public init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int, recorder: RecorderFeed? = nil) {
         self.device = device
         self.recorder = recorder
         self.paceByClock = paceByClock || device == nil
         self.periodFrames = periodFrames
-        self.periodsPerWake = max(1, periodsPerWake)
     }
 
     /// Asks for SCHED_FIFO at the highest priority the system grants; returns false (and the
@@ -53,8 +49,7 @@ public final class RenderLoop: @unchecked Sendable {
     /// (items skipped, the last GO), or until `stop` is raised.
     public func run(mixer: ProgrammeMixer, total: Int64) {
         var total = total
-        let wakeFrames = periodFrames * periodsPerWake
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: wakeFrames * 2)
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: periodFrames * 2)
         defer { buffer.deallocate() }
         let latency = Int64(mixer.latencyFrames)
         let rate = Int64(mixer.sampleRate)
@@ -65,39 +60,30 @@ public final class RenderLoop: @unchecked Sendable {
         var clockFrames: Int64 = 0
         let start = deadline
         while emitted < total && !stop.isRaised {
-            // Render the wake-up's periods one mixer block each (commands act per block), packed
-            // at the front of `buffer`.
-            var filled = 0
-            for _ in 0..<periodsPerWake {
-                let block = buffer + filled * 2
-                mixer.render(into: block, frames: periodFrames)
-                if mixer.finishedAt >= 0 { total = min(total, mixer.finishedAt) }
-                rendered += Int64(periodFrames)
-                // The first `latency` frames out of the limiter precede the programme: skip them.
-                let skip = Int(max(0, min(Int64(periodFrames), latency - (rendered - Int64(periodFrames)))))
-                let usable = Int(max(0, min(Int64(periodFrames - skip), total - emitted - Int64(filled))))
-                if skip > 0 && usable > 0 { memmove(block, block + skip * 2, usable * 2 * MemoryLayout<Float>.size) }
-                filled += usable
-            }
-            if filled > 0 {
+            mixer.render(into: buffer, frames: periodFrames)
+            if mixer.finishedAt >= 0 { total = min(total, mixer.finishedAt) }
+            rendered += Int64(periodFrames)
+            let skip = max(0, min(Int64(periodFrames), latency - (rendered - Int64(periodFrames))))
+            let usable = Int(min(Int64(periodFrames) - skip, total - emitted))
+            if usable > 0 {
                 if let device {
                     do throws(ALSAIOError) {
-                        try device.write(interleaved: buffer, frames: filled)
+                        try device.write(interleaved: buffer + Int(skip) * 2, frames: usable)
                     } catch {
                         deviceFailures.add(1, ordering: .relaxed)
                     }
                 }
                 // The recording starts with the show (not with the wait for the first GO).
                 let recordFrom = mixer.showStart
-                if let recorder, recordFrom >= 0, recordFrom < emitted + Int64(filled) {
+                if let recorder, recordFrom >= 0, recordFrom < emitted + Int64(usable) {
                     let first = Int(max(0, recordFrom - emitted))
-                    recorder.offer(UnsafeBufferPointer(start: buffer + first * 2, count: (filled - first) * 2))
+                    recorder.offer(UnsafeBufferPointer(start: buffer + (Int(skip) + first) * 2, count: (usable - first) * 2))
                 }
-                emitted += Int64(filled)
+                emitted += Int64(usable)
                 framesOut.store(Int(emitted), ordering: .relaxed)
             }
             if paceByClock {
-                clockFrames += Int64(wakeFrames)
+                clockFrames += Int64(periodFrames)
                 let nanoseconds = clockFrames * 1_000_000_000 / rate
                 deadline.tv_sec = start.tv_sec + Int(nanoseconds / 1_000_000_000)
                 deadline.tv_nsec = start.tv_nsec + Int(nanoseconds % 1_000_000_000)
