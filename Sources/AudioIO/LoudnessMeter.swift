@@ -143,7 +143,11 @@ public final class LoudnessMeter: @unchecked Sendable {
         }
         job.measure(part: 0)
         for _ in 1..<count { done.wait() }
-        if let error = job.failure { throw error }
+        if let error = job.failure {
+            // A format that cannot seek (or lies about its length) is still measured, in one pass.
+            if count > 1 { return try measure(path: path, integrated: integrated, truePeak: method, maximumParts: 1) }
+            throw error
+        }
         let meters = job.meters, peakMeters = job.peakMeters
         let loudness = meters.compactMap { $0 }
         let integratedValue = loudness.isEmpty ? -.infinity : loudness.count == 1 ? loudness[0].integrated : LoudnessMeter.integrated(of: loudness)

@@ -21,6 +21,8 @@ public final class Prefetcher: @unchecked Sendable {
     private let lock = NSCondition()
     private var measured: [String: SourceLoudness] = [:]
     private var stopped = false
+    /// When `nudge` was last called (uptime, ns); under `lock`.
+    private var nudgedAt: UInt64 = 0
     private var threads: [Thread] = []
     private let finished = DispatchSemaphore(value: 0)
     private let analysisFinished = DispatchSemaphore(value: 0)
@@ -212,10 +214,10 @@ public final class Prefetcher: @unchecked Sendable {
         lock.broadcast()
         lock.unlock()
     }
-    private var nudgedAt: UInt64 = 0
 
-    /// After a nudge, the time the prefetch thread keeps looking often: a command reaches the
-    /// mixer at its next block (a wake-up of the render thread, 20 ms at most by default).
+    /// After a nudge, the time the prefetch thread keeps looking every 5 ms: a command reaches the
+    /// mixer at its next block (a period: 5 ms with the console, 10 ms headless) and the voices
+    /// it cuts are known from then on.
     static let nudgeWindowNanoseconds: UInt64 = 200_000_000
 
     private func idle(leastBuffered: Int) {
