@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "Recorder", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport", "CAllocationCounter"],
                     exclude: ["Golden"]),
-        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe", "RegieModel", "Realtime", "AudioIO", "Podcast", "CAllocationCounter"]),
+        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe", "RegieModel", "Realtime", "AudioIO", "Podcast", "CAllocationCounter", "TestSupport"]),
         .testTarget(name: "PodcastTests", dependencies: ["Podcast", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "RegieModel", "RegieYAML", "TestSupport", "regie-console-demo"]),
         .testTarget(

@@ -20,28 +20,10 @@ public struct RunResult: Sendable {
 @discardableResult
 public func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
          cwd: URL? = nil) throws -> RunResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in environment { env[k] = v }
-    p.environment = env
-    if let cwd { p.currentDirectoryURL = cwd }
-    let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-    p.standardOutput = outPipe
-    p.standardError = errPipe
-    p.standardInput = inPipe
-    try p.run()
-    if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try inPipe.fileHandleForWriting.close()
-    // Read both pipes concurrently: a full stderr pipe must not block the child.
-    let errBox = DataBox()
-    let reader = Thread { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile() }
-    reader.start()
-    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    while !errBox.done { usleep(1000) }
-    return RunResult(status: p.terminationStatus, stdout: out, stderr: errBox.data)
+    precondition(!arguments.isEmpty, "run needs a command")
+    let result = try TestSupport.run(arguments[0], Array(arguments.dropFirst()), in: cwd, environment: environment,
+                                     input: stdin.map { Data($0.utf8) })
+    return RunResult(status: result.status, stdout: result.stdoutData, stderr: Data(result.stderr.utf8))
 }
 
 /// A command that exited with a non-zero status (tests that `try` it fail with its output).
@@ -67,17 +49,6 @@ public func runChecked(_ arguments: [String], stdin: String? = nil, environment:
 @discardableResult
 public func python(_ code: String, _ args: [String] = []) throws -> RunResult {
     try runChecked(["python3", "-c", code] + args)
-}
-
-private final class DataBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _data = Data()
-    private var _done = false
-    var data: Data {
-        get { lock.withLock { _data } }
-        set { lock.withLock { _data = newValue; _done = true } }
-    }
-    var done: Bool { lock.withLock { _done } }
 }
 
 /// A fresh temporary directory, removed by `cleanup()`.

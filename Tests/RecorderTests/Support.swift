@@ -1,6 +1,7 @@
 import Foundation
 import Recorder
 import Testing
+import TestSupport
 
 /// Result of running an external tool.
 struct ToolOutput {
@@ -12,38 +13,8 @@ struct ToolOutput {
 
 /// Runs `tool` (looked up in PATH, or an absolute path) and collects its output.
 func run(_ tool: String, _ args: [String]) throws -> ToolOutput {
-    let p = Process()
-    if tool.hasPrefix("/") {
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-    } else {
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool] + args
-    }
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    // Read both pipes concurrently-enough: stderr is small, stdout may be megabytes.
-    let errBox = DataBox()
-    let t = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
-    t.start()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    while !errBox.done { usleep(1000) }
-    return ToolOutput(status: p.terminationStatus, stdout: data,
-                      stderr: String(decoding: errBox.data, as: UTF8.self))
-}
-
-final class DataBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _data = Data()
-    private var _done = false
-    var data: Data {
-        get { lock.withLock { _data } }
-        set { lock.withLock { _data = newValue; _done = true } }
-    }
-    var done: Bool { lock.withLock { _done } }
+    let result = try TestSupport.run(tool, args)
+    return ToolOutput(status: result.status, stdout: result.stdoutData, stderr: result.stderr)
 }
 
 /// A fresh temporary folder, removed by the caller with `cleanup`.
