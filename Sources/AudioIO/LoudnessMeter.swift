@@ -148,12 +148,12 @@ public final class LoudnessMeter: @unchecked Sendable {
             if count > 1 { return try measure(path: path, integrated: integrated, truePeak: method, maximumParts: 1) }
             throw error
         }
-        let meters = job.meters, peakMeters = job.peakMeters
-        let loudness = meters.compactMap { $0 }
-        let integratedValue = loudness.isEmpty ? -.infinity : loudness.count == 1 ? loudness[0].integrated : LoudnessMeter.integrated(of: loudness)
+        let loudness = job.meters.compactMap { $0 }
+        // One meter pooled with nothing is libebur128's own global loudness (the same gating).
+        let integratedValue = loudness.isEmpty ? -.infinity : LoudnessMeter.integrated(of: loudness)
         let peak: Double
         if method == .interpolated {
-            peak = Double(Decibels.fromLinear(peakMeters.compactMap { $0?.peak }.max() ?? 0))
+            peak = Double(Decibels.fromLinear(job.peakMeters.compactMap { $0?.peak }.max() ?? 0))
         } else {
             peak = loudness.map(\.truePeak).max() ?? -.infinity
         }

@@ -7,9 +7,11 @@ public struct CPUMask: Equatable, Sendable {
 
     private static let wordCount = MemoryLayout<regie_cpu_mask>.size / 8
 
+    private init(words: [UInt64]) { self.words = words }
+
     /// The set holding `cpus`.
     public init(cpus: some Sequence<Int>) {
-        words = Array(repeating: 0, count: Self.wordCount)
+        self.init(words: Array(repeating: 0, count: Self.wordCount))
         for cpu in cpus where cpu >= 0 && cpu < 64 * Self.wordCount { words[cpu / 64] |= 1 << UInt64(cpu % 64) }
     }
 
@@ -17,10 +19,7 @@ public struct CPUMask: Equatable, Sendable {
     public static func ofCallingThread() -> CPUMask? {
         var raw = regie_cpu_mask()
         guard regie_thread_affinity(&raw) == 0 else { return nil }
-        let words = withUnsafeBytes(of: &raw) { Array($0.bindMemory(to: UInt64.self)) }
-        var mask = CPUMask(cpus: [])
-        mask.words = words
-        return mask
+        return CPUMask(words: withUnsafeBytes(of: &raw) { Array($0.bindMemory(to: UInt64.self)) })
     }
 
     /// The CPUs in the set, ascending.

@@ -104,24 +104,28 @@ public final class Prefetcher: @unchecked Sendable {
             order.append((source.path, program.voices[index].start))   // voices are sorted by start
         }
         let quickUntil = Self.quickPassSeconds * Int64(program.plan.sampleRate)
+        // `order` is sorted by start: the sources the render waits for come first.
+        let urgent = order.prefix { $0.start < quickUntil }
         analysisCores?.urgent.applyToCallingThread()
-        var inBackground = false
-        for (path, start) in order {
-            if isStopped { break }
-            if !inBackground && start >= quickUntil {
-                analysisCores?.background.applyToCallingThread()
-                inBackground = true
-            }
-            if isMeasured(path) { continue }   // given by `preload` (live playout measured it before air)
-            let loudness = (try? cache.loudness(of: path, truePeak: start >= quickUntil))
-                ?? SourceLoudness(integrated: targetLoudness, truePeak: nil)
-            lock.lock(); measured[path] = loudness; lock.broadcast(); lock.unlock()
-        }
-        if !inBackground { analysisCores?.background.applyToCallingThread() }
+        measure(urgent, truePeak: false)
+        analysisCores?.background.applyToCallingThread()
+        measure(order.dropFirst(urgent.count), truePeak: true)
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
         for (path, _) in order where !isStopped { try? cache.measureTruePeak(of: path) }
         cache.save()
         analysisFinished.signal()
+    }
+
+    /// Measures the sources not measured yet (integrated loudness, and with `truePeak` the true
+    /// peak in the same pass) and hands each measurement to the prefetch thread.
+    private func measure(_ sources: ArraySlice<(path: String, start: Int64)>, truePeak: Bool) {
+        for (path, _) in sources {
+            if isStopped { return }
+            if isMeasured(path) { continue }   // given by `preload` (live playout measured it before air)
+            let loudness = (try? cache.loudness(of: path, truePeak: truePeak))
+                ?? SourceLoudness(integrated: targetLoudness, truePeak: nil)
+            lock.lock(); measured[path] = loudness; lock.broadcast(); lock.unlock()
+        }
     }
 
     /// The CPUs of the analysis thread when an offline render keeps a core for its encoder: while
