@@ -1,20 +1,24 @@
 // swift-tools-version: 6.1
-// Régie — radio show production and broadcast automation. See docs/architecture.md for the layout.
+// Régie — radio show production and broadcast automation, for Linux (ALSA). The folders under
+// Sources/ follow the data flow: model → realtime and DSP → audio files, devices and MP3 → engine →
+// production (offline) and playout (live) → publishing → the command line. docs/architecture.md
+// says what each target holds and may import.
 import PackageDescription
 
 /// A system library reached through pkg-config, with a tiny C shim header where macros or
 /// variadic functions need one.
 func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
-    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+    .systemLibrary(name: name, path: "Sources/Audio/\(name)", pkgConfig: pkgConfig, providers: [.apt([apt])])
 }
 
 /// The signal path is compiled optimised even in debug builds: unoptimised Swift is ten times too
-/// slow to mix and limit in real time, and the tests render whole episodes.
+/// slow to mix and limit in real time, and the tests render whole episodes. (Not `-wmo`: SwiftPM's
+/// debug builds index file by file, which whole-module compilation breaks; release builds and the
+/// benchmarks are whole-module anyway.)
 let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "Regie",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "regie", targets: ["regie"]),
         // The engine and its real-time building blocks, for the benchmark package (Benchmarks/).
@@ -27,83 +31,128 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
-        // The producer's world: shows, rundowns, time values in frames, validation, the planner.
-        .target(name: "RegieModel"),
+        // MARK: Model — the producer's world, no audio.
+        // Shows, rundowns, time values in frames, validation, the planner. Imports nothing.
+        .target(name: "RegieModel", path: "Sources/Model/RegieModel"),
         // Rundown and show files: YAML with a line and column for every diagnostic.
-        .target(name: "RegieYAML", dependencies: ["RegieModel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "RegieYAML", dependencies: ["RegieModel", .product(name: "Yams", package: "Yams")],
+                path: "Sources/Model/RegieYAML"),
 
-        // C libraries.
+        // MARK: Support — one of each: atomic file, folder lock, EINTR-safe calls, clocks, dates.
+        // Glibc and the model's calendar only (no Foundation): the render thread may read its clocks.
+        .target(name: "Support", dependencies: ["RegieModel"], path: "Sources/Support"),
+
+        // MARK: Realtime and DSP — what the render thread runs besides the mixer. No Foundation.
+        // Rings (touched and locked before use), queues, latest-value slots, thread scheduling.
+        .target(name: "Realtime", dependencies: ["CThreadAffinity", "Support"], path: "Sources/Realtime/Realtime",
+                swiftSettings: optimisedInDebug),
+        // sched_setaffinity, which Swift's Glibc module does not declare (it is a GNU extension).
+        .target(name: "CThreadAffinity", path: "Sources/Realtime/CThreadAffinity"),
+        // Fades, ducking, true-peak limiter and meters, loudness windows.
+        .target(name: "DSP", path: "Sources/Realtime/DSP", swiftSettings: optimisedInDebug),
+
+        // MARK: Audio — files, devices and the MP3 codec.
         systemLibrary("CSndFile", pkgConfig: "sndfile", apt: "libsndfile1-dev"),
         systemLibrary("CALSA", pkgConfig: "alsa", apt: "libasound2-dev"),
         systemLibrary("CLame", pkgConfig: "lame", apt: "libmp3lame-dev"),
         systemLibrary("CEbur128", pkgConfig: "libebur128", apt: "libebur128-dev"),
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
+        // Decoding (libsndfile), resampling (soxr), loudness (libebur128), ALSA devices.
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "DSP", "Realtime", "Support"],
+                path: "Sources/Audio/AudioIO", swiftSettings: optimisedInDebug),
+        // MP3 files: LAME encoder, atomic or crash-safe writer, ID3v2.3 with chapters, lossless gain.
+        .target(name: "MP3", dependencies: ["CLame", "Support"], path: "Sources/Audio/MP3",
+                swiftSettings: optimisedInDebug),
+
+        // MARK: Engine — the mixer (Render/, render thread) and what drives it (Control/).
+        .target(name: "Engine", dependencies: ["DSP", "Realtime", "AudioIO", "RegieModel", "Support"],
+                swiftSettings: optimisedInDebug),
+
+        // MARK: Production — the episode made offline: render, finishing, chapters, feed mapping.
+        .target(name: "Production",
+                dependencies: ["Engine", "AudioIO", "MP3", "DSP", "Realtime", "RegieModel", "Podcast", "Support"],
+                swiftSettings: optimisedInDebug),
+
+        // MARK: Playout — the live show as a library: session, capture, tracker, console, recorders.
+        .target(name: "Playout",
+                dependencies: ["Engine", "AudioIO", "MP3", "Production", "Console", "Realtime", "RegieModel",
+                               "Podcast", "Support", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: optimisedInDebug),
+
+        // MARK: Publishing — the podcast folder and its HTTP server.
+        // feed.xml, chapters JSON, index.html, atomic publishing. Foundation only.
+        .target(name: "Podcast", dependencies: ["RegieModel", "Support"], path: "Sources/Publishing/Podcast"),
+        // Read-only HTTP serving of a published folder.
+        .target(name: "Server",
+                dependencies: ["RegieModel", "Support", .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "Logging", package: "swift-log")],
+                path: "Sources/Publishing/Server"),
+
+        // MARK: Console — the technician's screen: snapshot → view model (pure), keys, ncurses.
         // ncursesw without pkg-config: its .pc file adds -D_XOPEN_SOURCE=600, which SwiftPM refuses
         // (a warning on every build). The module map links ncursesw and tinfo, as `pkg-config --libs` says.
-        .systemLibrary(name: "CCurses", providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "CCurses", path: "Sources/Console/CCurses", providers: [.apt(["libncursesw5-dev"])]),
+        .target(name: "Console", dependencies: ["RegieModel", "CCurses"], path: "Sources/Console/Console"),
 
-        // Audio: decoding, resampling, loudness measurement, ALSA devices.
-        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "DSP", "Realtime"],
-                swiftSettings: optimisedInDebug),
-        // Real-time building blocks: no Foundation, no allocation after setup.
-        .target(name: "DSP", swiftSettings: optimisedInDebug),
-        .target(name: "Realtime", dependencies: ["CThreadAffinity"], swiftSettings: optimisedInDebug),
-        // sched_setaffinity, which Swift's Glibc module does not declare (it is a GNU extension).
-        .target(name: "CThreadAffinity"),
-        // The render graph (Render/: render-thread code) and its control side (Control/).
-        .target(name: "Engine", dependencies: ["DSP", "Realtime", "AudioIO", "RegieModel"], swiftSettings: optimisedInDebug),
-
-        // MP3 episodes: LAME encoding, ID3v2.3 tags with chapters, crash-safe and atomic files.
-        .target(name: "Recorder", dependencies: ["CLame", "Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "Podcast"],
-                swiftSettings: optimisedInDebug),
-        // Test helper: records a tone in real time until killed (the crash-safety test kills it).
-        .executableTarget(name: "recorder-crash-probe", dependencies: ["Recorder"]),
-
-        // Publishing: feed.xml, chapters JSON, index.html, atomic writes. Foundation only.
-        .target(name: "Podcast", dependencies: ["RegieModel"]),
-        // Read-only HTTP serving of a published folder.
-        .target(
-            name: "Server",
-            dependencies: [
-                "RegieModel",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-
-        // The live console: snapshot → view model (pure, testable), key decoding, ncurses drawing.
-        .target(name: "Console", dependencies: ["RegieModel", "CCurses"]),
-        // The console on a simulated show (no audio): for trying the screen and for the tmux test.
-        .executableTarget(name: "regie-console-demo", dependencies: ["Console", "RegieModel", "RegieYAML", "AudioIO"]),
-
+        // MARK: Command line — parse options, call a library, print.
         .executableTarget(
             name: "regie",
             dependencies: [
-                "RegieModel", "RegieYAML", "AudioIO", "Engine", "Recorder", "Podcast", "Server", "Console",
+                "RegieModel", "RegieYAML", "AudioIO", "Engine", "Production", "Playout", "Podcast", "Server",
+                "Console", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            path: "Sources/CLI/regie"
         ),
 
-        // Shared by the tests: running real programs, the built `regie`, scratch folders.
-        .target(name: "TestSupport", dependencies: ["Podcast"], path: "Sources/TestSupport"),
+        // MARK: Tools the tests run.
+        // Records a tone in real time until killed (the crash-safety test kills it).
+        .executableTarget(name: "recorder-crash-probe", dependencies: ["Playout", "MP3", "Production", "Realtime", "Support"],
+                          path: "Sources/Tools/recorder-crash-probe"),
+        // The console on a simulated show (no audio): for trying the screen and for the tmux test.
+        .executableTarget(name: "regie-console-demo", dependencies: ["Console", "RegieModel", "RegieYAML", "AudioIO"],
+                          path: "Sources/Tools/regie-console-demo"),
+
+        // MARK: Tests.
+        // Shared by the tests: running real programs, the built `regie`, scratch folders, decoding.
+        .target(name: "TestSupport", dependencies: ["Podcast", "RegieModel", "MP3", "CAllocationCounter"], path: "Sources/TestSupport"),
+        // Per-thread heap allocation counting (interposes malloc in the test process).
+        .target(name: "CAllocationCounter", path: "Tests/Support/CAllocationCounter"),
 
         .testTarget(name: "RegieModelTests", dependencies: ["RegieModel"]),
-        // Test support: per-thread heap allocation counting (interposes malloc in the test process).
-        .target(name: "CAllocationCounter", path: "Tests/Support/CAllocationCounter"),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "DSP", "Realtime", "CAllocationCounter", "TestSupport", "CSndFile", "CALSA", "CLame", "CEbur128", "CSoxr"]),
-        .testTarget(name: "DSPTests", dependencies: ["DSP", "CAllocationCounter"], exclude: ["Golden"]),
+        .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "CAllocationCounter"]),
-        .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "Recorder", "TestSupport"], exclude: ["Corpus"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport", "CAllocationCounter"],
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "CAllocationCounter", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "AudioIOTests",
+                    dependencies: ["AudioIO", "DSP", "Realtime", "CAllocationCounter", "TestSupport", "CSndFile", "CALSA",
+                                   "CLame", "CEbur128", "CSoxr"]),
+        .testTarget(name: "MP3Tests", dependencies: ["MP3", "AudioIO", "TestSupport"]),
+        .testTarget(name: "EngineTests",
+                    dependencies: ["Engine", "AudioIO", "DSP", "Realtime", "RegieModel", "RegieYAML", "TestSupport",
+                                   "CAllocationCounter"],
                     exclude: ["Golden"]),
-        .testTarget(name: "RecorderTests", dependencies: ["Recorder", "recorder-crash-probe", "RegieModel", "Realtime", "AudioIO", "Podcast", "CAllocationCounter", "TestSupport"]),
+        .testTarget(name: "ProductionTests",
+                    dependencies: ["Production", "Engine", "MP3", "AudioIO", "RegieModel", "Podcast", "TestSupport"]),
+        .testTarget(name: "PlayoutTests",
+                    dependencies: ["Playout", "recorder-crash-probe", "Production", "Engine", "MP3", "AudioIO", "Console",
+                                   "RegieModel", "RegieYAML", "Realtime", "Podcast", "Support", "CAllocationCounter", "TestSupport",
+                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PodcastTests", dependencies: ["Podcast", "TestSupport"]),
+        .testTarget(name: "ServerTests",
+                    dependencies: ["Server", "Podcast", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "RegieModel", "RegieYAML", "TestSupport", "regie-console-demo"]),
-        .testTarget(
-            name: "ServerTests",
-            dependencies: ["Server", "Podcast", "TestSupport", .product(name: "Logging", package: "swift-log")]
-        ),
+        .testTarget(name: "RegieCLITests", dependencies: ["RegieModel", "Production", "Playout", "MP3", "TestSupport"],
+                    exclude: ["Corpus"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Every target: a file sees only the members of the modules it imports itself (so a render-path
+// file cannot reach Foundation's members through another module), and imports are internal unless
+// a declaration's signature needs them (`package import`, `public import`).
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

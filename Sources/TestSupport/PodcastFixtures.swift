@@ -3,26 +3,26 @@ import Foundation
 import Podcast
 
 /// Real media made at test time with sox, LAME and ffmpeg.
-public enum Media {
+package enum Media {
     /// A real MP3 (sine tone, 128 kb/s CBR, ID3v2 tag) of `seconds` at `url`.
-    public static func mp3(_ url: URL, seconds: Double = 3, frequency: Int = 440, title: String = "Test tone") throws {
+    package static func mp3(_ url: URL, seconds: Double = 3, frequency: Int = 440, title: String = "Test tone") throws {
         let wav = url.deletingPathExtension().appendingPathExtension("wav")
-        try runChecked(["sox", "-n", "-r", "44100", "-c", "2", "-b", "16", wav.path,
+        try runChecked("sox", ["-n", "-r", "44100", "-c", "2", "-b", "16", wav.path,
                         "synth", String(seconds), "sine", String(frequency), "gain", "-6"])
-        try runChecked(["lame", "--quiet", "-b", "128", "--add-id3v2", "--tt", title, "--ta", "Régie tests",
+        try runChecked("lame", ["--quiet", "-b", "128", "--add-id3v2", "--tt", title, "--ta", "Régie tests",
                         wav.path, url.path])
         try FileManager.default.removeItem(at: wav)
     }
 
     /// A square PNG of one colour (Apple wants 1400–3000 px artwork).
-    public static func png(_ url: URL, size: Int = 1400, color: String = "teal") throws {
-        try runChecked(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=\(color):s=\(size)x\(size)",
+    package static func png(_ url: URL, size: Int = 1400, color: String = "teal") throws {
+        try runChecked("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "color=c=\(color):s=\(size)x\(size)",
                         "-frames:v", "1", url.path])
     }
 }
 
 /// A channel for tests, served from `baseURL`.
-public func testChannel(baseURL: String, artwork: URL, title: String = "Campus Magazine",
+package func testChannel(baseURL: String, artwork: URL, title: String = "Campus Magazine",
                  description: String = "The monthly magazine of the campus station.") -> PodcastChannel {
     PodcastChannel(title: title, description: description, author: "Campus Radio", language: "en",
                    category: "Society & Culture/Documentary", explicit: false, artwork: artwork,
@@ -31,7 +31,7 @@ public func testChannel(baseURL: String, artwork: URL, title: String = "Campus M
 }
 
 /// An episode for tests.
-public func testEpisode(_ number: Int, title: String, mp3: URL, description: PodcastText = .plain("Interviews and music."),
+package func testEpisode(_ number: Int, title: String, mp3: URL, description: PodcastText = .plain("Interviews and music."),
                  day: Int = 0, chapters: [PodcastChapter]? = nil) -> PodcastEpisode {
     PodcastEpisode(
         number: number, title: title, description: description,

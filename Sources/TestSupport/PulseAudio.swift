@@ -9,20 +9,20 @@ import Foundation
 /// The daemon runs detached (not a child of this process): pulseaudio closes the descriptors it
 /// inherits, and Foundation's `Process` takes its child-exit socket closing for the child's exit,
 /// then blocks its monitor thread in `wait4` (every later `Process` of the test run hangs).
-public final class PulseAudioServer: @unchecked Sendable {
+package final class PulseAudioServer: @unchecked Sendable {
     /// The folder holding the server's socket, cookie, log and state (removed by `stop()`).
-    public let directory: URL
+    package let directory: URL
     /// The null sink's name: what `--device pulse` plays into (it is the default sink).
-    public let sinkName: String
+    package let sinkName: String
     /// The sink's monitor source: what went out, paced like a sound card.
-    public var monitorName: String { sinkName + ".monitor" }
+    package var monitorName: String { sinkName + ".monitor" }
     /// The variables a child process needs to reach this server (merge into its environment).
-    public let environment: [String: String]
+    package let environment: [String: String]
     private let stopped = LockedBox(false)
     private static let script = TestSupport.repositoryRoot.appendingPathComponent("scripts/pulse-null-sink").path
 
     /// Starts the server; returns once it answers `pactl info` (the script waits up to 10 s).
-    public static func start(sinkName: String = "regie_null", sampleRate: Int = 44100) throws -> PulseAudioServer {
+    package static func start(sinkName: String = "regie_null", sampleRate: Int = 44100) throws -> PulseAudioServer {
         guard TestSupport.hasProgram("pulseaudio"), TestSupport.hasProgram("pactl") else {
             throw PulseAudioError.notInstalled
         }
@@ -38,7 +38,7 @@ public final class PulseAudioServer: @unchecked Sendable {
             "PULSE_COOKIE": "\(directory.path)/cookie",
             "PULSE_SINK": sinkName,
         ]
-        let started = try TestSupport.run(Self.script, ["start", directory.path, "--rate", "\(sampleRate)", "--sink", sinkName])
+        let started = try run(Self.script, ["start", directory.path, "--rate", "\(sampleRate)", "--sink", sinkName])
         guard started.status == 0 else {
             stop()
             throw PulseAudioError.didNotStart(log: started.stderr)
@@ -48,7 +48,7 @@ public final class PulseAudioServer: @unchecked Sendable {
     /// ALSA configuration text (for `ALSAConfiguration(text:)`, in-process) defining playback
     /// device `name` on the null sink and capture device `name_monitor` on its monitor, both
     /// reaching this server without any environment variable.
-    public func alsaConfiguration(name: String) -> String {
+    package func alsaConfiguration(name: String) -> String {
         """
         pcm.\(name) { type pulse server "\(environment["PULSE_SERVER"]!)" device "\(sinkName)" }
         pcm.\(name)_monitor { type pulse server "\(environment["PULSE_SERVER"]!)" device "\(monitorName)" }
@@ -57,32 +57,32 @@ public final class PulseAudioServer: @unchecked Sendable {
 
     /// Runs `pactl` against this server.
     @discardableResult
-    public func pactl(_ arguments: [String]) throws -> TestSupport.ProcessResult {
-        try TestSupport.run("pactl", arguments, environment: environment)
+    package func pactl(_ arguments: [String]) throws -> ProcessResult {
+        try run("pactl", arguments, environment: environment)
     }
 
     /// Starts recording the monitor (stereo Float32 at `sampleRate`) into a raw file with `parec`.
-    public func recordMonitor(to url: URL, sampleRate: Int = 44100) throws -> MonitorRecording {
+    package func recordMonitor(to url: URL, sampleRate: Int = 44100) throws -> MonitorRecording {
         try MonitorRecording(server: self, url: url, sampleRate: sampleRate)
     }
 
     /// Ends the server (`pactl exit`, then SIGKILL if it lingers) and removes its folder. Idempotent.
-    public func stop() {
+    package func stop() {
         let already = stopped.value
         stopped.value = true
         guard !already else { return }
-        _ = try? TestSupport.run(Self.script, ["stop", directory.path])
+        _ = try? run(Self.script, ["stop", directory.path])
         try? FileManager.default.removeItem(at: directory)
     }
 
     deinit { stop() }
 
     /// `parec` writing what the sink plays into a raw file (interleaved stereo Float32).
-    public final class MonitorRecording: @unchecked Sendable {
+    package final class MonitorRecording: @unchecked Sendable {
         /// The raw file.
-        public let url: URL
+        package let url: URL
         /// Its sample rate.
-        public let sampleRate: Int
+        package let sampleRate: Int
         private let process = Process()
 
         init(server: PulseAudioServer, url: URL, sampleRate: Int) throws {
@@ -113,7 +113,7 @@ public final class PulseAudioServer: @unchecked Sendable {
         }
 
         /// Stops `parec` and returns what it recorded (interleaved stereo).
-        public func stop() throws -> [Float] {
+        package func stop() throws -> [Float] {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
             let data = try Data(contentsOf: url)
@@ -131,13 +131,13 @@ public final class PulseAudioServer: @unchecked Sendable {
 }
 
 /// A private PulseAudio server could not be started.
-public enum PulseAudioError: Error, CustomStringConvertible {
+package enum PulseAudioError: Error, CustomStringConvertible {
     /// `pulseaudio` or `pactl` is missing (Debian: pulseaudio, pulseaudio-utils).
     case notInstalled
     /// It exited or did not answer in time; its log says why.
     case didNotStart(log: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notInstalled: "pulseaudio/pactl are not installed (scripts/install-deps --test)"
         case let .didNotStart(log): "the private PulseAudio server did not start:\n\(log)"

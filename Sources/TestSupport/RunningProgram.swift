@@ -3,14 +3,14 @@ import Foundation
 /// A program running in the background while a test watches its output, signals it and waits
 /// for it (e.g. `regie play` killed mid-show). Both outputs are drained as they come, so the
 /// program never blocks on a full pipe.
-public final class RunningProgram: @unchecked Sendable {
+package final class RunningProgram: @unchecked Sendable {
     private let process = Process()
     private let output = LockedBox(Data())
     private let errors = LockedBox(Data())
     private let drained = DispatchGroup()
 
     /// Starts `executable` (a path) with `arguments`, the test's environment plus `environment`.
-    public init(_ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws {
+    package init(_ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws {
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
@@ -37,16 +37,16 @@ public final class RunningProgram: @unchecked Sendable {
     }
 
     /// The process id.
-    public var pid: Int32 { process.processIdentifier }
+    package var pid: Int32 { process.processIdentifier }
     /// Standard output so far.
-    public var stdout: String { String(decoding: output.value, as: UTF8.self) }
+    package var stdout: String { String(decoding: output.value, as: UTF8.self) }
     /// Standard error so far.
-    public var stderr: String { String(decoding: errors.value, as: UTF8.self) }
+    package var stderr: String { String(decoding: errors.value, as: UTF8.self) }
     /// Whether it is still running.
-    public var isRunning: Bool { process.isRunning }
+    package var isRunning: Bool { process.isRunning }
 
     /// Waits until standard error (or output) contains `text`; false on timeout or exit.
-    public func waitFor(_ text: String, inStandardError: Bool = true, timeout: TimeInterval = 60) -> Bool {
+    package func waitFor(_ text: String, inStandardError: Bool = true, timeout: TimeInterval = 60) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if (inStandardError ? stderr : stdout).contains(text) { return true }
@@ -57,11 +57,11 @@ public final class RunningProgram: @unchecked Sendable {
     }
 
     /// Sends a signal.
-    public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    package func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Waits for the end (SIGKILL after `timeout`) and returns how it ended.
     @discardableResult
-    public func wait(timeout: TimeInterval = 120) -> (status: Int32, signalled: Bool) {
+    package func wait(timeout: TimeInterval = 120) -> (status: Int32, signalled: Bool) {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -2,24 +2,24 @@
 /// by frame and bit-exact, in order. A paced server may insert silence when a client is late
 /// (an underrun) and a client that recovers from an xrun may lose the frames it had queued, so
 /// the match resynchronises across both and counts them instead of failing on the first one.
-public struct StreamMatch: Sendable, CustomStringConvertible {
+package struct StreamMatch: Sendable, CustomStringConvertible {
     /// Recording frame where reference frame 0 sits (nil if the reference's first sound was not found).
-    public var offset: Int?
+    package var offset: Int?
     /// Reference frames found bit-exact in the recording, in order.
-    public var matchedFrames = 0
+    package var matchedFrames = 0
     /// Runs of silence the recording has in the middle of the programme, and their total frames.
-    public var insertedRuns = 0, insertedFrames = 0
+    package var insertedRuns = 0, insertedFrames = 0
     /// Runs of reference frames missing from the recording, and their total frames.
-    public var lostRuns = 0, lostFrames = 0
+    package var lostRuns = 0, lostFrames = 0
     /// Reference frame where the recording holds something else (nil if it never does).
-    public var mismatchAt: Int?
+    package var mismatchAt: Int?
     /// Reference length in frames.
-    public var referenceFrames = 0
+    package var referenceFrames = 0
 
     /// Every reference frame is in the recording, bit-exact and in order (silence inserted allowed).
-    public var isComplete: Bool { mismatchAt == nil && lostFrames == 0 && matchedFrames == referenceFrames }
+    package var isComplete: Bool { mismatchAt == nil && lostFrames == 0 && matchedFrames == referenceFrames }
 
-    public var description: String {
+    package var description: String {
         "offset \(offset.map(String.init) ?? "none"), matched \(matchedFrames)/\(referenceFrames) frames, "
             + "silence inserted \(insertedRuns)× (\(insertedFrames) frames), lost \(lostRuns)× (\(lostFrames) frames)"
             + (mismatchAt.map { ", different content at reference frame \($0)" } ?? "")
@@ -27,7 +27,7 @@ public struct StreamMatch: Sendable, CustomStringConvertible {
 
     /// Matches interleaved `reference` against interleaved `recorded` (same channel count).
     /// The reference is placed by its first non-zero frame (the recording must start earlier).
-    public init(reference: [Float], recorded: [Float], channels: Int = 2) {
+    package init(reference: [Float], recorded: [Float], channels: Int = 2) {
         let refFrames = reference.count / channels, recFrames = recorded.count / channels
         referenceFrames = refFrames
         reference.withUnsafeBufferPointer { ref in

@@ -12,13 +12,13 @@ import TestSupport
         let socket = "regie-test-\(UUID().uuidString.prefix(8))"
 
         @discardableResult
-        func run(_ arguments: [String]) throws -> TestSupport.ProcessResult {
-            try TestSupport.run("tmux", ["-L", socket, "-f", "/dev/null"] + arguments)
+        func tmux(_ arguments: [String]) throws -> ProcessResult {
+            try run("tmux", ["-L", socket, "-f", "/dev/null"] + arguments)
         }
 
         /// The visible screen, one string per row.
         func capture() throws -> [String] {
-            try run(["capture-pane", "-p", "-t", "console"]).stdout.components(separatedBy: "\n")
+            try tmux(["capture-pane", "-p", "-t", "console"]).stdout.components(separatedBy: "\n")
         }
 
         /// Polls until `condition` holds on the screen; the last screen either way.
@@ -61,19 +61,19 @@ import TestSupport
         /// A detached session running `command` in a `width`×`height` window.
         func start(_ command: String, width: Int = 80, height: Int = 24) throws {
             // The server needs a moment to listen on its socket.
-            var result = try run(["new-session", "-d", "-s", "console", "-x", "\(width)", "-y", "\(height)", command])
+            var result = try tmux(["new-session", "-d", "-s", "console", "-x", "\(width)", "-y", "\(height)", command])
             let deadline = Date().addingTimeInterval(30)
             while result.status != 0 && Date() < deadline {
                 Thread.sleep(forTimeInterval: 0.1)
-                result = try run(["new-session", "-d", "-s", "console", "-x", "\(width)", "-y", "\(height)", command])
+                result = try tmux(["new-session", "-d", "-s", "console", "-x", "\(width)", "-y", "\(height)", command])
             }
             try #require(result.status == 0, "tmux new-session failed: \(result.stderr)")
         }
 
-        func keys(_ keys: String...) throws { try run(["send-keys", "-t", "console"] + keys) }
+        func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "console"] + keys) }
 
         deinit {
-            _ = try? run(["kill-server"])
+            _ = try? tmux(["kill-server"])
             if server.isRunning { kill(server.processIdentifier, SIGKILL) }
         }
     }
@@ -156,12 +156,12 @@ import TestSupport
         #expect(Self.row(screen, startingWith: "✓  2  ")?.contains("LIVE Welcome and headlines") == true)
 
         // Resize: the screen is drawn again at the new size.
-        try tmux.run(["resize-window", "-t", "console", "-x", "120", "-y", "40"])
+        try tmux.tmux(["resize-window", "-t", "console", "-x", "120", "-y", "40"])
         screen = try tmux.wait("the 120×40 layout") { rows in
             rows.count >= 40 && rows.contains { $0.hasPrefix("space GO") } && rows[0].hasSuffix("ON AIR") && rows[0].count > 100
         }
         #expect(screen.firstIndex { $0.hasPrefix("space GO") } == 39)
-        try tmux.run(["resize-window", "-t", "console", "-x", "80", "-y", "24"])
+        try tmux.tmux(["resize-window", "-t", "console", "-x", "80", "-y", "24"])
         screen = try tmux.wait("the 80×24 layout again") { rows in
             rows.firstIndex { $0.hasPrefix("space GO") } == 23 && rows[0].hasSuffix("ON AIR") && rows[0].count <= 80
         }
@@ -230,9 +230,9 @@ import TestSupport
 
     /// The demo's process id: the child of the pane's shell.
     func demoPid(in tmux: Tmux) throws -> pid_t? {
-        let shell = try tmux.run(["display-message", "-p", "-t", "console", "#{pane_pid}"]).stdout
+        let shell = try tmux.tmux(["display-message", "-p", "-t", "console", "#{pane_pid}"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let children = try TestSupport.run("pgrep", ["-P", shell, "-f", "regie-console-demo"]).stdout
+        let children = try run("pgrep", ["-P", shell, "-f", "regie-console-demo"]).stdout
         return children.split(separator: "\n").first.flatMap { pid_t($0) }
     }
 }

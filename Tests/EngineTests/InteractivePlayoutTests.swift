@@ -4,6 +4,7 @@ import Realtime
 import RegieModel
 import Testing
 import TestSupport
+import Synchronization
 
 /// Drives the live engine (mixer + prefetcher, real files) block by block with the technician's
 /// commands, as the render thread would, without a device: every block waits until its audio is

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Testing
 import TestSupport
+import RegieModel
 
 /// `regie play --auto` through a real ALSA device (the `file` plugin in front of `null`, defined in
 /// a private configuration): the bytes that went out are the offline render of the same plan.
@@ -41,7 +42,7 @@ import TestSupport
         """.write(to: conf, atomically: true, encoding: .utf8)
         let recordings = show.root.appendingPathComponent("recordings")
         let published = show.root.appendingPathComponent("public")
-        let result = try TestSupport.run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "regietest", "--pace", "clock",
+        let result = try run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "regietest", "--pace", "clock",
                                                                   "--out", recordings.path, "--publish-to", published.path],
                                          environment: ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:\(conf.path)"])
         #expect(result.status == 0, "\(result.stderr)")

@@ -40,7 +40,7 @@ import TestSupport
 
         let monitor = try pulse.recordMonitor(to: show.root.appendingPathComponent("monitor.raw"))
         // Periods of 20 ms × 8: room for a loaded machine (this is not the latency test).
-        let result = try TestSupport.run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "pulse",
+        let result = try run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "pulse",
                                                                   "--period-ms", "20", "--periods", "8",
                                                                   "--record", "none", "--no-publish",
                                                                   "--out", show.root.appendingPathComponent("recordings").path],

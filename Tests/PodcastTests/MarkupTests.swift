@@ -10,12 +10,12 @@ import TestSupport
         x.raw("<r><c>"); x.cdata(nasty); x.raw("</c><t a=\""); x.text(nasty + "<&>\"'"); x.raw("\">")
         x.text(nasty + "<&>\"'"); x.raw("</t></r>")
         let xml = String(decoding: x.bytes, as: UTF8.self)
-        let parsed = try runChecked(["python3", "-c", """
+        let parsed = try runChecked("python3", ["-c", """
             import sys, xml.etree.ElementTree as ET, json
             root = ET.fromstring(sys.stdin.read())
             print(json.dumps([root.find('c').text, root.find('t').get('a'), root.find('t').text]))
-            """], stdin: xml)
-        let values = try JSONDecoder().decode([String].self, from: parsed.stdout)
+            """], input: Data(xml.utf8))
+        let values = try JSONDecoder().decode([String].self, from: parsed.stdoutData)
         let clean = "a]]>b]]]]>c]]>>]]ok é ☃ 𝄞"
         #expect(values == [clean, clean + "<&>\"'", clean + "<&>\"'"])
     }

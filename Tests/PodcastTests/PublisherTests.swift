@@ -19,7 +19,7 @@ private func itemsInFeed(_ feed: URL) throws -> [[String: String]] {
                         'chapters': ch.get('url') if ch is not None else ''})
         print(json.dumps(out))
         """, [feed.path])
-    return try JSONDecoder().decode([[String: String]].self, from: r.stdout)
+    return try JSONDecoder().decode([[String: String]].self, from: r.stdoutData)
 }
 
 private func fileSize(_ url: URL) throws -> Int {
@@ -172,13 +172,13 @@ private func fileSize(_ url: URL) throws -> Int {
             html += [i.findtext('description') for i in root.iter('item')]
             print(any('<script' in h.lower() or 'onerror' in h.lower() for h in html))
             """, [feed.path])
-        let lines = r.out.split(separator: "\n").map(String.init)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "0 2 True")
         #expect(lines.dropFirst().first == "Evil ]]> <script>alert('t')</script> & [31m \"quotes\" ]]]]><![CDATA[2")
         #expect(lines.dropFirst(2).first == "False")
 
         // The page: no script element other than ours, no event-handler attributes, data shown as text.
-        let page = try runChecked(["python3", "-c", """
+        let page = try runChecked("python3", ["-c", """
             import sys
             from html.parser import HTMLParser
             class P(HTMLParser):
@@ -195,8 +195,8 @@ private func fileSize(_ url: URL) throws -> Int {
                     elif getattr(s, 'tag', '') == 'h2': s.titles.append(data)
             p = P(); p.feed(sys.stdin.read())
             print(len(p.scripts), p.handlers, 'alert' in ''.join(p.scripts), p.titles[0])
-            """], stdin: String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8))
-        #expect(page.out.trimmingCharacters(in: .newlines)
+            """], input: Data(contentsOf: out.appendingPathComponent("index.html")))
+        #expect(page.stdout.trimmingCharacters(in: .newlines)
                 == "1 0 False Evil ]]> <script>alert('t')</script> & [31m \"quotes\" ]]]]><![CDATA[2")
     }
 
@@ -222,7 +222,7 @@ private func fileSize(_ url: URL) throws -> Int {
             return e
         }
         state.episodes = Publisher.ordered(state.episodes)
-        try AtomicFile.write(Array(try state.encoded()), to: out, name: PublishedState.fileName)
+        try Publisher.write(Array(try state.encoded()), to: out, name: PublishedState.fileName)
 
         let clock = ContinuousClock()
         var feedBytes = 0

@@ -1,5 +1,7 @@
 import Foundation
-import Recorder
+import MP3
+import Production
+import Playout
 import Testing
 import TestSupport
 
@@ -93,7 +95,7 @@ import TestSupport
         let out = show.root.appendingPathComponent("recordings")
         var environment = pulse.environment
         environment["ALSA_CONFIG_PATH"] = "/usr/share/alsa/alsa.conf:\(conf.path)"
-        let result = try TestSupport.run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "null",
+        let result = try run(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "null",
                                                                   "--record", "capture", "--capture", "regie_return",
                                                                   "--quality", "2",   // as encodeLikeTheRecorder (also checks the option)
                                                                   "--no-publish", "--out", out.path],
@@ -147,7 +149,7 @@ import TestSupport
         let end = first.wait()
         #expect(end.signalled && end.status == SIGKILL)
 
-        let probe = try TestSupport.run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", firstFile.path])
+        let probe = try run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", firstFile.path])
         #expect(probe.status == 0, "\(probe.stderr)")
         let probed = Double(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         let decoded = Double(try decodedFrameCount(firstFile)) / Double(Self.rate)

@@ -7,7 +7,7 @@ import TestSupport
 @Suite(.serialized) struct PublishCommandTests {
     /// A free TCP port on loopback (asked of the kernel, then released).
     static func freePort() throws -> Int {
-        let result = try TestSupport.run("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
+        let result = try run("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
@@ -49,7 +49,7 @@ import TestSupport
         defer { if server.isRunning { server.terminate() } }
         var up = false
         for _ in 0..<100 where !up {
-            up = (try? TestSupport.run("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/test-show/feed.xml"]).status) == 0
+            up = (try? run("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/test-show/feed.xml"]).status) == 0
             if !up { usleep(100_000) }
         }
         #expect(up, "the server answers")
@@ -62,7 +62,7 @@ import TestSupport
           'guid': e.id, 'href': e.enclosures[0].href, 'length': int(e.enclosures[0].length),
           'type': e.enclosures[0].type, 'duration': e.itunes_duration}))
         """
-        let parsed = try TestSupport.run("python3", ["-c", script, "http://127.0.0.1:\(port)/test-show/feed.xml"])
+        let parsed = try run("python3", ["-c", script, "http://127.0.0.1:\(port)/test-show/feed.xml"])
         let object = try #require(try JSONSerialization.jsonObject(with: parsed.stdoutData) as? [String: Any], "\(parsed.stderr)")
         #expect(object["bozo"] as? Int == 0)
         #expect(object["count"] as? Int == 1)
@@ -77,18 +77,18 @@ import TestSupport
 
         // The enclosure downloads byte-identical to what was rendered.
         let downloaded = show.root.appendingPathComponent("downloaded.mp3")
-        #expect(try TestSupport.run("curl", ["-sf", "-o", downloaded.path, href]).status == 0)
+        #expect(try run("curl", ["-sf", "-o", downloaded.path, href]).status == 0)
         #expect(try Data(contentsOf: downloaded) == Data(contentsOf: mp3))
 
         // Publishing again keeps the GUID; unpublishing empties the feed, which stays valid.
         let guid = object["guid"] as? String
         #expect(try TestSupport.regie(["publish", rundown.path, mp3.path, "--to", folder.path,
                                        "--base-url", "http://127.0.0.1:\(port)/test-show/"]).status == 0)
-        let again = try TestSupport.run("python3", ["-c", script, "http://127.0.0.1:\(port)/test-show/feed.xml"])
+        let again = try run("python3", ["-c", script, "http://127.0.0.1:\(port)/test-show/feed.xml"])
         let republished = try #require(try JSONSerialization.jsonObject(with: again.stdoutData) as? [String: Any])
         #expect(republished["guid"] as? String == guid)
         #expect(try TestSupport.regie(["unpublish", rundown.path, "--from", folder.path]).status == 0)
-        let empty = try TestSupport.run("python3", ["-c", "import feedparser,sys; f=feedparser.parse(sys.argv[1]); print(int(f.bozo), len(f.entries))",
+        let empty = try run("python3", ["-c", "import feedparser,sys; f=feedparser.parse(sys.argv[1]); print(int(f.bozo), len(f.entries))",
                                                     "http://127.0.0.1:\(port)/test-show/feed.xml"])
         #expect(empty.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0 0")
 

@@ -9,7 +9,7 @@ import TestSupport
 
     /// Renders the demo's pre-produced episode once for the tests that inspect it.
     static let renderedOnce: Result<(mp3: URL, plan: Data), Error> = Result {
-        let folder = try TestSupport.scratchDirectory("regie-render")
+        let folder = try TempDir("regie-render").url
         let mp3 = folder.appendingPathComponent("episode 11.mp3")
         let result = try TestSupport.regie(["render", episode, "-o", mp3.path])
         guard result.status == 0 else { throw RenderFailure(stderr: result.stderr) }
@@ -34,7 +34,7 @@ import TestSupport
 
     @Test func loudnessIsOnTargetAndTruePeakUnderTheCeiling() throws {
         let (mp3, _) = try Self.rendered()
-        let result = try TestSupport.run("ffmpeg", ["-nostats", "-i", mp3.path, "-af", "ebur128=peak=true", "-f", "null", "-"])
+        let result = try run("ffmpeg", ["-nostats", "-i", mp3.path, "-af", "ebur128=peak=true", "-f", "null", "-"])
         let summary = try #require(result.stderr.components(separatedBy: "Summary:").last)
         let integrated = try #require(summary.firstMatch(of: /I:\s+(-?[0-9.]+) LUFS/).flatMap { Double($0.1) })
         let peak = try #require(summary.firstMatch(of: /Peak:\s+(-?[0-9.]+) dBFS/).flatMap { Double($0.1) })
@@ -44,7 +44,7 @@ import TestSupport
 
     @Test func chaptersReadBackWithFFprobeAtThePlannedStarts() throws {
         let (mp3, plan) = try Self.rendered()
-        let result = try TestSupport.run("ffprobe", ["-v", "error", "-show_chapters", "-of", "json", mp3.path])
+        let result = try run("ffprobe", ["-v", "error", "-show_chapters", "-of", "json", mp3.path])
         let object = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
         let chapters = try #require(object["chapters"] as? [[String: Any]])
         let items = try #require(plan["items"] as? [[String: Any]])
@@ -76,7 +76,7 @@ import TestSupport
           'chapters': [[c.element_id, c.start_time, str(c.sub_frames['TIT2'])] for c in chaps],
           'bitrate': info.bitrate, 'mode': str(info.bitrate_mode)}))
         """
-        let result = try TestSupport.run("/usr/bin/python3", ["-c", script, mp3.path])
+        let result = try run("/usr/bin/python3", ["-c", script, mp3.path])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
         #expect(object["version"] as? Int == 3)
@@ -105,7 +105,7 @@ import TestSupport
     }
 
     @Test func anInvalidRundownIsRefusedBeforeAnyAudioIsWritten() throws {
-        let folder = try TestSupport.scratchDirectory("regie-render")
+        let folder = try TempDir("regie-render").url
         let mp3 = folder.appendingPathComponent("x.mp3")
         let result = try TestSupport.regie(["render", "Tests/RegieCLITests/Corpus/radio/shows/demo/cue-outside.yaml", "-o", mp3.path])
         #expect(result.status == 1)
@@ -180,7 +180,7 @@ import TestSupport
         let plan = try TestSupport.regie(["plan", "--format", "json", rundown.path])
         let total = try #require((try JSONSerialization.jsonObject(with: plan.stdoutData) as? [String: Any])?["total_frames"] as? Int)
 
-        let probe = try TestSupport.run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,channels,sample_rate",
+        let probe = try run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,channels,sample_rate",
                                                     "-of", "csv=p=0", wav.path])
         #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "pcm_s16le,44100,2")
         let master = try decodeWithFFmpeg(wav)

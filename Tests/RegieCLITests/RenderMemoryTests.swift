@@ -12,7 +12,7 @@ import TestSupport
         code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
         print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
         """
-        let result = try TestSupport.run("/usr/bin/python3", ["-c", script, TestSupport.regie.path, "render", rundown.path,
+        let result = try run("/usr/bin/python3", ["-c", script, TestSupport.regie.path, "render", rundown.path,
                                                                 "-o", mp3.path, "--quality", "9"])
         let fields = result.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(fields.first == 0, "regie render failed")

@@ -6,7 +6,7 @@ import TestSupport
 /// third-party validator (Python's jsonschema).
 @Suite struct SchemaTests {
     @Test func theDemoFilesValidateAndBrokenDocumentsDoNot() throws {
-        let result = try TestSupport.run("python3", ["scripts/validate-schemas", "--self-test"], in: TestSupport.repositoryRoot)
+        let result = try run("python3", ["scripts/validate-schemas", "--self-test"], in: TestSupport.repositoryRoot)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("rejects"), "the self-test checks broken documents")
     }
@@ -21,7 +21,7 @@ import TestSupport
     }
 
     @Test func aBrokenRundownFailsTheSchemaToo() throws {
-        let result = try TestSupport.run("python3", ["scripts/validate-schemas",
+        let result = try run("python3", ["scripts/validate-schemas",
                                                      "Tests/RegieCLITests/Corpus/radio/shows/demo/unknown-item-key.yaml"],
                                          in: TestSupport.repositoryRoot)
         #expect(result.status == 1)

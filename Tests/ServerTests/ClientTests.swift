@@ -21,7 +21,7 @@ import TestSupport
                     print(enc.href, enc.length, e.itunes_duration, e.id, e.podcast_chapters['url'] if 'podcast_chapters' in e else '-')
                 """, [show.feedURL])
             // feedparser does not know podcast:chapters; read it from the raw XML for this parser.
-            let fpLines = fp.out.split(separator: "\n").map { $0.split(separator: " ").prefix(4).joined(separator: " ") }
+            let fpLines = fp.stdout.split(separator: "\n").map { $0.split(separator: " ").prefix(4).joined(separator: " ") }
             #expect(fpLines == expected.map { $0.split(separator: " ").prefix(4).joined(separator: " ") })
 
             let pp = try await py("""
@@ -32,7 +32,7 @@ import TestSupport
                     enc = e['enclosures'][0]
                     print(enc['url'], enc['file_size'], e['total_time'], e['guid'], e.get('chapters_url', '-'))
                 """, [show.feedURL])
-            let ppLines = pp.out.split(separator: "\n").map(String.init)
+            let ppLines = pp.stdout.split(separator: "\n").map(String.init)
             // podcastparser keeps feed order (newest first); compare all five fields where it reports them.
             #expect(ppLines.map { $0.split(separator: " ").prefix(4).joined(separator: " ") }
                     == expected.map { $0.split(separator: " ").prefix(4).joined(separator: " ") })
@@ -49,7 +49,7 @@ import TestSupport
                         print(c.get('url'), c.get('type'), r.headers['Content-Type'], doc['version'],
                               '|'.join('%g=%s' % (x['startTime'], x['title']) for x in doc['chapters']))
                 """, [show.feedURL])
-            let chLines = ch.out.split(separator: "\n").map(String.init)
+            let chLines = ch.stdout.split(separator: "\n").map(String.init)
             #expect(chLines == [
                 "\(show.showURL)013-fruhling-spring.chapters.json application/json+chapters application/json+chapters 1.2.0 0=Hello|2.25=Bye",
                 "\(show.showURL)012-winter-on-campus.chapters.json application/json+chapters application/json+chapters 1.2.0 0=Opening|1.5=Interview with the dean",
@@ -63,8 +63,8 @@ import TestSupport
             let downloads = show.tmp.url.appendingPathComponent("gpodder-downloads")
             let env = ["GPODDER_HOME": home.path, "GPODDER_DOWNLOAD_DIR": downloads.path,
                        "HOME": show.tmp.url.path]
-            try await sh(["gpo", "subscribe", show.feedURL], environment: env)
-            try await sh(["gpo", "download"], environment: env)
+            try await sh("gpo", ["subscribe", show.feedURL], environment: env)
+            try await sh("gpo", ["download"], environment: env)
             // gpo exits 0 even when a download failed: compare the files themselves.
             for (ep, source) in zip(show.episodes, show.mp3s) {
                 let found = FileManager.default.enumerator(at: downloads, includingPropertiesForKeys: nil)?
@@ -84,7 +84,7 @@ import TestSupport
             for d in [config, library, session] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
             // podget's own default configuration, pointed at temporary folders; the default
             // serverlist names a public feed, so it is replaced by ours.
-            try await sh(["podget", "-d", config.path, "--create-config", "podgetrc"],
+            try await sh("podget", ["-d", config.path, "--create-config", "podgetrc"],
                          environment: ["HOME": show.tmp.url.path])
             let rc = config.appendingPathComponent("podgetrc")
             let settings = try String(contentsOf: rc, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
@@ -95,7 +95,7 @@ import TestSupport
                 }
             try settings.joined(separator: "\n").write(to: rc, atomically: true, encoding: .utf8)
             try "\(show.feedURL) Tests Campus\n".write(to: config.appendingPathComponent("serverlist"), atomically: true, encoding: .utf8)
-            try await sh(["podget", "-d", config.path, "--dir_session", session.path, "-n"],
+            try await sh("podget", ["-d", config.path, "--dir_session", session.path, "-n"],
                          environment: ["HOME": show.tmp.url.path])
             for (ep, source) in zip(show.episodes, show.mp3s) {
                 let file = library.appendingPathComponent("Tests/Campus/\(ep.mp3File)")
@@ -111,19 +111,19 @@ import TestSupport
             let url = show.showURL + ep.mp3File
             let part = show.tmp.url.appendingPathComponent("partial.mp3")
             // The first attempt stops after 10,000 bytes (as a dropped connection would leave it)...
-            let first = try await sh(["curl", "-sS", "-r", "0-9999", "-o", part.path, "-w", "%{http_code}", url])
-            #expect(first.out == "206")
+            let first = try await sh("curl", ["-sS", "-r", "0-9999", "-o", part.path, "-w", "%{http_code}", url])
+            #expect(first.stdout == "206")
             #expect(try Data(contentsOf: part).count == 10_000)
             // ...and `curl -C -` continues from the size of the file on disk.
-            let second = try await sh(["curl", "-sS", "-C", "-", "-o", part.path, "-w", "%{http_code}", url])
-            #expect(second.out == "206")
+            let second = try await sh("curl", ["-sS", "-C", "-", "-o", part.path, "-w", "%{http_code}", url])
+            #expect(second.stdout == "206")
             #expect(try Data(contentsOf: part) == Data(contentsOf: show.mp3s[0]))
             #expect(show.server.log.lines.contains { $0.contains("\"GET /campus-magazine/\(ep.mp3File) HTTP/1.1\" 206 \(ep.length - 10_000)") })
 
             // A download cut off by the client (rate limit + timeout) also resumes to the same bytes.
             let cut = show.tmp.url.appendingPathComponent("cut.mp3")
-            _ = try await sh(["curl", "-sS", "--limit-rate", "20k", "--max-time", "1", "-o", cut.path, url], check: false)
-            try await sh(["curl", "-sS", "-C", "-", "-o", cut.path, url])
+            _ = try await sh("curl", ["-sS", "--limit-rate", "20k", "--max-time", "1", "-o", cut.path, url], check: false)
+            try await sh("curl", ["-sS", "-C", "-", "-o", cut.path, url])
             #expect(try Data(contentsOf: cut) == Data(contentsOf: show.mp3s[0]))
         }
     }

@@ -49,7 +49,7 @@ import Glibc
                         if e.headers['Content-Length'] != enc.get('length'): problems.append('enclosure length')
                 print(problems, cat.get('text'), sub.get('text'))
                 """, [show.feedURL])
-            #expect(r.out == "[] Society & Culture Documentary\n")
+            #expect(r.stdout == "[] Society & Culture Documentary\n")
             // The podcast:guid is the UUIDv5 Python computes from the feed URL without its scheme.
             let g = try await py("""
                 import sys, uuid, urllib.request, xml.etree.ElementTree as ET
@@ -58,7 +58,7 @@ import Glibc
                 want = uuid.uuid5(uuid.UUID('ead4c236-bf58-58c6-a2c6-a6b28d128cb6'), sys.argv[1].split('://', 1)[1].rstrip('/'))
                 print(got == str(want))
                 """, [show.feedURL])
-            #expect(g.out == "True\n")
+            #expect(g.stdout == "True\n")
         }
     }
 
@@ -88,7 +88,7 @@ import Glibc
                 p = P(); p.feed(urllib.request.urlopen(sys.argv[1]).read().decode())
                 print(p.scripts, p.handlers, sorted(set(p.imgs)))
                 """, [show.showURL])
-            #expect(r.out == "0 3 True\n1 0 ['artwork.png']\n")
+            #expect(r.stdout == "0 3 True\n1 0 ['artwork.png']\n")
         }
     }
 
@@ -100,11 +100,11 @@ import Glibc
                 assert d.bozo == 0, d.bozo_exception
                 print(' '.join('%s=%s' % (e.itunes_episode, e.id) for e in d.entries))
                 """
-            let before = try await py(guids, [show.feedURL]).out
+            let before = try await py(guids, [show.feedURL]).stdout
             var again = testEpisode(12, title: "Winter on campus, remastered", mp3: show.mp3s[1])
             again.guid = "would-be-new"
             try Publisher().publish(channel: show.channel, episode: again, to: show.showDir)
-            let after = try await py(guids, [show.feedURL]).out
+            let after = try await py(guids, [show.feedURL]).stdout
             #expect(Set(after.split(whereSeparator: \.isWhitespace)) == Set(before.split(whereSeparator: \.isWhitespace)))
             let enclosure = try await curl(show.showURL + "012-winter-on-campus-remastered.mp3")
             let remastered = try Data(contentsOf: show.mp3s[1])
@@ -112,7 +112,7 @@ import Glibc
             #expect(try await curl(show.showURL + "012-winter-on-campus.mp3").status == 404)
 
             try Publisher().unpublish(number: 13, from: show.showDir)
-            let left = try await py(guids, [show.feedURL]).out
+            let left = try await py(guids, [show.feedURL]).stdout
             #expect(left == "12=\(show.episodes[0].guid)\n")
             #expect(try await curl(show.showURL + show.episodes[1].mp3File).status == 404)
         }
@@ -132,7 +132,7 @@ extension FeedTests {
             let p = Publisher()
             let ep = try p.publish(channel: show.channel, episode: testEpisode(20, title: "Long", mp3: long), to: show.showDir)
             let target = show.tmp.url.appendingPathComponent("download.mp3")
-            async let download = sh(["curl", "-sS", "--limit-rate", "100k", "-o", target.path, show.showURL + ep.mp3File])
+            async let download = sh("curl", ["-sS", "--limit-rate", "100k", "-o", target.path, show.showURL + ep.mp3File])
             var feeds: [Data] = []
             for i in 0..<5 {
                 try p.publish(channel: show.channel, episode: testEpisode(20, title: "Long", mp3: i.isMultiple(of: 2) ? other : long),
@@ -164,7 +164,7 @@ extension FeedTests {
         #expect(ok.status == 200 && ok.body == Data("hello\n".utf8))
         kill(getpid(), SIGTERM)
         try await task.value  // returns (does not throw) once shut down
-        let refused = try await sh(["curl", "-sS", "http://127.0.0.1:\(port)/"], check: false)
+        let refused = try await sh("curl", ["-sS", "http://127.0.0.1:\(port)/"], check: false)
         #expect(refused.status == 7)  // curl: failed to connect
     }
 }

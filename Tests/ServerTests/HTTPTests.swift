@@ -19,7 +19,7 @@ func curl(_ url: String, _ extra: [String] = []) async throws -> CurlResponse {
         try? FileManager.default.removeItem(at: headerFile)
         try? FileManager.default.removeItem(at: bodyFile)
     }
-    let r = try await sh(["curl", "-sS", "--path-as-is", "-D", headerFile.path, "-o", bodyFile.path,
+    let r = try await sh("curl", ["-sS", "--path-as-is", "-D", headerFile.path, "-o", bodyFile.path,
                           "-w", "%{http_code}"] + extra + [url])
     var headers: [String: String] = [:]
     let raw = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
@@ -28,7 +28,7 @@ func curl(_ url: String, _ extra: [String] = []) async throws -> CurlResponse {
         headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
     let body = (try? Data(contentsOf: bodyFile)) ?? Data()
-    return CurlResponse(status: Int(r.out) ?? -1, headers: headers, body: body)
+    return CurlResponse(status: Int(r.stdout) ?? -1, headers: headers, body: body)
 }
 
 @Suite struct HTTPTests {
@@ -57,7 +57,7 @@ func curl(_ url: String, _ extra: [String] = []) async throws -> CurlResponse {
                 head, _, rest = data.partition(b'\\r\\n\\r\\n')
                 print(head.split(b'\\r\\n')[0].decode(), len(rest))
                 """, [String(show.server.port), "/campus-magazine/" + ep.mp3File])
-            #expect(wire.out == "HTTP/1.1 200 OK 0\n")
+            #expect(wire.stdout == "HTTP/1.1 200 OK 0\n")
             let etag = try #require(head.headers["etag"])
             let lastModified = try #require(head.headers["last-modified"])
             #expect(etag.hasPrefix("\"") && etag.hasSuffix("\""))
@@ -104,7 +104,7 @@ func curl(_ url: String, _ extra: [String] = []) async throws -> CurlResponse {
                     out.append('%d:%d' % (r.status, len(r.read())))
                 print(' '.join(out))
                 """, [String(show.server.port), "/campus-magazine/" + ep.mp3File, etag])
-            #expect(keepAlive.out == "304:0 200:0 200:\(len)\n")
+            #expect(keepAlive.stdout == "304:0 200:0 200:\(len)\n")
             let inmOther = try await curl(url, ["-H", "If-None-Match: \"other\", W/\(etag)"])
             #expect(inmOther.status == 304)  // weak comparison for If-None-Match
             let inmMiss = try await curl(url, ["-H", "If-None-Match: \"other\""])
@@ -215,8 +215,8 @@ func curl(_ url: String, _ extra: [String] = []) async throws -> CurlResponse {
             try h.truncate(atOffset: UInt64(size))
             try h.close()
             let before = residentBytes()
-            let r = try await sh(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", show.showURL + "big.mp3"])
-            #expect(r.out == "200 \(size)")
+            let r = try await sh("curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", show.showURL + "big.mp3"])
+            #expect(r.stdout == "200 \(size)")
             let after = residentBytes()
             #expect(after - before < 256 << 20, "resident memory grew by \((after - before) >> 20) MiB")
         }

@@ -71,13 +71,14 @@ struct LiveServer {
 /// Runs an external command on its own thread, off Swift's cooperative pool, so that a blocked
 /// test never starves the server it is talking to.
 @discardableResult
-func sh(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-        cwd: URL? = nil, check: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) async throws -> RunResult {
-    let r: RunResult = try await withCheckedThrowingContinuation { c in
-        Thread { c.resume(with: Result { try run(arguments, stdin: stdin, environment: environment, cwd: cwd) }) }.start()
+func sh(_ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+        cwd: URL? = nil, check: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
+    let input = stdin.map { Data($0.utf8) }
+    let r: ProcessResult = try await withCheckedThrowingContinuation { c in
+        Thread { c.resume(with: Result { try run(executable, arguments, in: cwd, environment: environment, input: input) }) }.start()
     }
     if check {
-        #expect(r.status == 0, "\(arguments.joined(separator: " ")) exited \(r.status)\n\(r.out)\n\(r.err)",
+        #expect(r.status == 0, "\(([executable] + arguments).joined(separator: " ")) exited \(r.status)\n\(r.stdout)\n\(r.stderr)",
                 sourceLocation: sourceLocation)
     }
     return r
@@ -85,8 +86,8 @@ func sh(_ arguments: [String], stdin: String? = nil, environment: [String: Strin
 
 /// Runs Python code (args in sys.argv[1:]) off the cooperative pool.
 @discardableResult
-func py(_ code: String, _ args: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) async throws -> RunResult {
-    try await sh(["python3", "-c", code] + args, sourceLocation: sourceLocation)
+func py(_ code: String, _ args: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
+    try await sh("python3", ["-c", code] + args, sourceLocation: sourceLocation)
 }
 
 /// A show published into `<tmp>/public/campus-magazine/` and served by a live server.

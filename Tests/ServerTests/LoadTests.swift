@@ -109,18 +109,18 @@ struct LoadTests {
         defer { nginx.terminate(); nginx.waitUntilExit() }
         // Wait (bounded) until nginx answers.
         for _ in 0..<50 {
-            if try await sh(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(nginxPort)/campus-magazine/feed.xml"], check: false).status == 0 { break }
+            if try await sh("curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(nginxPort)/campus-magazine/feed.xml"], check: false).status == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
 
         var report: [String] = []
         for (name, p) in [("regie", port), ("nginx", nginxPort)] {
             for (what, path, conns) in [("feed.xml", "feed.xml", 1000), ("index.html", "", 1000), ("mp3 (~480 KB)", "001-episode-1.mp3", 1000)] {
-                let r = try await sh(["wrk", "-t2", "-c\(conns)", "-d10s", "--timeout", "10s", "--latency",
+                let r = try await sh("wrk", ["-t2", "-c\(conns)", "-d10s", "--timeout", "10s", "--latency",
                                       "http://127.0.0.1:\(p)/campus-magazine/\(path)"], check: false)
-                let w = WrkResult.parse(r.out)
+                let w = WrkResult.parse(r.stdout)
                 report.append("[load] \(name) \(what), \(conns) connections: \(w)")
-                #expect(w.requests > 0, "\(name) \(what): \(r.out) \(r.err)")
+                #expect(w.requests > 0, "\(name) \(what): \(r.stdout) \(r.stderr)")
                 #expect(w.non2xx == 0, "\(name) \(what)")
             }
         }

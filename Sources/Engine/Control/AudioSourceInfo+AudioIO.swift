@@ -3,7 +3,7 @@ import RegieModel
 
 extension AudioSourceInfo {
     /// The planner's view of a file libsndfile opened.
-    public init(_ info: AudioFileInfo) {
+    package init(_ info: AudioFileInfo) {
         self.init(frames: info.frames, sampleRate: info.sampleRate, channels: info.channels, format: info.formatDescription)
     }
 }

@@ -4,22 +4,22 @@ import RegieModel
 
 /// Loads the show's cart wall into memory before air: each jingle decoded, resampled to the show's
 /// rate and brought to the show's loudness target, so firing a cart never touches a file.
-public enum CartLoader {
+package enum CartLoader {
     /// A cart that could not be loaded (it stays silent; the console shows why).
-    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+    package struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         /// The cart's key.
-        public var key: String
+        package var key: String
         /// Why.
-        public var reason: String
+        package var reason: String
         /// One sentence.
-        public var description: String { "cart \(key): \(reason)" }
+        package var description: String { "cart \(key): \(reason)" }
     }
 
     /// Carts longer than this are refused: they belong in the rundown, not on the wall.
-    public static let maximumSeconds = 60.0
+    package static let maximumSeconds = 60.0
 
     /// The audio of `show`'s carts, in wall order, and the carts that failed (silent).
-    public static func load(show: Show, cache: LoudnessCache) -> (audio: CartAudio, failures: [Failure]) {
+    package static func load(show: Show, cache: LoudnessCache) -> (audio: CartAudio, failures: [Failure]) {
         var buffers: [[Float]] = []
         var failures: [Failure] = []
         for cart in show.carts {
@@ -35,7 +35,7 @@ public enum CartLoader {
 
     private static func decode(_ cart: Show.Cart, show: Show, cache: LoudnessCache) throws -> [Float] {
         let loudness = try cache.loudness(of: cart.jingle)
-        let gain = Float(pow(10, min(20, show.loudness - loudness.integrated) / 20))
+        let gain = LoudnessGain.linear(target: show.loudness, measured: loudness.integrated)
         let reader = try ResampledFileReader(path: cart.jingle, outputRate: show.sampleRate)
         let limit = Int(maximumSeconds * Double(show.sampleRate))
         var samples: [Float] = []

@@ -2,17 +2,17 @@ import Foundation
 import RegieModel
 
 /// Where a voice's audio comes from: part of a file, resampled to the show's rate, looped for beds.
-public struct VoiceSource: Sendable, Hashable {
+package struct VoiceSource: Sendable, Hashable {
     /// Absolute path.
-    public var path: String
+    package var path: String
     /// The file's sample rate.
-    public var sampleRate: Int
+    package var sampleRate: Int
     /// First source frame played (cue in).
-    public var firstFrame: Int64
+    package var firstFrame: Int64
     /// Source frames played (cue out − cue in); for a looped bed, the whole file.
-    public var frameCount: Int64
+    package var frameCount: Int64
     /// True for a bed: the file repeats until the voice's length is filled.
-    public var loops: Bool
+    package var loops: Bool
 }
 
 /// A plan turned into what the engine plays: one voice per airing item on the timeline (silent
@@ -22,32 +22,32 @@ public struct VoiceSource: Sendable, Hashable {
 /// For live playout the slots leave room for the technician: a voice never shares the ring of
 /// either of the two voices before it (so GO or skip can start the next item at once from data
 /// already prefetched), and in interactive mode a bed has a ring of its own and loops until GO.
-public struct CompiledProgram: Sendable {
+package struct CompiledProgram: Sendable {
     /// The plan it came from.
-    public var plan: Plan
+    package var plan: Plan
     /// Voices sorted by start.
-    public var voices: [VoiceSpec]
+    package var voices: [VoiceSpec]
     /// The source of each voice (same order); nil for a silent voice.
-    public var sources: [VoiceSource?]
+    package var sources: [VoiceSource?]
     /// The playout it was compiled for (nil: an offline render).
-    public var playout: PlayoutMode?
+    package var playout: PlayoutMode?
     /// Sample rings needed.
-    public var slotCount: Int
+    package var slotCount: Int
     /// Frames of programme: the plan's fitted total.
-    public var totalFrames: Int64 { plan.total }
+    package var totalFrames: Int64 { plan.total }
     /// Ducking of beds.
-    public var ducking: DuckingSpec
+    package var ducking: DuckingSpec
 
     /// Decibels the programme is limited under the show's `true_peak`: MP3 encoding adds 0.2 to
     /// 0.3 dB of true peak on programme material, so the encoded episode (rendered, or recorded
     /// live and published as recorded) stays at or under the ceiling.
-    public static let codecHeadroomDecibels = 0.5
+    package static let codecHeadroomDecibels = 0.5
 
     /// The limiter's ceiling for this programme, dBTP.
-    public var limiterCeiling: Float { Float(plan.rundown.show.truePeak - Self.codecHeadroomDecibels) }
+    package var limiterCeiling: Float { Float(plan.rundown.show.truePeak - Self.codecHeadroomDecibels) }
 
     /// Compiles the fitted schedule of `plan`, for an offline render (`playout` nil) or live playout.
-    public init(plan: Plan, playout: PlayoutMode? = nil) {
+    package init(plan: Plan, playout: PlayoutMode? = nil) {
         self.plan = plan
         self.playout = playout
         let openEndedBeds = playout == .interactive

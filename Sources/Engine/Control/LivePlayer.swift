@@ -1,27 +1,29 @@
 import AudioIO
 import Foundation
 import Realtime
+import RegieModel
+import Synchronization
 
 /// Plays a compiled programme in real time: the same mixer as the offline render, on a render
 /// thread paced by the ALSA device (or by the monotonic clock for devices that do not pace).
 /// The program's `playout` decides the schedule: automation follows the fitted plan, interactive
 /// waits for the technician's GO (`send`). What happened comes back on `mixer.events`.
-public final class LivePlayer: @unchecked Sendable {
+package final class LivePlayer: @unchecked Sendable {
     /// The program playing.
-    public let program: CompiledProgram
+    package let program: CompiledProgram
     /// The mixer (meters, counters).
-    public let mixer: ProgrammeMixer
+    package let mixer: ProgrammeMixer
     /// The render loop (stop flag, frames out, failures).
-    public let loop: RenderLoop
+    package let loop: RenderLoop
     private let prefetcher: Prefetcher
     private let cache: LoudnessCache
     /// Carts that could not be loaded (they stay silent).
-    public let cartFailures: [CartLoader.Failure]
+    package let cartFailures: [CartLoader.Failure]
     /// Frames of each cart (0 for one that failed).
-    public let cartFrames: [Int]
+    package let cartFrames: [Int]
 
     /// Prepares playback of `program` to `device`.
-    public init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
+    package init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
                 periodFrames: Int, ringSeconds: Double = 4, recorder: RecorderFeed? = nil) {
         self.program = program
         self.cache = cache
@@ -43,7 +45,7 @@ public final class LivePlayer: @unchecked Sendable {
     /// is late at the top of the show. `onPriority` reports whether real-time scheduling was granted;
     /// `progress` is called on the calling (control) thread every `interval` ms (0: over and over,
     /// for a `progress` that waits by itself, such as the console's key read) with the frames out.
-    public func run(interval: Int = 20, onPriority: @escaping @Sendable (Bool) -> Void = { _ in },
+    package func run(interval: Int = 20, onPriority: @escaping @Sendable (Bool) -> Void = { _ in },
                     progress: (Int64) -> Void = { _ in }) {
         var measurements: [String: SourceLoudness] = [:]
         for path in Set(program.sources.compactMap { $0?.path }) { measurements[path] = try? cache.loudness(of: path) }
@@ -60,7 +62,7 @@ public final class LivePlayer: @unchecked Sendable {
         let total = program.playout == .interactive ? Int64.max : program.totalFrames
         let thread = Thread {
             Thread.current.name = "regie-render"   // named from inside: profiles and /proc show it
-            onPriority(loop.raisePriority())
+            onPriority(ThreadScheduling.requestRealtime())
             loop.run(mixer: mixer, total: total)
             finished.signal()
         }
@@ -74,12 +76,12 @@ public final class LivePlayer: @unchecked Sendable {
     }
 
     /// Sources that failed while airing (played as silence); any thread.
-    public var faults: [String] { prefetcher.faults }
+    package var faults: [String] { prefetcher.faults }
 
     /// Sends a command to the render thread (call from one control thread only); false when the
     /// queue is full. The prefetch thread is woken too: the command may cut a voice.
     @discardableResult
-    public func send(_ command: EngineCommand) -> Bool {
+    package func send(_ command: EngineCommand) -> Bool {
         let sent = mixer.commands.push(command)
         prefetcher.nudge()
         return sent

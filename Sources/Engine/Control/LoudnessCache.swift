@@ -1,22 +1,39 @@
 import AudioIO
 import Foundation
+import Support
 
 /// What was measured of a whole file.
-public struct SourceLoudness: Codable, Sendable, Equatable {
+package struct SourceLoudness: Codable, Sendable, Equatable {
     /// Integrated loudness (libebur128), LUFS (−∞ for silence is stored as −70, the absolute gate).
-    public var integrated: Double
+    package var integrated: Double
     /// True peak (`TruePeakMeter`, within 0.1 dB of libebur128's), dBTP; nil until measured (a
     /// source the render waits for gets its integrated loudness first).
-    public var truePeak: Double?
+    package var truePeak: Double?
+}
+
+/// The gain that brings a source to the show's loudness target, for every voice and cart.
+package enum LoudnessGain {
+    /// The largest boost: near-silent material stays quiet rather than noisy.
+    package static let maximumBoostDecibels = 20.0
+
+    /// Decibels from `measured` LUFS to `target` LUFS, the boost capped.
+    package static func decibels(target: Double, measured: Double) -> Double {
+        min(maximumBoostDecibels, target - measured)
+    }
+
+    /// The same as a linear factor.
+    package static func linear(target: Double, measured: Double) -> Float {
+        Float(pow(10, decibels(target: target, measured: measured) / 20))
+    }
 }
 
 /// Loudness measurements kept next to the show (`shows/<show>/.loudness-cache.json`), keyed by
 /// the file's content hash, so each file is measured once however often it airs or is renamed.
 ///
 /// Threading: one thread at a time (the analysis thread); `save` writes atomically.
-public final class LoudnessCache: @unchecked Sendable {
+package final class LoudnessCache: @unchecked Sendable {
     /// The cache file.
-    public let url: URL
+    package let url: URL
     private var entries: [String: Entry]
     private var keys: [String: String] = [:]   // path → content key, for this run
     private var dirty = false
@@ -29,7 +46,7 @@ public final class LoudnessCache: @unchecked Sendable {
     }
 
     /// Opens (or starts) the cache at `url`; an unreadable cache is started afresh.
-    public init(url: URL) {
+    package init(url: URL) {
         self.url = url
         if let data = try? Data(contentsOf: url), let decoded = try? JSONDecoder().decode([String: Entry].self, from: data) {
             entries = decoded
@@ -39,7 +56,7 @@ public final class LoudnessCache: @unchecked Sendable {
     }
 
     /// The cache of a show folder.
-    public convenience init(showDirectory: String) {
+    package convenience init(showDirectory: String) {
         self.init(url: URL(fileURLWithPath: showDirectory).appendingPathComponent(".loudness-cache.json"))
     }
 
@@ -48,7 +65,7 @@ public final class LoudnessCache: @unchecked Sendable {
     /// with `TruePeakMeter` in one decoding pass, or with `truePeak: false` the integrated
     /// loudness alone (for a source a render is waiting for; `measureTruePeak` completes the
     /// entry later).
-    public func loudness(of path: String, truePeak: Bool = false) throws -> SourceLoudness {
+    package func loudness(of path: String, truePeak: Bool = false) throws -> SourceLoudness {
         let key = try Self.contentKey(of: path)
         if let entry = entries[key] { return SourceLoudness(integrated: entry.integrated, truePeak: entry.truePeak) }
         let measured = truePeak ? try LoudnessMeter.measureFile(path: path, truePeakMethod: .interpolated)
@@ -64,7 +81,7 @@ public final class LoudnessCache: @unchecked Sendable {
     /// Measures the true peak of a file whose integrated loudness is cached but whose peak is not
     /// (a decoding pass through `TruePeakMeter`, run after the render has what it needs); does
     /// nothing when the peak is known.
-    public func measureTruePeak(of path: String) throws {
+    package func measureTruePeak(of path: String) throws {
         let key = try keys[path] ?? Self.contentKey(of: path)
         guard var entry = entries[key], entry.truePeak == nil else { return }
         let peak = try LoudnessMeter.interpolatedTruePeak(path: path)
@@ -73,21 +90,17 @@ public final class LoudnessCache: @unchecked Sendable {
         dirty = true
     }
 
-    /// Writes the cache if anything was measured (temporary file, then rename). A cache that
+    /// Writes the cache if anything was measured (atomically, as every file). A cache that
     /// cannot be written is not an error: the next render measures again.
-    public func save() {
+    package func save() {
         guard dirty else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(entries) else { return }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
-            try data.write(to: temporary)
-            _ = rename(temporary.path, url.path)
+            try AtomicFile.write([UInt8](data), to: url.path)
             dirty = false
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-        }
+        } catch {}
     }
 
     /// `lanes64-<hex>-<size>`: a 64-bit hash of the bytes (`ContentHash`) and the length. Not
@@ -95,7 +108,7 @@ public final class LoudnessCache: @unchecked Sendable {
     /// `regie play` hashes all its sources to find their measurements, so it must be fast: the
     /// FNV-1a hash used before (key prefix `fnv1a64-`; such entries are simply measured again)
     /// went a byte at a time, about 0.15 s per 80 MB file here.
-    public static func contentKey(of path: String) throws -> String {
+    package static func contentKey(of path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw AudioFileError.notFound(path) }
         defer { try? handle.close() }
         var hash = ContentHash()
@@ -112,7 +125,7 @@ public final class LoudnessCache: @unchecked Sendable {
 /// stripes (the multiplies of one stripe overlap instead of waiting on each other, several GB/s),
 /// the tail bytes and the length folded in at the end, then a final avalanche. The result does not
 /// depend on how the stream is cut into `add` calls.
-public struct ContentHash: Sendable {
+package struct ContentHash: Sendable {
     private static let prime1: UInt64 = 0x9E37_79B1_85EB_CA87
     private static let prime2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     private static let prime3: UInt64 = 0x1656_67B1_9E37_79F9
@@ -121,16 +134,16 @@ public struct ContentHash: Sendable {
     /// Bytes of an unfinished stripe (fewer than 32), carried to the next `add`.
     private var partial = [UInt8]()
     /// Bytes added so far.
-    public private(set) var count = 0
+    package private(set) var count = 0
 
-    public init() {}
+    package init() {}
 
     @inline(__always) private static func round(_ lane: UInt64, _ word: UInt64) -> UInt64 {
         let mixed = lane &+ word &* prime2
         return ((mixed << 29) | (mixed >> 35)) &* prime1
     }
 
-    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func add(_ bytes: UnsafeRawBufferPointer) {
         count += bytes.count
         var rest = bytes
         if !partial.isEmpty {
@@ -161,7 +174,7 @@ public struct ContentHash: Sendable {
     }
 
     /// The hash of everything added so far.
-    public var value: UInt64 {
+    package var value: UInt64 {
         var h = lanes.0 ^ (lanes.1 &* Self.prime3)
         h = (h << 17 | h >> 47) ^ (lanes.2 &* Self.prime1)
         h = (h << 23 | h >> 41) ^ (lanes.3 &* Self.prime2)

@@ -1,23 +1,24 @@
 import Foundation
 import Realtime
+import RegieModel
 
 /// Renders a compiled programme as fast as the CPU allows: the same mixer the live engine runs,
 /// paced by the availability of prefetched audio instead of by a sound card, so the samples are
 /// the same.
-public final class OfflineRenderer {
+package final class OfflineRenderer {
     /// Frames per render block.
-    public let blockFrames: Int
+    package let blockFrames: Int
     /// The program.
-    public let program: CompiledProgram
+    package let program: CompiledProgram
     /// The mixer (exposes meters and counters).
-    public let mixer: ProgrammeMixer
+    package let mixer: ProgrammeMixer
     private let rings: [SPSCRing<Float>]
     private let prefetcher: Prefetcher
 
     /// Prepares everything the render needs (allocation happens here, not while rendering).
     /// `analysisCores` places the loudness analysis thread (see `Prefetcher.AnalysisCores`); the
     /// prefetch thread inherits the CPUs of the thread that calls `run`.
-    public init(program: CompiledProgram, cache: LoudnessCache, blockFrames: Int = 1024, ringSeconds: Double = 4,
+    package init(program: CompiledProgram, cache: LoudnessCache, blockFrames: Int = 1024, ringSeconds: Double = 4,
                 analysisCores: Prefetcher.AnalysisCores? = nil) {
         self.blockFrames = blockFrames
         self.program = program
@@ -32,14 +33,14 @@ public final class OfflineRenderer {
     }
 
     /// Sources that failed while rendering (played as silence).
-    public var faults: [String] { prefetcher.faults }
+    package var faults: [String] { prefetcher.faults }
     /// Loudness measured for each source.
-    public var measurements: [String: SourceLoudness] { prefetcher.measurements }
+    package var measurements: [String: SourceLoudness] { prefetcher.measurements }
 
     /// Renders exactly `program.totalFrames` frames, handing each block (interleaved stereo) to
     /// `output` on the calling thread. The limiter's latency is compensated: the programme's
     /// first frame is the output's first frame. `output` may throw to abandon the render.
-    public func run(output: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+    package func run(output: (UnsafeBufferPointer<Float>) throws -> Void) throws {
         prefetcher.start()
         defer { prefetcher.stop() }
         let total = program.totalFrames

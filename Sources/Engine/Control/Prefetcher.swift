@@ -1,6 +1,7 @@
 import AudioIO
 import Foundation
 import Realtime
+import RegieModel
 
 /// Feeds the voices' sample rings ahead of the render thread: decodes, resamples, loops beds,
 /// and gives each voice its loudness gain before its first sample. Runs on its own thread, with
@@ -8,7 +9,7 @@ import Realtime
 ///
 /// A source that fails while airing (deleted, truncated, unreadable) plays as silence for the
 /// rest of its voice and is counted in `faults`: the air never stops.
-public final class Prefetcher: @unchecked Sendable {
+package final class Prefetcher: @unchecked Sendable {
     /// Frames decoded per read.
     static let chunkFrames = 4096
 
@@ -29,10 +30,10 @@ public final class Prefetcher: @unchecked Sendable {
 
     private var faultList: [String] = []
     /// Sources that failed to open or decode while airing (played as silence); any thread.
-    public var faults: [String] { lock.lock(); defer { lock.unlock() }; return faultList }
+    package var faults: [String] { lock.lock(); defer { lock.unlock() }; return faultList }
 
     /// Prepares feeding `program` into `rings` (one per slot) for `mixer`.
-    public init(program: CompiledProgram, mixer: ProgrammeMixer, rings: [SPSCRing<Float>], cache: LoudnessCache,
+    package init(program: CompiledProgram, mixer: ProgrammeMixer, rings: [SPSCRing<Float>], cache: LoudnessCache,
                 targetLoudness: Double, analysisCores: AnalysisCores? = nil) {
         self.program = program
         self.analysisCores = analysisCores
@@ -43,7 +44,7 @@ public final class Prefetcher: @unchecked Sendable {
     }
 
     /// Starts the analysis and prefetch threads.
-    public func start() {
+    package func start() {
         let analysis = Thread { [self] in Thread.current.name = "regie-analysis"; analyse() }
         analysis.name = "regie-analysis"
         let prefetch = Thread { [self] in Thread.current.name = "regie-prefetch"; feed(); finished.signal() }
@@ -54,7 +55,7 @@ public final class Prefetcher: @unchecked Sendable {
     }
 
     /// Stops both threads and waits for the prefetch thread to end.
-    public func stop() {
+    package func stop() {
         lock.lock(); stopped = true; lock.broadcast(); lock.unlock()
         if threads.count == 2 { finished.wait() }
         threads = []
@@ -62,14 +63,14 @@ public final class Prefetcher: @unchecked Sendable {
 
     /// Waits until the analysis thread has measured every source (true peaks included) and saved
     /// the cache; call after a render that ran to its end.
-    public func waitForAnalysis() {
+    package func waitForAnalysis() {
         guard threads.count == 2 else { return }
         analysisFinished.wait()
         analysisFinished.signal()   // later calls return at once
     }
 
     /// The measured loudness of each source so far (for the summary).
-    public var measurements: [String: SourceLoudness] { lock.lock(); defer { lock.unlock() }; return measured }
+    package var measurements: [String: SourceLoudness] { lock.lock(); defer { lock.unlock() }; return measured }
 
     private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
@@ -79,7 +80,7 @@ public final class Prefetcher: @unchecked Sendable {
     /// so the prefetch thread never waits on the analysis thread for a gain. That thread runs at
     /// a low priority: on a loaded machine, looking a source up again (hashing the whole file)
     /// could keep a voice's first samples waiting for seconds.
-    public func preload(_ measurements: [String: SourceLoudness]) {
+    package func preload(_ measurements: [String: SourceLoudness]) {
         lock.lock(); defer { lock.unlock() }
         for (path, loudness) in measurements { measured[path] = loudness }
     }
@@ -96,7 +97,7 @@ public final class Prefetcher: @unchecked Sendable {
     /// the lowest priority.
     private func analyse() {
         // On Linux the nice value is per thread: this lowers only the analysis thread.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        ThreadScheduling.setNice(10)
         var order: [(path: String, start: Int64)] = []
         var seen = Set<String>()
         for (index, source) in program.sources.enumerated() {
@@ -110,7 +111,7 @@ public final class Prefetcher: @unchecked Sendable {
         measure(urgent, truePeak: false)
         analysisCores?.background.applyToCallingThread()
         measure(order.dropFirst(urgent.count), truePeak: true)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        ThreadScheduling.setNice(19)
         for (path, _) in order where !isStopped { try? cache.measureTruePeak(of: path) }
         cache.save()
         analysisFinished.signal()
@@ -132,13 +133,13 @@ public final class Prefetcher: @unchecked Sendable {
     /// it measures the sources the render waits for (heard in the first minute), every usable
     /// CPU, since nothing else can run yet (`LoudnessMeter` measures a long file in two parts at
     /// once); afterwards, the CPUs of the other background work, off the encoder's core.
-    public struct AnalysisCores: Sendable {
+    package struct AnalysisCores: Sendable {
         /// While the render waits.
-        public var urgent: CPUMask
+        package var urgent: CPUMask
         /// Afterwards.
-        public var background: CPUMask
+        package var background: CPUMask
         /// A placement.
-        public init(urgent: CPUMask, background: CPUMask) { self.urgent = urgent; self.background = background }
+        package init(urgent: CPUMask, background: CPUMask) { self.urgent = urgent; self.background = background }
     }
 
     /// The gain that brings a source to the show's target; waits for its measurement.
@@ -146,9 +147,7 @@ public final class Prefetcher: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         while measured[path] == nil && !stopped { lock.wait() }
         guard let loudness = measured[path] else { return nil }
-        // Never boost more than 20 dB: near-silent material stays quiet rather than noisy.
-        let decibels = min(20, targetLoudness - loudness.integrated)
-        return Float(pow(10, decibels / 20))
+        return LoudnessGain.linear(target: targetLoudness, measured: loudness.integrated)
     }
 
     /// Per-slot state of the prefetch thread.
@@ -212,7 +211,7 @@ public final class Prefetcher: @unchecked Sendable {
     /// Wakes the prefetch thread and keeps it looking every few milliseconds for a moment: the
     /// control side calls it with every command, since a skip, a fade or a GO can cut a voice and
     /// free its ring for the next voice of the slot. Any thread but the render thread.
-    public func nudge() {
+    package func nudge() {
         lock.lock()
         nudgedAt = DispatchTime.now().uptimeNanoseconds
         lock.broadcast()

@@ -3,14 +3,14 @@
 
 /// Interleaved stereo audio of each cart, at the show's rate, with its loudness gain applied.
 /// Built on the control side; the mixer only reads it.
-public final class CartAudio: @unchecked Sendable {
+package final class CartAudio: @unchecked Sendable {
     private let storage: UnsafeMutablePointer<Float>
     private let offsets: [Int]
     /// Frames of each cart.
-    public let frameCounts: [Int]
+    package let frameCounts: [Int]
 
     /// Copies `carts` (interleaved stereo samples of each cart).
-    public init(carts: [[Float]]) {
+    package init(carts: [[Float]]) {
         var offsets: [Int] = []
         var total = 0
         for cart in carts { offsets.append(total); total += cart.count }
@@ -24,12 +24,12 @@ public final class CartAudio: @unchecked Sendable {
     }
 
     /// No carts.
-    public convenience init() { self.init(carts: []) }
+    package convenience init() { self.init(carts: []) }
 
     deinit { storage.deallocate() }
 
     /// Carts on the wall.
-    public var count: Int { frameCounts.count }
+    package var count: Int { frameCounts.count }
 
     /// The first sample of cart `index`.
     @inline(__always) func samples(_ index: Int) -> UnsafePointer<Float> { UnsafePointer(storage + offsets[index]) }

@@ -4,7 +4,7 @@
 import Synchronization
 
 /// How the schedule runs.
-public enum PlayoutMode: UInt8, Sendable, BitwiseCopyable {
+package enum PlayoutMode: UInt8, Sendable, BitwiseCopyable {
     /// The plan's fitted schedule: every item follows the previous one, live items last their
     /// planned length. GO, skip and fade still work; nothing ever waits for them.
     case automation
@@ -14,9 +14,9 @@ public enum PlayoutMode: UInt8, Sendable, BitwiseCopyable {
 }
 
 /// A command for the render thread, applied at the start of the next block.
-public struct EngineCommand: BitwiseCopyable, Sendable, Equatable {
+package struct EngineCommand: BitwiseCopyable, Sendable, Equatable {
     /// What to do.
-    public enum Kind: UInt8, BitwiseCopyable, Sendable {
+    package enum Kind: UInt8, BitwiseCopyable, Sendable {
         /// Start the next item now (ending the current live item, or segueing out of the current one).
         case go
         /// Fade out everything on the timeline; the next item then waits for GO (interactive).
@@ -33,27 +33,27 @@ public struct EngineCommand: BitwiseCopyable, Sendable, Equatable {
     }
 
     /// What to do.
-    public var kind: Kind
+    package var kind: Kind
     /// The cart index for `.cart`.
-    public var argument: Int32
+    package var argument: Int32
     /// When the technician asked, CLOCK_MONOTONIC nanoseconds (0: unknown): reported back with the
     /// event, so the key-to-programme latency can be measured.
-    public var requestedAt: Int64
+    package var requestedAt: Int64
     /// The programme position the console saw when the key was pressed (`TimelineState.position`),
     /// or -1: reported back with the event, so the delay can be counted in frames.
-    public var requestedPosition: Int64
+    package var requestedPosition: Int64
 
     /// A command.
-    public init(_ kind: Kind, argument: Int32 = -1, requestedAt: Int64 = 0, requestedPosition: Int64 = -1) {
+    package init(_ kind: Kind, argument: Int32 = -1, requestedAt: Int64 = 0, requestedPosition: Int64 = -1) {
         self.kind = kind; self.argument = argument; self.requestedAt = requestedAt
         self.requestedPosition = requestedPosition
     }
 }
 
 /// What happened on the timeline, reported by the render thread at the programme frame it happened.
-public struct MixerEvent: BitwiseCopyable, Sendable, Equatable {
+package struct MixerEvent: BitwiseCopyable, Sendable, Equatable {
     /// The kinds of events.
-    public enum Kind: UInt8, BitwiseCopyable, Sendable {
+    package enum Kind: UInt8, BitwiseCopyable, Sendable {
         /// An item's first frame (`item`).
         case itemStarted
         /// An item ended: its last frame, or GO ending a live item (`item`).
@@ -75,24 +75,24 @@ public struct MixerEvent: BitwiseCopyable, Sendable, Equatable {
     }
 
     /// What happened.
-    public var kind: Kind
+    package var kind: Kind
     /// Programme frame (output position; paused time included).
-    public var position: Int64
+    package var position: Int64
     /// Rundown item index, or -1.
-    public var item: Int32
+    package var item: Int32
     /// Cart index, or -1.
-    public var cart: Int32
+    package var cart: Int32
     /// Kind-specific number (fade length).
-    public var detail: Int64
+    package var detail: Int64
     /// For events caused by a command: the command's `requestedAt` (CLOCK_MONOTONIC ns), else 0.
-    public var requestedAt: Int64
+    package var requestedAt: Int64
     /// For events caused by a command: when the render thread applied it (CLOCK_MONOTONIC ns).
-    public var appliedAt: Int64
+    package var appliedAt: Int64
     /// For events caused by a command: the command's `requestedPosition`, else -1.
-    public var requestedPosition: Int64
+    package var requestedPosition: Int64
 
     /// An event.
-    public init(_ kind: Kind, position: Int64, item: Int32 = -1, cart: Int32 = -1, detail: Int64 = 0,
+    package init(_ kind: Kind, position: Int64, item: Int32 = -1, cart: Int32 = -1, detail: Int64 = 0,
                 requestedAt: Int64 = 0, appliedAt: Int64 = 0, requestedPosition: Int64 = -1) {
         self.kind = kind; self.position = position; self.item = item; self.cart = cart; self.detail = detail
         self.requestedAt = requestedAt; self.appliedAt = appliedAt; self.requestedPosition = requestedPosition
@@ -100,44 +100,44 @@ public struct MixerEvent: BitwiseCopyable, Sendable, Equatable {
 }
 
 /// The schedule's state after each block, for the console (a `LatestValue`).
-public struct TimelineState: BitwiseCopyable, Sendable, Equatable {
+package struct TimelineState: BitwiseCopyable, Sendable, Equatable {
     /// Programme frame of the next block.
-    public var position: Int64 = 0
+    package var position: Int64 = 0
     /// Rundown index of the item on air (the latest one started and still sounding), or -1.
-    public var current: Int32 = -1
+    package var current: Int32 = -1
     /// Rundown index of the item waiting for GO, or -1.
-    public var holding: Int32 = -1
+    package var holding: Int32 = -1
     /// True while a live item runs past its planned end waiting for GO.
-    public var liveOverrun: Bool = false
+    package var liveOverrun: Bool = false
     /// True while the timeline is paused (or fading to pause).
-    public var paused: Bool = false
+    package var paused: Bool = false
     /// True when beds are ducked.
-    public var bedsDucked: Bool = true
+    package var bedsDucked: Bool = true
     /// Bit n set while cart n plays.
-    public var cartsPlaying: UInt32 = 0
+    package var cartsPlaying: UInt32 = 0
     /// Where the last item will end if everything from now runs as planned, programme frames.
-    public var projectedEnd: Int64 = 0
+    package var projectedEnd: Int64 = 0
     /// Set once every item has ended and no cart plays: the programme's last frame + 1, else -1.
-    public var finishedAt: Int64 = -1
+    package var finishedAt: Int64 = -1
 
     /// The state before the first block.
-    public init() {}
+    package init() {}
 }
 
 /// Per-voice counters shared by the mixer (render thread) and the prefetcher: how many frames the
 /// mixer will take from a voice (lowered when it cuts a voice short), and how many the prefetcher
 /// wrote in all once it has finished with it. With both, the mixer discards exactly the frames of
 /// a cut voice that are still in its ring, and the prefetcher stops decoding it.
-public final class VoiceFeedback: @unchecked Sendable {
+package final class VoiceFeedback: @unchecked Sendable {
     /// No limit (the voice plays its whole length, or loops until cut).
-    public static let unlimited = Int64.max
+    package static let unlimited = Int64.max
     private let limits: UnsafeMutablePointer<Atomic<Int64>>
     private let totals: UnsafeMutablePointer<Atomic<Int64>>
     /// Voices counted.
-    public let count: Int
+    package let count: Int
 
     /// Counters for `count` voices: no limits, nothing written.
-    public init(count: Int) {
+    package init(count: Int) {
         self.count = count
         limits = .allocate(capacity: max(1, count))
         totals = .allocate(capacity: max(1, count))
@@ -153,22 +153,22 @@ public final class VoiceFeedback: @unchecked Sendable {
     }
 
     /// Render thread: the voice will be read up to `frames` frames and no further.
-    @inline(__always) public func limit(_ voice: Int, to frames: Int64) {
+    @inline(__always) package func limit(_ voice: Int, to frames: Int64) {
         limits[voice].store(frames, ordering: .sequentiallyConsistent)
     }
 
     /// Prefetcher: frames the voice may still need in all.
-    @inline(__always) public func limit(of voice: Int) -> Int64 {
+    @inline(__always) package func limit(of voice: Int) -> Int64 {
         limits[voice].load(ordering: .sequentiallyConsistent)
     }
 
     /// Prefetcher: it has written `frames` frames of the voice and will write no more.
-    @inline(__always) public func finish(_ voice: Int, wrote frames: Int64) {
+    @inline(__always) package func finish(_ voice: Int, wrote frames: Int64) {
         totals[voice].store(frames, ordering: .sequentiallyConsistent)
     }
 
     /// Render thread: frames the prefetcher wrote of the voice in all, or -1 while it may write more.
-    @inline(__always) public func written(_ voice: Int) -> Int64 {
+    @inline(__always) package func written(_ voice: Int) -> Int64 {
         totals[voice].load(ordering: .sequentiallyConsistent)
     }
 }

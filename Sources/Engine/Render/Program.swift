@@ -3,41 +3,41 @@
 
 /// One voice on the programme timeline: an item's audio (or a bed) with its envelope.
 /// Frame positions are in the show's sample rate, from the top of the show.
-public struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
+package struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
     /// First frame on the programme timeline.
-    public var start: Int64
+    package var start: Int64
     /// Length in frames (the source delivers exactly this many).
-    public var length: Int64
+    package var length: Int64
     /// The sample ring that carries this voice's audio (voices sharing a slot never overlap), or
     /// -1 for an item with no audio (a live item without a bed: silence that still takes its time).
-    public var slot: Int32
+    package var slot: Int32
     /// The rundown item it belongs to (index from 0).
-    public var item: Int32
+    package var item: Int32
     /// Fade-in (the item's `fade_in`), frames.
-    public var fadeIn: Int64
+    package var fadeIn: Int64
     /// Fade-out (the item's `fade_out`), frames.
-    public var fadeOut: Int64
+    package var fadeOut: Int64
     /// Crossfade overlap into this voice, frames (equal-power fade-in).
-    public var crossfadeIn: Int64
+    package var crossfadeIn: Int64
     /// Crossfade overlap out of this voice, frames (equal-power fade-out).
-    public var crossfadeOut: Int64
+    package var crossfadeOut: Int64
     /// A music bed under a live item: ducked from its start.
-    public var isBed: Bool
+    package var isBed: Bool
     /// A live item (with or without a bed): in interactive playout it holds at its end until GO.
-    public var isLive: Bool
+    package var isLive: Bool
     /// A jingle: GO does not cut it (its tail plays over the next item).
-    public var isJingle: Bool
+    package var isJingle: Bool
     /// The source loops with no end until the mixer cuts the voice (beds in interactive playout).
-    public var isOpenEnded: Bool
+    package var isOpenEnded: Bool
 
     /// True when the voice has audio in a ring.
-    @inline(__always) public var hasAudio: Bool { slot >= 0 }
+    @inline(__always) package var hasAudio: Bool { slot >= 0 }
 
     /// One past the last frame.
-    @inline(__always) public var end: Int64 { start + length }
+    @inline(__always) package var end: Int64 { start + length }
 
     /// A voice.
-    public init(start: Int64, length: Int64, slot: Int32, item: Int32, fadeIn: Int64 = 0, fadeOut: Int64 = 0,
+    package init(start: Int64, length: Int64, slot: Int32, item: Int32, fadeIn: Int64 = 0, fadeOut: Int64 = 0,
                 crossfadeIn: Int64 = 0, crossfadeOut: Int64 = 0, isBed: Bool = false, isLive: Bool = false,
                 isJingle: Bool = false, isOpenEnded: Bool = false) {
         self.start = start; self.length = length; self.slot = slot; self.item = item
@@ -48,16 +48,16 @@ public struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
 }
 
 /// Bed ducking under live items, in frames and decibels.
-public struct DuckingSpec: BitwiseCopyable, Sendable, Equatable {
+package struct DuckingSpec: BitwiseCopyable, Sendable, Equatable {
     /// Gain of a ducked bed, dB (negative).
-    public var depth: Float
+    package var depth: Float
     /// Seconds to reach the ducked level.
-    public var attack: Double
+    package var attack: Double
     /// Seconds to come back up; a bed also fades out over this time at the end of its item.
-    public var release: Double
+    package var release: Double
 
     /// A ducking setting.
-    public init(depth: Float, attack: Double, release: Double) {
+    package init(depth: Float, attack: Double, release: Double) {
         self.depth = depth; self.attack = attack; self.release = release
     }
 }

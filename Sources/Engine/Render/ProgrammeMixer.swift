@@ -21,15 +21,15 @@ import Synchronization
 /// Threading: `init` and `deinit` on the control side; `render` and `isReady` on one thread at a
 /// time (the render thread: ALSA-paced live, or the offline driver). Counters, meters, `state`,
 /// `commands` (producer) and `events` (consumer) may be used from the control side.
-public final class ProgrammeMixer: @unchecked Sendable {
+package final class ProgrammeMixer: @unchecked Sendable {
     /// Frames per second of the programme.
-    public let sampleRate: Int
+    package let sampleRate: Int
     /// The largest block `render` accepts.
-    public let maxBlockFrames: Int
+    package let maxBlockFrames: Int
     /// Frames by which the output lags the programme timeline (the limiter's lookahead).
-    public var latencyFrames: Int { limiter.latencyFrames }
+    package var latencyFrames: Int { limiter.latencyFrames }
     /// How the schedule runs.
-    public let mode: PlayoutMode
+    package let mode: PlayoutMode
 
     /// The voices, with their current starts and lengths (the render thread moves them).
     private let voices: UnsafeMutableBufferPointer<VoiceSpec>
@@ -78,41 +78,41 @@ public final class ProgrammeMixer: @unchecked Sendable {
     private var bedsDucked = true
     /// Render thread: the first item's first frame once the show has started, else -1 (the
     /// recorders take the programme from there: the wait for the first GO is not recorded).
-    public private(set) var showStart: Int64 = -1
+    package private(set) var showStart: Int64 = -1
     /// Raised (any thread may read it) in the block where the show's first item starts.
-    public let hasStarted = AtomicFlag()
+    package let hasStarted = AtomicFlag()
     /// Render thread: the programme's end once every item has ended and no cart plays, else -1.
-    public private(set) var finishedAt: Int64 = -1
+    package private(set) var finishedAt: Int64 = -1
 
     private enum PauseState { case running, pausing, paused }
 
     /// Programme frame of the next block.
-    public private(set) var position: Int64 = 0
+    package private(set) var position: Int64 = 0
     /// Peak of the limited programme within the current block.
     private var peak = PeakMeter()
     /// Momentary and short-term loudness of the programme.
-    public private(set) var loudness: LoudnessWindow
+    package private(set) var loudness: LoudnessWindow
 
     /// Frames of voice audio that were not there in time and played as silence.
-    public let lateFrames = Atomic<Int>(0)
+    package let lateFrames = Atomic<Int>(0)
     /// Events the render thread could not queue (the control side fell behind).
-    public let droppedEvents = Atomic<Int>(0)
+    package let droppedEvents = Atomic<Int>(0)
     /// The programme's meters after each block, for the console (any thread reads; never blocks
     /// the render thread).
-    public let meters = LatestValue(ProgrammeMeters())
+    package let meters = LatestValue(ProgrammeMeters())
     /// The schedule's state after each block.
-    public let state = LatestValue(TimelineState())
+    package let state = LatestValue(TimelineState())
     /// Commands from the control side (one producer: the console's thread).
-    public let commands = SPSCQueue<EngineCommand>(capacity: 256)
+    package let commands = SPSCQueue<EngineCommand>(capacity: 256)
     /// What happened, for the as-run log and the console (one consumer: the control thread).
-    public let events = SPSCQueue<MixerEvent>(capacity: 4096)
+    package let events = SPSCQueue<MixerEvent>(capacity: 4096)
     /// Shared with the prefetcher: how far each voice will be read, and how much was written.
-    public let feedback: VoiceFeedback
+    package let feedback: VoiceFeedback
 
     private static let started: UInt8 = 1, ended: UInt8 = 2, released: UInt8 = 4, skipped: UInt8 = 8, endLogged: UInt8 = 16
 
     /// Prepares the mixer for `voices` (sorted by start) fed through `rings` (one per slot).
-    public init(sampleRate: Int, voices: [VoiceSpec], rings: [SPSCRing<Float>], maxBlockFrames: Int,
+    package init(sampleRate: Int, voices: [VoiceSpec], rings: [SPSCRing<Float>], maxBlockFrames: Int,
                 truePeakCeiling: Float, ducking: DuckingSpec, mode: PlayoutMode = .automation,
                 carts: CartAudio = CartAudio(), feedback: VoiceFeedback? = nil) {
         precondition(voices.indices.dropFirst().allSatisfy { voices[$0 - 1].start <= voices[$0].start },
@@ -195,16 +195,16 @@ public final class ProgrammeMixer: @unchecked Sendable {
     }
 
     /// Prefetch side: sets a voice's gain before its first sample is written to its ring.
-    public func setGain(_ gain: Float, forVoice index: Int) { gains[index] = gain }
+    package func setGain(_ gain: Float, forVoice index: Int) { gains[index] = gain }
 
     /// The voices, as compiled.
-    public var voiceCount: Int { voices.count }
+    package var voiceCount: Int { voices.count }
 
     /// True when every voice sounding in the next `frames` has its audio in its ring, counting
     /// what must first be discarded of voices before it in the same ring (or owes none): offline
     /// drivers wait on this (after `prepare`) so that a render is never short of data. Live
     /// playout does not ask: it plays on, and late data becomes counted silence.
-    public func isReady(frames: Int) -> Bool {
+    package func isReady(frames: Int) -> Bool {
         let blockStart = position, blockEnd = position + Int64(frames)
         // Walks each ring's read side as `render` will, without moving it.
         for slot in 0..<rings.count {
@@ -253,7 +253,7 @@ public final class ProgrammeMixer: @unchecked Sendable {
 
     /// Applies the commands waiting and the schedule's holds for the next block. `render` does
     /// it itself; an offline driver calls it first so that `isReady` sees the block as it will be.
-    public func prepare(frames: Int) {
+    package func prepare(frames: Int) {
         guard preparedPosition != position else { return }
         preparedPosition = position
         applyCommands(at: position)
@@ -267,7 +267,7 @@ public final class ProgrammeMixer: @unchecked Sendable {
 
     /// Renders the next `frames` (≤ `maxBlockFrames`) of the limited programme into `output`
     /// (interleaved stereo), and advances the programme position.
-    public func render(into output: UnsafeMutablePointer<Float>, frames: Int) {
+    package func render(into output: UnsafeMutablePointer<Float>, frames: Int) {
         let blockStart = position, blockEnd = position + Int64(frames)
         bus.update(repeating: 0, count: frames * 2)
         prepare(frames: frames)
@@ -752,21 +752,21 @@ public final class ProgrammeMixer: @unchecked Sendable {
 }
 
 /// What the programme meters read after a block: peaks in dBFS, loudness in LUFS.
-public struct ProgrammeMeters: BitwiseCopyable, Sendable {
+package struct ProgrammeMeters: BitwiseCopyable, Sendable {
     /// Left channel peak of the last block, dBFS.
-    public var peakLeft: Float = -.infinity
+    package var peakLeft: Float = -.infinity
     /// Right channel peak of the last block, dBFS.
-    public var peakRight: Float = -.infinity
+    package var peakRight: Float = -.infinity
     /// Momentary loudness (400 ms), LUFS.
-    public var momentary: Float = -.infinity
+    package var momentary: Float = -.infinity
     /// Short-term loudness (3 s), LUFS.
-    public var shortTerm: Float = -.infinity
+    package var shortTerm: Float = -.infinity
 
     /// Meters reading silence.
-    public init() {}
+    package init() {}
 
     /// A reading.
-    public init(peakLeft: Float, peakRight: Float, momentary: Float, shortTerm: Float) {
+    package init(peakLeft: Float, peakRight: Float, momentary: Float, shortTerm: Float) {
         self.peakLeft = peakLeft; self.peakRight = peakRight; self.momentary = momentary; self.shortTerm = shortTerm
     }
 }

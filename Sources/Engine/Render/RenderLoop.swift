@@ -7,47 +7,35 @@ import Realtime
 import Synchronization
 
 /// Runs the mixer in real time on the calling thread (the render thread).
-public final class RenderLoop: @unchecked Sendable {
+package final class RenderLoop: @unchecked Sendable {
     /// Where the programme goes.
-    public let device: ALSAPlaybackDevice?
+    package let device: ALSAPlaybackDevice?
     /// Sleep to the monotonic clock between periods (for devices that accept data instantly).
-    public let paceByClock: Bool
+    package let paceByClock: Bool
     /// Frames per period.
-    public let periodFrames: Int
+    package let periodFrames: Int
     /// Raised by the control side to stop after the current period.
-    public let stop = AtomicFlag()
+    package let stop = AtomicFlag()
     /// Programme frames handed to the device so far.
-    public let framesOut = Atomic<Int>(0)
+    package let framesOut = Atomic<Int>(0)
     /// Device writes that failed for good (the loop goes on, paced by the clock).
-    public let deviceFailures = Atomic<Int>(0)
-    /// Whether the thread obtained real-time scheduling.
-    public private(set) var realtimePriority = false
-
+    package let deviceFailures = Atomic<Int>(0)
     /// Where the programme is recorded, if it is (the recorder thread drains it).
-    public let recorder: RecorderFeed?
+    package let recorder: RecorderFeed?
 
     /// A loop writing to `device` (nil: no output, clock pacing only), offering each period to
     /// `recorder`.
-    public init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int, recorder: RecorderFeed? = nil) {
+    package init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int, recorder: RecorderFeed? = nil) {
         self.device = device
         self.recorder = recorder
         self.paceByClock = paceByClock || device == nil
         self.periodFrames = periodFrames
     }
 
-    /// Asks for SCHED_FIFO at the highest priority the system grants; returns false (and the
-    /// thread carries on at normal priority) when it may not.
-    public func raisePriority() -> Bool {
-        var parameters = sched_param()
-        parameters.sched_priority = sched_get_priority_max(SCHED_FIFO)
-        realtimePriority = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
-        return realtimePriority
-    }
-
     /// Renders `total` frames of programme (the limiter's latency removed, as offline, so live
     /// and offline output are the same samples), or up to the programme's end if it comes sooner
     /// (items skipped, the last GO), or until `stop` is raised.
-    public func run(mixer: ProgrammeMixer, total: Int64) {
+    package func run(mixer: ProgrammeMixer, total: Int64) {
         var total = total
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: periodFrames * 2)
         defer { buffer.deallocate() }

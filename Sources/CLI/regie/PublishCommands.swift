@@ -1,0 +1,147 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import Logging
+import Podcast
+import Production
+import RegieModel
+import Server
+
+/// `regie publish RUNDOWN EPISODE.mp3`
+struct Publish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Publish an episode's MP3 to the show's podcast folder: feed.xml, index.html and chapters, atomically.",
+        discussion: """
+        Copies the MP3 in under an ASCII name, writes its chapters (from EPISODE.chapters.json beside it when present, else from the plan) and rewrites feed.xml and index.html so that a reader never sees a half-written file. Publishing the same episode again keeps its GUID.
+
+        Example:
+          regie render shows/campus-magazine/2026-11-05.yaml
+          regie publish shows/campus-magazine/2026-11-05.yaml renders/campus-magazine/2026-11-05.mp3
+          regie serve
+        """
+    )
+
+    @Argument(help: "The episode rundown (shows/<show>/<yyyy-mm-dd>.yaml).")
+    var rundown: String
+
+    @Argument(help: "The episode's MP3 (from 'regie render' or a live recording).")
+    var mp3: String
+
+    @Option(help: "The show's published folder (default: public/<show>/).")
+    var to: String?
+
+    @Option(help: "Public URL of the published folder, instead of the show's base_url (for a staging server).")
+    var baseURL: String?
+
+    func run() throws {
+        let plan = try loadPlan(rundown)
+        let folder = try regiePublish(plan: plan, mp3: URL(fileURLWithPath: mp3), to: to, baseURL: baseURL)
+        print("Published episode \(plan.rundown.episode) to \(folder.path)/feed.xml")
+    }
+}
+
+/// `regie unpublish RUNDOWN`
+struct Unpublish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove an episode from the show's podcast folder; the feed stays valid and other GUIDs unchanged.",
+        discussion: """
+        Example:
+          regie unpublish shows/campus-magazine/2026-11-05.yaml
+        """
+    )
+
+    @Argument(help: "The episode rundown whose episode number to remove.")
+    var rundown: String
+
+    @Option(help: "The show's published folder (default: public/<show>/).")
+    var from: String?
+
+    func run() throws {
+        let plan = try loadPlan(rundown)
+        let folder = URL(fileURLWithPath: from ?? "public/\(plan.rundown.show.slug)")
+        do {
+            try Publisher().unpublish(number: plan.rundown.episode, from: folder)
+        } catch let error as PodcastError {
+            printError("regie: \(error)")
+            throw ExitCode(1)
+        }
+        print("Removed episode \(plan.rundown.episode) from \(folder.path)/feed.xml")
+    }
+}
+
+/// `regie serve [DIR]`
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve published podcast folders over HTTP for listeners' podcast apps.",
+        discussion: """
+        Serves DIR read-only: feeds, episodes (with byte ranges, ETag, Last-Modified), chapters and pages; no directory listings and nothing outside DIR. One access-log line per request on standard error. Stops cleanly on Ctrl-C or SIGTERM.
+
+        Example:
+          regie serve                      # http://127.0.0.1:8080/campus-magazine/feed.xml
+          regie serve public --host 0.0.0.0 --port 8000
+        """
+    )
+
+    @Argument(help: "The folder to serve.")
+    var directory: String = "public"
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port, printed at start).")
+    var port: Int = 8080
+
+    func run() async throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            printError("regie: '\(directory)' is not a folder: publish an episode first ('regie publish') or name the folder")
+            throw ExitCode(1)
+        }
+        var logger = Logger(label: "regie.serve")
+        logger.logLevel = .info
+        let host = self.host
+        let server = PublishedFolderServer(root: URL(fileURLWithPath: directory), host: host, port: port, logger: logger) { port in
+            printError("Serving \(directory) at http://\(host):\(port)/ (Ctrl-C to stop)")
+        }
+        try await server.run()
+    }
+}
+
+/// Reads, checks and plans a rundown; prints diagnostics and fails on errors.
+func loadPlan(_ rundown: String) throws -> Plan {
+    var workspace = Workspace()
+    workspace.load([rundown])
+    for diagnostic in workspace.diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
+    guard !workspace.hasErrors, let plan = workspace.plans.first else { throw ExitCode(1) }
+    return plan
+}
+
+/// Publishes `mp3` as the episode of `plan`; returns the published folder.
+@discardableResult
+func regiePublish(plan: Plan, mp3: URL, to: String?, baseURL: String? = nil) throws -> URL {
+    let rundown = plan.rundown
+    let show = rundown.show
+    let folder = URL(fileURLWithPath: to ?? "public/\(show.slug)")
+    guard FileManager.default.fileExists(atPath: mp3.path) else {
+        printError("regie: \(mp3.path): no such file")
+        throw ExitCode(1)
+    }
+    let info: AudioFileInfo
+    do {
+        info = try AudioFile.probe(path: mp3.path)
+    } catch {
+        printError("regie: \(mp3.path) is not a playable MP3: \(error)")
+        throw ExitCode(1)
+    }
+    // The mapping is shared with the live finisher (Recorder.PodcastMapping).
+    let channel = PodcastMapping.channel(for: show, baseURL: baseURL)
+    let episode = PodcastMapping.episode(for: plan, mp3: mp3, duration: info.duration,
+                                         chapters: PodcastMapping.chapters(for: mp3, plan: plan))
+    do {
+        try Publisher().publish(channel: channel, episode: episode, to: folder)
+    } catch let error as PodcastError {
+        printError("regie: \(error)")
+        throw ExitCode(1)
+    }
+    return folder
+}

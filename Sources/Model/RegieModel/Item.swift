@@ -1,0 +1,82 @@
+/// One line of the running order.
+package struct Item: Sendable {
+    /// What kind of item: the key that introduced it.
+    package enum Kind: String, Sendable, CaseIterable, Codable {
+        /// Station imaging; never a chapter.
+        case jingle
+        /// Pre-recorded speech.
+        case segment
+        /// A music track.
+        case music
+        /// Talk at the desk; no audio from the computer except an optional bed.
+        case live
+
+        /// True for the kinds that play a file.
+        package var hasAudio: Bool { self != .live }
+        /// True for the kinds that become a chapter of the podcast.
+        package var isChapter: Bool { self != .jingle }
+    }
+
+    /// Position in the rundown, from 0.
+    package var index: Int
+    /// The kind.
+    package var kind: Kind
+    /// The value of the kind key as written: jingle name, path, or the live item's text.
+    package var value: String
+    /// Absolute path of the audio file (jingle, segment, music); nil for live items.
+    package var audioPath: String?
+    /// Title (required for segment and music).
+    package var title: String?
+    /// Artist (music).
+    package var artist: String?
+    /// Planned length of a live item.
+    package var planned: Timecode?
+    /// How far a live item may be squeezed.
+    package var min: Timecode?
+    /// How far a live item may be stretched.
+    package var max: Timecode?
+    /// Absolute path of a bed looped under a live item.
+    package var bed: String?
+    /// Cue in, inside the file.
+    package var cueIn: Timecode?
+    /// Cue out, inside the file.
+    package var cueOut: Timecode?
+    /// Fade at the start.
+    package var fadeIn: Timecode?
+    /// Fade at the end.
+    package var fadeOut: Timecode?
+    /// Overlap into this item from the previous one (overrides the default).
+    package var crossfade: Timecode?
+    /// May be dropped to fit the slot.
+    package var optional: Bool
+    /// Scheduled to end exactly at the hard end.
+    package var backtime: Bool
+    /// Free text for the technician.
+    package var notes: String?
+    /// Where the item starts in the file.
+    package var location: SourceLocation
+    /// Where each key of the item was written (the key's own position).
+    package var keyLocations: [String: SourceLocation]
+    /// Where each value was written.
+    package var valueLocations: [String: SourceLocation]
+
+    /// An item of `kind` at `index`; the reader fills the rest.
+    package init(index: Int, kind: Kind, value: String, location: SourceLocation) {
+        self.index = index; self.kind = kind; self.value = value; self.location = location
+        self.optional = false; self.backtime = false; self.keyLocations = [:]; self.valueLocations = [:]
+    }
+
+    /// What the sheet and the console show for this item.
+    package var displayTitle: String {
+        if let title, !title.isEmpty {
+            if kind == .music, let artist { return "\(title) — \(artist)" }
+            return title
+        }
+        return value
+    }
+
+    /// The location of a key's value (falling back to the key, then the item).
+    package func location(ofValue key: String) -> SourceLocation {
+        valueLocations[key] ?? keyLocations[key] ?? location
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import RegieModel
+import Yams
+
+/// Reads an episode rundown and the `show.yaml` beside it.
+package enum RundownReader {
+    /// Keys at the top of a rundown.
+    package static let keys = ["episode", "title", "description", "air", "slot", "crossfade", "items"]
+    /// The keys that say what an item is.
+    package static let kindKeys = Item.Kind.allCases.map(\.rawValue)
+    /// Keys any item may carry besides its kind.
+    package static let commonItemKeys = ["title", "optional", "notes"]
+    /// Keys for items that play a file.
+    package static let audioItemKeys = ["in", "out", "fade_in", "fade_out", "crossfade", "backtime"]
+    /// Keys for music only.
+    package static let musicKeys = ["artist"]
+    /// Keys for live items only.
+    package static let liveKeys = ["planned", "min", "max", "bed"]
+
+    /// Every key an item may carry, for suggestions.
+    static var allItemKeys: [String] { kindKeys + commonItemKeys + audioItemKeys + musicKeys + liveKeys }
+
+    /// Reads a rundown; the show is read from `show.yaml` in the same folder. The rundown is nil
+    /// when an error makes it unusable; diagnostics hold every problem of both files.
+    package static func read(path: String) -> (rundown: Rundown?, diagnostics: [Diagnostic]) {
+        var diagnostics = DiagnosticList()
+        let showPath = showFile(forRundown: path)
+        let (show, showDiagnostics) = ShowReader.read(path: showPath)
+        diagnostics.append(contentsOf: showDiagnostics)
+        guard let text = FileText.read(path, diagnostics: &diagnostics),
+              let root = YAMLDocument.compose(text, file: path, diagnostics: &diagnostics),
+              let reader = MappingReader(root, file: path, context: "the rundown", diagnostics: &diagnostics)
+        else { return (nil, diagnostics.all) }
+        let jingles = show?.jinglesDirectory
+            ?? PathResolver.defaultJinglesDirectory(forShowDirectory: PathResolver.directory(of: path))
+        let rundown = read(reader, path: path, show: show, jinglesDirectory: jingles, diagnostics: &diagnostics)
+        return (diagnostics.hasErrors ? nil : rundown, diagnostics.all)
+    }
+
+    /// `show.yaml` next to a rundown.
+    package static func showFile(forRundown path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "show.yaml" : folder + "/show.yaml"
+    }
+
+    static func read(_ r: MappingReader, path: String, show: Show?, jinglesDirectory: String,
+                     diagnostics d: inout DiagnosticList) -> Rundown? {
+        r.reportUnknownKeys(known: keys, diagnostics: &d)
+        let episode = r.integer("episode", required: true, in: 1...99_999, what: "a positive whole number", diagnostics: &d)
+        let title = r.string("title", required: true, diagnostics: &d)
+        let description = r.string("description", required: true, diagnostics: &d)
+        var air: AirTime?
+        if let text = r.string("air", required: true, diagnostics: &d) {
+            air = AirTime(iso8601: text)
+            if air == nil {
+                d.error(r.valueLocations["air"], "'air' must be a date and time with its UTC offset, like 2026-12-03T18:00:00+01:00, found '\(text)'")
+            }
+        }
+        let slot = r.timecode("slot", required: true, positive: true, diagnostics: &d)
+        let crossfade = r.timecode("crossfade", diagnostics: &d)
+        var items: [Item] = []
+        if let node = r.node("items") {
+            if let list = node.sequence {
+                if list.count == 0 { d.error(r.valueLocations["items"], "'items' is empty: a rundown needs at least one item") }
+                for (index, element) in list.enumerated() {
+                    if let item = readItem(element, index: index, path: path, jinglesDirectory: jinglesDirectory, diagnostics: &d) {
+                        items.append(item)
+                    }
+                }
+            } else {
+                d.error(r.valueLocations["items"], "'items' must be a list, found \(MappingReader.describe(node))")
+            }
+        } else {
+            d.error(r.location, "missing required key 'items' in the rundown")
+        }
+        checkBacktime(items, count: r.node("items")?.sequence?.count ?? 0, diagnostics: &d)
+
+        var locations = r.keyLocations
+        for (key, location) in r.valueLocations { locations[key] = location }
+        guard let show, let episode, let title, let description, let air, let slot else { return nil }
+        return Rundown(file: path, show: show, episode: episode, title: title, description: description,
+                       air: air, slot: slot, crossfade: crossfade, items: items, locations: locations)
+    }
+
+    static func readItem(_ node: Node, index: Int, path: String, jinglesDirectory: String,
+                         diagnostics d: inout DiagnosticList) -> Item? {
+        let number = index + 1
+        guard let probe = MappingReader(node, file: path, context: "item \(number)", diagnostics: &d) else { return nil }
+        let kinds = probe.keys.filter { kindKeys.contains($0) }
+        guard let kindName = kinds.first, let kind = Item.Kind(rawValue: kindName) else {
+            var message = "item \(number) has no kind: give exactly one of 'jingle', 'segment', 'music' or 'live'"
+            if let misspelt = probe.keys.compactMap({ Suggestions.closest(to: $0, among: kindKeys) }).first,
+               let key = probe.keys.first(where: { Suggestions.closest(to: $0, among: kindKeys) == misspelt }) {
+                d.error(probe.keyLocations[key], "unknown key '\(key)' in item \(number); did you mean '\(misspelt)'?")
+                return nil
+            }
+            message += " (keys found: \(probe.keys.map { "'\($0)'" }.joined(separator: ", ")))"
+            d.error(probe.location, message)
+            return nil
+        }
+        if kinds.count > 1 {
+            d.error(probe.keyLocations[kinds[1]], "item \(number) has both '\(kinds[0])' and '\(kinds[1])': an item is exactly one of 'jingle', 'segment', 'music' or 'live'")
+            return nil
+        }
+        let r = MappingReader(node, file: path, context: "item \(number) (\(kindName))", diagnostics: &d)!
+        var allowed = [kindName] + commonItemKeys
+        if kind.hasAudio { allowed += audioItemKeys }
+        if kind == .music { allowed += musicKeys }
+        if kind == .live { allowed += liveKeys }
+        var elsewhere: [String: String] = [:]
+        for key in liveKeys where kind != .live { elsewhere[key] = "it applies only to live items" }
+        for key in musicKeys where kind != .music { elsewhere[key] = "it applies only to music items" }
+        for key in audioItemKeys where !kind.hasAudio {
+            elsewhere[key] = key == "backtime" ? "a back-timed item must be an audio item (jingle, segment or music)"
+                : "it applies only to items that play a file (jingle, segment, music)"
+        }
+        r.reportUnknownKeys(known: allowed, elsewhere: elsewhere, diagnostics: &d)
+
+        guard let value = r.string(kindName, diagnostics: &d) else {
+            if r.has(kindName) == false { return nil }
+            return nil
+        }
+        var item = Item(index: index, kind: kind, value: value, location: r.location)
+        item.keyLocations = r.keyLocations
+        item.valueLocations = r.valueLocations
+        item.title = r.string("title", required: kind == .segment || kind == .music, diagnostics: &d)
+        item.notes = r.string("notes", diagnostics: &d)
+        item.optional = r.bool("optional", diagnostics: &d) ?? false
+        let location = r.valueLocations[kindName]
+        switch kind {
+        case .jingle:
+            item.audioPath = PathResolver.resolveJingle(value, relativeTo: path, jinglesDirectory: jinglesDirectory,
+                                                        key: "jingle", location: location, diagnostics: &d)
+        case .segment, .music:
+            item.audioPath = PathResolver.resolveExisting(value, relativeTo: path, key: kindName, location: location, diagnostics: &d)
+            if kind == .music { item.artist = r.string("artist", required: true, diagnostics: &d) }
+        case .live:
+            item.planned = r.timecode("planned", required: true, positive: true, diagnostics: &d)
+            item.min = r.timecode("min", diagnostics: &d)
+            item.max = r.timecode("max", diagnostics: &d)
+            if let planned = item.planned {
+                if let min = item.min, min > planned {
+                    d.error(r.valueLocations["min"], "'min' (\(min)) must not be longer than 'planned' (\(planned))")
+                }
+                if let max = item.max, max < planned {
+                    d.error(r.valueLocations["max"], "'max' (\(max)) must not be shorter than 'planned' (\(planned))")
+                }
+            }
+            if let bed = r.string("bed", diagnostics: &d) {
+                item.bed = PathResolver.resolveJingle(bed, relativeTo: path, jinglesDirectory: jinglesDirectory,
+                                                      key: "bed", location: r.valueLocations["bed"], diagnostics: &d)
+            }
+        }
+        if kind.hasAudio {
+            item.cueIn = r.timecode("in", diagnostics: &d)
+            item.cueOut = r.timecode("out", diagnostics: &d)
+            if let cueIn = item.cueIn, let cueOut = item.cueOut, cueIn >= cueOut {
+                d.error(r.valueLocations["out"], "cue point 'in' (\(cueIn)) must come before 'out' (\(cueOut))")
+                item.cueOut = nil
+            }
+            item.fadeIn = r.timecode("fade_in", diagnostics: &d)
+            item.fadeOut = r.timecode("fade_out", diagnostics: &d)
+            item.crossfade = r.timecode("crossfade", diagnostics: &d)
+            item.backtime = r.bool("backtime", diagnostics: &d) ?? false
+        }
+        return item
+    }
+
+    /// One back-timed item at most, and it must be the last.
+    static func checkBacktime(_ items: [Item], count: Int, diagnostics d: inout DiagnosticList) {
+        let backtimed = items.filter(\.backtime)
+        if let first = backtimed.first {
+            for other in backtimed.dropFirst() {
+                d.error(other.keyLocations["backtime"], "only one item may be back-timed; item \(first.index + 1) already is")
+            }
+            if first.index != count - 1 {
+                d.error(first.keyLocations["backtime"], "'backtime' is only allowed on the last item (item \(first.index + 1) of \(count)): it ends exactly at the hard end of the slot")
+            }
+            if first.optional {
+                d.error(first.keyLocations["optional"], "a back-timed item cannot be optional")
+            }
+        }
+    }
+}

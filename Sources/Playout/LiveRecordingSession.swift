@@ -1,0 +1,144 @@
+// One live show's recording side: the as-run log and zero, one or two recorders.
+import Foundation
+import MP3
+import Podcast
+import Production
+import RegieModel
+import Support
+import Synchronization
+import Realtime
+
+/// The recording side of `regie play`: opens `<episode>.asrun.jsonl` (always, even with
+/// `--record none`) and the recorders of `mode` in `folder`, and at the end finalises each file
+/// with chapters from the as-run log.
+///
+/// Threading: control thread for `init`, `start`, `finish`. The render thread only touches
+/// `recorder.feed.offer(_:)`.
+package final class LiveRecordingSession: @unchecked Sendable {
+    /// The plan on air.
+    package let plan: Plan
+    /// Where the files go.
+    package let folder: URL
+    /// `<episode>`: the episode slug, e.g. `012-winter-on-campus`.
+    package let baseName: String
+    /// The as-run log writer; nil when the log file could not be opened (`asRunFailure` says why).
+    package let asRun: AsRunLogWriter?
+    /// Why the as-run log could not be opened.
+    package let asRunFailure: FileSystemError?
+    /// The recorders, in `mode.sources` order.
+    package let recorders: [LiveRecorder]
+    private let startPosition: PositionBox
+
+    /// The programme recorder, if recording it.
+    package var program: LiveRecorder? { recorders.first { $0.source == .program } }
+    /// The capture recorder, if recording it.
+    package var capture: LiveRecorder? { recorders.first { $0.source == .capture } }
+
+    /// `recordings/<show>/<yyyy-mm-dd>/` (air date as written) under `root`.
+    package static func defaultFolder(for plan: Plan, root: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) -> URL {
+        let d = plan.rundown.air.localDate
+        let date = String(format: "%04d-%02d-%02d", d.year, d.month, d.day)
+        return root.appendingPathComponent("recordings").appendingPathComponent(plan.rundown.show.slug)
+            .appendingPathComponent(date)
+    }
+
+    /// The episode's file-name stem, e.g. `012-winter-on-campus`.
+    package static func baseName(for plan: Plan) -> String {
+        Slug.episode(number: plan.rundown.episode, title: plan.rundown.title)
+    }
+
+    /// The as-run log's path in `folder`.
+    package static func asRunURL(for plan: Plan, in folder: URL) -> URL {
+        folder.appendingPathComponent(baseName(for: plan) + ".asrun.jsonl")
+    }
+
+    /// Opens the log and creates the recorders' files (never over an earlier recording: both
+    /// files get the same `-n` suffix when possible). Disk problems do not throw: they show in
+    /// `asRunFailure` and each recorder's `failure`/`status`.
+    /// `measureLoudness` runs libebur128 on the programme recorder's thread (its figure is only
+    /// reported beside the finisher's own measurement of the MP3, so it is off by default: about
+    /// 0.1 % of a core on air).
+    package init(plan: Plan, mode: RecordMode, folder: URL? = nil, quality: Int = 3, ringSeconds: Double = 10,
+                syncInterval: Double = 2, timeZone: TimeZone = .current, measureLoudness: Bool = false) throws {
+        self.plan = plan
+        let folder = folder ?? Self.defaultFolder(for: plan)
+        self.folder = folder
+        baseName = Self.baseName(for: plan)
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var log: AsRunLogWriter?
+        var logFailure: FileSystemError?
+        do {
+            log = try AsRunLogWriter(url: Self.asRunURL(for: plan, in: folder), catalog: AsRunCatalog(plan: plan),
+                                     timeZone: timeZone)
+        } catch {
+            logFailure = error as? FileSystemError
+        }
+        asRun = log
+        asRunFailure = logFailure
+        // The first suffix free for every source, so program and capture files pair up.
+        var index = 1
+        while mode.sources.contains(where: {
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent(
+                LiveRecorder.fileName(base: Self.baseName(for: plan), source: $0, index: index)).path)
+        }) { index += 1 }
+        var tag = EpisodeTag.of(plan)
+        tag.chapters = []
+        tag.lengthMs = nil
+        let origin = PositionBox()
+        startPosition = origin
+        recorders = try mode.sources.map { source in
+            // A disk error raises an alarm in the as-run log (the console sees it in the status).
+            try LiveRecorder(source: source, folder: folder, baseName: Self.baseName(for: plan), sampleRate: plan.sampleRate,
+                             bitrateKbps: plan.rundown.show.bitrate, quality: quality, tag: tag,
+                             ringSeconds: ringSeconds, syncInterval: syncInterval, firstIndex: index,
+                             measureLoudness: measureLoudness && source == .program) { [log] error, status in
+                log?.log(.alarm(.recorderDiskError, position: origin.value.load(ordering: .relaxed) + status.framesReceived),
+                         file: nil, message: "\(source.name) recorder: \(error)")
+            }
+        }
+    }
+
+    /// Starts the log's writer thread and the recorders; logs `recording_started` at programme
+    /// `position` (the position of the first frame each recorder will receive).
+    package func start(at position: Int64 = 0) {
+        startPosition.value.store(position, ordering: .relaxed)
+        for r in recorders {
+            r.start()
+            asRun?.log(AsRunEvent(.recordingStarted, position: position, detail: Int64(r.source.rawValue)),
+                       file: r.url?.path)
+        }
+        asRun?.start()
+    }
+
+    /// Ends the session once the render thread has stopped offering audio: logs
+    /// `recording_stopped` at `position`, flushes the log, finalises every recorder that did not
+    /// fail with the episode tag and chapters from the as-run log. Returns the summaries of the
+    /// files finalised.
+    package func finish(at position: Int64) throws -> [LiveRecorder.Summary] {
+        for r in recorders {
+            asRun?.log(AsRunEvent(.recordingStopped, position: position, detail: Int64(r.source.rawValue)),
+                       file: r.url?.path)
+        }
+        asRun?.stop()
+        let entries = (asRun.flatMap { try? AsRunLog.read($0.url) }) ?? []
+        var summaries: [LiveRecorder.Summary] = []
+        for r in recorders {
+            var tag = EpisodeTag.of(plan)
+            let frames = r.status.load().framesReceived
+            let start = AsRunLog.lastSession(entries).first {
+                $0.kind == .recordingStarted && $0.source == r.source
+            }?.position ?? 0
+            // The file's length bounds the chapters (frames received, whether or not all aired).
+            tag.chapters = AsRunLog.chapters(fromAsRun: entries, recordingStart: start,
+                                             recordingEnd: start + max(frames, r.feed.framesOffered.load(ordering: .relaxed)),
+                                             source: r.source)
+            if let summary = try r.finish(tag: tag) { summaries.append(summary) }
+        }
+        return summaries
+    }
+}
+
+/// A programme position shared with a recorder's failure callback.
+final class PositionBox: Sendable {
+    let value = Atomic<Int64>(0)
+}

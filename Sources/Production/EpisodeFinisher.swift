@@ -1,0 +1,360 @@
+// After the show: normalise the programme recording to the show's loudness and publish it.
+import AudioIO
+import DSP
+import Foundation
+import MP3
+import Podcast
+import RegieModel
+
+/// Errors finishing an episode.
+package enum EpisodeFinisherError: Error, CustomStringConvertible {
+    /// The recording cannot be decoded.
+    case unreadable(String)
+    /// The recording holds only silence: there is no loudness to normalise.
+    case silent(String)
+
+    /// A one-line explanation.
+    package var description: String {
+        switch self {
+        case .unreadable(let why): "the recording cannot be decoded: \(why)"
+        case .silent(let path): "\(path) is silent: nothing to normalise"
+        }
+    }
+}
+
+/// Turns the raw programme recording into the published episode, by the cheapest of three paths
+/// that lands on the show's loudness target (`loudness` LUFS) with the true peak at or under
+/// `true_peak` dBTP:
+///
+/// 1. an inspection pass decodes the recording (on `inspectionThreads` threads) and measures the
+///    MP3's own integrated loudness and true peak (what listeners will get);
+/// 2. `asRecorded`: within ±`asRecordedTolerance` LU of the target and under the ceiling → the
+///    recorded MP3 frames as they are (LAME info frame included) under a new ID3 tag;
+/// 3. `gainChanged`: a whole number of 1.505 dB steps (`MP3GainEditor`, lossless) brings it
+///    within ±`gainTolerance` LU with the true peak still under the ceiling;
+/// 4. `reencoded`: otherwise (or when the stream refuses the lossless change) gain, the DSP
+///    `TruePeakLimiter` and a new LAME encode.
+///
+/// Every path writes `<name>-normalised.mp3` atomically with the episode's ID3 tag and the
+/// as-run chapters, keeps the raw recording, then the Podcast `Publisher` publishes it.
+///
+/// Threading: a control thread (after the show; seconds for an hour on the lossless paths, a
+/// minute and a half when it must re-encode).
+package struct EpisodeFinisher: Sendable {
+    /// How the episode was made from the recording.
+    package enum Path: Sendable, Equatable, CustomStringConvertible {
+        /// The recorded frames as they are, under a new tag.
+        case asRecorded
+        /// Every granule's global gain moved by `steps` × 1.505 dB (lossless).
+        case gainChanged(steps: Int)
+        /// Decoded, gain, limiter, encoded again; `reason` says why neither lossless path fit.
+        case reencoded(reason: String)
+
+        /// Whether the recorded frames are kept (as they are, or gain-changed).
+        package var isLossless: Bool {
+            if case .reencoded = self { false } else { true }
+        }
+
+        /// A few words for a summary line.
+        package var description: String {
+            switch self {
+            case .asRecorded: "as recorded"
+            case let .gainChanged(steps): String(format: "gain %+.1f dB, lossless", Double(steps) * EpisodeFinisher.gainStepDecibels)
+            case let .reencoded(reason): "re-encoded (\(reason))"
+            }
+        }
+    }
+
+    /// The recording as decoded: what the path is chosen by.
+    package struct Inspection: Sendable {
+        /// Integrated loudness of the MP3 as decoded, LUFS.
+        package var loudness: Double
+        /// True peak of the MP3 as decoded (8× oversampled, as the limiter sees it), dBTP.
+        package var truePeak: Double
+        /// Sample frames (the LAME tag's delay and padding removed).
+        package var frames: Int64
+        /// Sample rate.
+        package var sampleRate: Int
+    }
+
+    /// What was done and how long each step took.
+    package struct Result: Sendable {
+        /// The path taken.
+        package var path: Path
+        /// The recording's measurements.
+        package var inspection: Inspection
+        /// The normalised MP3.
+        package var url: URL
+        /// Its chapters file.
+        package var chaptersURL: URL
+        /// Loudness of the raw recording, LUFS: the MP3's own, from the inspection pass.
+        package var sourceLoudness: Double
+        /// The recorder's live figure when given (measured on the PCM before encoding), LUFS.
+        package var recorderLoudness: Double?
+        /// Gain applied, dB: 0 as recorded, the steps' gain when lossless, the gain before the
+        /// limiter when re-encoded (includes `codecCompensation`).
+        package var gainDecibels: Double
+        /// Loudness one more LAME generation loses at these settings (measured on an excerpt and
+        /// added to the gain; re-encoding only), LU.
+        package var codecCompensation: Double
+        /// Frames in the output (equals the recording's).
+        package var frames: Int64
+        /// Seconds spent measuring: the inspection pass, plus the codec-loss excerpt when re-encoding.
+        package var measureSeconds: Double
+        /// Seconds spent writing the file: copying or gain-changing the frames, or decoding,
+        /// limiting and encoding.
+        package var encodeSeconds: Double
+        /// Seconds spent publishing (0 when not published).
+        package var publishSeconds: Double
+        /// The published episode, when published.
+        package var published: PublishedEpisode?
+    }
+
+    /// The episode's plan (show settings, tag, feed fields).
+    package let plan: Plan
+    /// LAME quality for the re-encode, 0 (best) – 9 (fastest).
+    package var quality: Int
+    /// Whether the lossless paths may be taken (false: always re-encode, for comparisons).
+    package var losslessPaths = true
+    /// Threads of the inspection pass (each decodes and measures a part of the recording).
+    package var inspectionThreads = 2
+
+    /// How far from the target (LU) the recording may be published as it is.
+    package static let asRecordedTolerance = 0.5
+    /// How far from the target (LU) a lossless gain change must land.
+    package static let gainTolerance = 1.0
+    /// One step of an MP3 granule's global gain: 2^(1/4) in amplitude, 1.505 dB.
+    package static let gainStepDecibels = 20 * log10(pow(2, 0.25))
+
+    /// A finisher for `plan`.
+    package init(plan: Plan, quality: Int = 2) {
+        self.plan = plan
+        self.quality = quality
+    }
+
+    /// The path for a recording measured at `loudness` LUFS and `truePeak` dBTP: as recorded when
+    /// close enough; else the lossless gain (whole steps, none) that lands closest to the target
+    /// within `gainTolerance` while keeping the true peak at or under `ceiling`; else re-encoding.
+    package static func choosePath(loudness: Double, truePeak: Double, target: Double, ceiling: Double) -> Path {
+        let error = target - loudness
+        if abs(error) <= asRecordedTolerance && truePeak <= ceiling { return .asRecorded }
+        var best: (steps: Int, miss: Double)?
+        for steps in -40...40 where steps != 0 {
+            let gain = Double(steps) * gainStepDecibels
+            let miss = abs(error - gain)
+            guard miss <= gainTolerance, truePeak + gain <= ceiling else { continue }
+            if best == nil || miss < best!.miss { best = (steps, miss) }
+        }
+        if let best { return .gainChanged(steps: best.steps) }
+        let need = String(format: "%+.2f dB", error)
+        if truePeak > ceiling && abs(error) <= asRecordedTolerance {
+            return .reencoded(reason: String(format: "on target but the true peak %.2f dBTP is over the ceiling", truePeak))
+        }
+        return .reencoded(reason: "needs \(need); no whole 1.5 dB step lands within ±\(gainTolerance) LU with the true peak at or under \(ceiling) dBTP")
+    }
+
+    /// `<recording name>-normalised.mp3` beside the recording.
+    package static func normalisedURL(for recording: URL) -> URL {
+        recording.deletingLastPathComponent()
+            .appendingPathComponent(recording.deletingPathExtension().lastPathComponent + "-normalised.mp3")
+    }
+
+    /// Normalises `recording` into `output` (default `normalisedURL(for:)`, written atomically) with
+    /// `chapters`. `measuredLoudness` (the recorder's live figure, of the PCM before encoding) is
+    /// reported beside the MP3's own; the path is chosen by the MP3's loudness and true peak, which
+    /// the inspection pass measures in any case (the true peak needs the decode).
+    package func normalise(recording: URL, chapters: [Chapter], output: URL? = nil,
+                          measuredLoudness: Double? = nil) throws -> Result {
+        let show = plan.rundown.show
+        let output = output ?? Self.normalisedURL(for: recording)
+        let clock = ContinuousClock()
+        var inspection = Inspection(loudness: 0, truePeak: 0, frames: 0, sampleRate: 0)
+        let inspectTime = try clock.measure {
+            inspection = try Self.inspect(recording: recording, threads: inspectionThreads)
+        }
+        guard inspection.loudness.isFinite else { throw EpisodeFinisherError.silent(recording.path) }
+
+        var tag = EpisodeTag.of(plan)
+        tag.chapters = chapters
+        var path = losslessPaths
+            ? Self.choosePath(loudness: inspection.loudness, truePeak: inspection.truePeak,
+                              target: show.loudness, ceiling: show.truePeak)
+            : .reencoded(reason: "lossless paths turned off")
+        var result = Result(path: path, inspection: inspection, url: output,
+                            chaptersURL: EpisodeTag.chaptersURL(beside: output),
+                            sourceLoudness: inspection.loudness, recorderLoudness: measuredLoudness, gainDecibels: 0,
+                            codecCompensation: 0, frames: inspection.frames, measureSeconds: Self.seconds(inspectTime),
+                            encodeSeconds: 0, publishSeconds: 0, published: nil)
+
+        if path.isLossless {
+            var written = false
+            let copyTime = try clock.measure {
+                let audio = try Self.audioFrames(of: recording)
+                var bytes = audio
+                if case let .gainChanged(steps) = path {
+                    do {
+                        bytes = try MP3GainEditor(audio: audio).applying(steps: steps)
+                    } catch let error as MP3GainError {
+                        path = .reencoded(reason: "the lossless gain change was refused: \(error)")
+                        return
+                    }
+                    result.gainDecibels = Double(steps) * Self.gainStepDecibels
+                }
+                tag.lengthMs = Chapter.milliseconds(frames: inspection.frames, sampleRate: inspection.sampleRate)
+                try MP3FileWriter.writeAtomically(url: output, tag: tag, audio: bytes)
+                written = true
+            }
+            if written {
+                result.encodeSeconds = Self.seconds(copyTime)
+                try EpisodeTag.writeChapters(chapters, beside: output)
+                return result
+            }
+            result.path = path
+        }
+
+        var gainDB = show.loudness - inspection.loudness
+        // At 128 kb/s LAME loses ~0.5 LU even on a sine; measure what this generation loses on an
+        // excerpt (a second or two for any length) and make up for it, so the file lands on target.
+        var compensation = 0.0
+        let calibrateTime = clock.measure {
+            compensation = (try? codecLoss(recording: recording, gainDecibels: gainDB, ceiling: show.truePeak,
+                                           bitrate: show.bitrate)) ?? 0
+        }
+        gainDB += compensation
+        let gain = Float(Decibels.toLinear(gainDB))
+
+        tag.lengthMs = nil
+        var frames: Int64 = 0
+        let encodeTime = try clock.measure {
+            let decoder: SndFileDecoder
+            do { decoder = try SndFileDecoder(path: recording.path) } catch { throw EpisodeFinisherError.unreadable("\(error)") }
+            let rate = decoder.info.sampleRate
+            let limiter = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: Float(show.truePeak))
+            let writer = try MP3FileWriter(url: output, mode: .atomic, sampleRate: rate, bitrateKbps: show.bitrate,
+                                           quality: quality, tag: tag)
+            let chunk = 8192
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * 2)
+            defer { buffer.deallocate() }
+            // The limiter's output lags by `latency` frames: drop that much at the start, feed that
+            // much silence at the end, so the output lines up with the recording frame for frame.
+            var toSkip = limiter.latencyFrames
+            var tail = limiter.latencyFrames
+            var inputDone = false
+            while true {
+                var n = 0
+                if !inputDone {
+                    n = decoder.read(into: buffer, frames: chunk)
+                    if n == 0 { inputDone = true }
+                }
+                if n == 0 {
+                    if tail == 0 { break }
+                    n = min(tail, chunk)
+                    buffer.update(repeating: 0, count: n * 2)
+                    tail -= n
+                } else {
+                    for i in 0..<(n * 2) { buffer[i] *= gain }
+                }
+                limiter.process(UnsafeMutableBufferPointer(start: buffer, count: n * 2))
+                let skip = min(toSkip, n)
+                toSkip -= skip
+                if n > skip {
+                    try writer.write(interleaved: buffer + skip * 2, frames: n - skip)
+                }
+            }
+            frames = writer.framesWritten
+            try writer.finish(tag: tag)
+        }
+        try EpisodeTag.writeChapters(chapters, beside: output)
+        result.gainDecibels = gainDB
+        result.codecCompensation = compensation
+        result.frames = frames
+        result.measureSeconds += Self.seconds(calibrateTime)
+        result.encodeSeconds = Self.seconds(encodeTime)
+        return result
+    }
+
+    /// Decodes `recording` and measures its integrated loudness and true peak, in up to `threads`
+    /// parts decoded at once (`LoudnessMeter.measure`).
+    package static func inspect(recording: URL, threads: Int = 2) throws -> Inspection {
+        let measured: LoudnessMeter.FileLoudness
+        do {
+            measured = try LoudnessMeter.measure(path: recording.path, integrated: true, truePeak: .interpolated, maximumParts: threads)
+        } catch {
+            throw EpisodeFinisherError.unreadable("\(error)")
+        }
+        return Inspection(loudness: measured.integrated, truePeak: measured.truePeak, frames: measured.info.frames,
+                          sampleRate: measured.info.sampleRate)
+    }
+
+    /// The MPEG audio of an MP3 file: everything after its ID3v2 tag.
+    static func audioFrames(of url: URL) throws -> [UInt8] {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw EpisodeFinisherError.unreadable("\(error)") }
+        var start = 0
+        if data.count >= 10, data.prefix(3) == Data("ID3".utf8) {
+            let b = [UInt8](data.prefix(10))
+            let size = Int(b[6]) << 21 | Int(b[7]) << 14 | Int(b[8]) << 7 | Int(b[9])
+            start = min(data.count, 10 + size + (b[5] & 0x10 != 0 ? 10 : 0))   // + footer when flagged
+        }
+        return [UInt8](data[start...])
+    }
+
+    /// Loudness (LU, clamped to 0…2) that re-encoding loses: `seconds` from the middle of the
+    /// recording, with the gain and limiter, measured before and after a LAME round trip.
+    func codecLoss(recording: URL, gainDecibels: Double, ceiling: Double, bitrate: Int, seconds: Int = 20) throws -> Double {
+        let decoder = try SndFileDecoder(path: recording.path)
+        let rate = decoder.info.sampleRate
+        let length = min(Int64(seconds * rate), decoder.info.frames)
+        try decoder.seek(toFrame: max(0, decoder.info.frames / 2 - length / 2))
+        var samples = [Float](repeating: 0, count: Int(length) * 2)
+        let got = samples.withUnsafeMutableBufferPointer { decoder.read(into: $0.baseAddress!, frames: Int(length)) }
+        guard got > rate else { return 0 }   // under a second: nothing reliable to learn
+        let gain = Float(Decibels.toLinear(gainDecibels))
+        for i in 0..<(got * 2) { samples[i] *= gain }
+        let limiter = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: Float(ceiling))
+        samples.withUnsafeMutableBufferPointer { limiter.process(UnsafeMutableBufferPointer(rebasing: $0[0..<(got * 2)])) }
+        let before = LoudnessMeter(sampleRate: rate)
+        samples.withUnsafeBufferPointer { before.add($0.baseAddress!, frames: got) }
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("regie-calibrate-\(UUID().uuidString).mp3")
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let writer = try MP3FileWriter(url: temp, mode: .atomic, sampleRate: rate, bitrateKbps: bitrate, quality: quality,
+                                       tag: ID3v2Tag(), reservedTagSpace: 0)
+        try samples.withUnsafeBufferPointer { try writer.write(interleaved: $0.baseAddress!, frames: got) }
+        try writer.finish()
+        let after = try LoudnessMeter.measureFile(path: temp.path, truePeak: false).integrated
+        let loss = before.integrated - after
+        return loss.isFinite ? min(max(loss, 0), 2) : 0
+    }
+
+    /// Publishes `mp3` as this plan's episode into `folder` (default `public/<show>`) with
+    /// `chapters`, through the Podcast `Publisher` (atomic feed, page, chapters).
+    @discardableResult
+    package func publish(mp3: URL, frames: Int64, chapters: [Chapter], to folder: URL? = nil,
+                        baseURL: String? = nil, publisher: Publisher = Publisher()) throws -> PublishedEpisode {
+        let show = plan.rundown.show
+        let folder = folder ?? URL(fileURLWithPath: "public/\(show.slug)")
+        let channel = PodcastMapping.channel(for: show, baseURL: baseURL)
+        let episode = PodcastMapping.episode(for: plan, mp3: mp3, duration: FrameMath.seconds(frames, sampleRate: plan.sampleRate),
+                                             chapters: PodcastMapping.podcastChapters(chapters))
+        return try publisher.publish(channel: channel, episode: episode, to: folder)
+    }
+
+    /// Normalises, then publishes: the whole end of the show.
+    package func run(recording: URL, chapters: [Chapter], measuredLoudness: Double? = nil, publishTo folder: URL? = nil,
+                    baseURL: String? = nil, publisher: Publisher = Publisher()) throws -> Result {
+        var result = try normalise(recording: recording, chapters: chapters, measuredLoudness: measuredLoudness)
+        let clock = ContinuousClock()
+        var published: PublishedEpisode?
+        let t = try clock.measure {
+            published = try publish(mp3: result.url, frames: result.frames, chapters: chapters, to: folder,
+                                    baseURL: baseURL, publisher: publisher)
+        }
+        result.published = published
+        result.publishSeconds = Self.seconds(t)
+        return result
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
