@@ -8,6 +8,7 @@ package struct ToolOutputError: Error, CustomStringConvertible {
     /// What went wrong.
     package var message: String
     package var description: String { message }
+    package init(message: String) { self.message = message }
 }
 
 /// Decodes an audio file with ffmpeg to interleaved stereo Float32 at the file's rate (an MP3
@@ -63,9 +64,11 @@ package func ffprobeJSON(_ url: URL, _ extra: [String] = []) throws -> [String: 
     return try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any] ?? [:]
 }
 
-/// Integrated loudness (LUFS) and true peak (dBTP) as ffmpeg's ebur128 filter reads them.
-package func ffmpegLoudness(_ url: URL) throws -> (integrated: Double, truePeak: Double) {
-    let r = try runChecked("ffmpeg", ["-nostdin", "-hide_banner", "-nostats", "-i", url.path, "-map", "0:a",
+/// Integrated loudness (LUFS) and true peak (dBTP) as ffmpeg's ebur128 filter reads them; a raw
+/// file of interleaved stereo Float32 when `rawStereoFloatRate` gives its rate.
+package func ffmpegLoudness(_ url: URL, rawStereoFloatRate: Int? = nil) throws -> (integrated: Double, truePeak: Double) {
+    let input = rawStereoFloatRate.map { ["-f", "f32le", "-ar", "\($0)", "-ac", "2"] } ?? []
+    let r = try runChecked("ffmpeg", ["-nostdin", "-hide_banner", "-nostats"] + input + ["-i", url.path, "-map", "0:a",
                                       "-af", "ebur128=peak=true", "-f", "null", "-"])
     let summary = r.stderr.components(separatedBy: "Summary:").last ?? ""
     guard let integrated = summary.firstMatch(of: /I:\s+(-?[0-9.]+|-inf) LUFS/).map({ Double($0.1) ?? -.infinity }),

@@ -83,26 +83,16 @@ package final class PulseAudioServer: @unchecked Sendable {
         package let url: URL
         /// Its sample rate.
         package let sampleRate: Int
-        private let process = Process()
+        private let process: RunningProgram
 
         init(server: PulseAudioServer, url: URL, sampleRate: Int) throws {
             self.url = url
             self.sampleRate = sampleRate
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-            let file = try FileHandle(forWritingTo: url)
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             // A small latency so the file is written as the audio arrives, not in 2-second chunks
             // (parec ends by SIGKILL: whatever it buffers is lost).
-            process.arguments = ["parec", "-d", server.monitorName, "--raw", "--format=float32le", "--rate=\(sampleRate)",
-                                 "--channels=2", "--latency-msec=20"]
-            var environment = ProcessInfo.processInfo.environment
-            for (key, value) in server.environment { environment[key] = value }
-            process.environment = environment
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = file
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            try? file.close()
+            process = try RunningProgram("parec", ["-d", server.monitorName, "--raw", "--format=float32le",
+                                                   "--rate=\(sampleRate)", "--channels=2", "--latency-msec=20"],
+                                         environment: server.environment, outputFile: url)
             // Wait until the stream is connected, or the first audio could be missed.
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline && process.isRunning {
@@ -114,8 +104,8 @@ package final class PulseAudioServer: @unchecked Sendable {
 
         /// Stops `parec` and returns what it recorded (interleaved stereo).
         package func stop() throws -> [Float] {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            if process.isRunning { process.send(SIGKILL) }
+            process.wait()
             let data = try Data(contentsOf: url)
             let count = data.count / MemoryLayout<Float>.size
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -124,9 +114,6 @@ package final class PulseAudioServer: @unchecked Sendable {
             }
         }
 
-        deinit {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        }
     }
 }
 

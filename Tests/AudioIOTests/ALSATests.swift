@@ -1,5 +1,4 @@
 import AudioIO
-import CAllocationCounter
 import Foundation
 import Testing
 import TestSupport
@@ -30,7 +29,8 @@ import TestSupport
     }
 
     @Test func filePluginRecordsExactBytes() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let out = dir.path("out.raw")
         let config = try ALSAConfiguration(text: """
             pcm.regie_tap {
@@ -53,7 +53,8 @@ import TestSupport
     }
 
     @Test func captureFromFilePluginIsBitExact() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let input = dir.path("in.raw")
         let frames = 8192
         let samples = (0..<(frames * 2)).map { i in Float(sin(Double(i) * 0.01)) * (i % 2 == 0 ? 0.7 : -0.3) }
@@ -118,7 +119,8 @@ import TestSupport
     /// With S16 requested, writes are converted (clipped, rounded) and the file plugin records
     /// exactly those shorts; capture converts them back to s/32768.
     @Test func int16PlaybackAndCaptureConvert() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let out = dir.path("out16.raw")
         let config = try ALSAConfiguration(text: """
             pcm.regie_tap16 { type file slave { pcm { type null } } file "\(out)" format "raw" }
@@ -150,12 +152,12 @@ import TestSupport
         block.initialize(repeating: 0.1, count: 480 * 2)
         defer { block.deallocate() }
         try device.write(interleaved: block, frames: 480)  // warm-up
-        regie_allocation_counting_begin()
         var failures = 0
-        for _ in 0..<100 {
-            do { try device.write(interleaved: block, frames: 480) } catch { failures += 1 }
+        let count = Allocations.count {
+            for _ in 0..<100 {
+                do { try device.write(interleaved: block, frames: 480) } catch { failures += 1 }
+            }
         }
-        let count = regie_allocation_counting_end()
         #expect(failures == 0)
         #expect(count == 0)
         device.close()

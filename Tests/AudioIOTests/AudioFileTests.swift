@@ -1,10 +1,12 @@
 import AudioIO
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct AudioFileTests {
     @Test func probeAndDecodeSixteenBitWAVBitExact() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let wav = dir.path("tone.wav")
         let raw = dir.path("tone.raw")
         try sox("-n", "-r", "44100", "-c", "2", "-b", "16", wav, "synth", "1", "sine", "440", "sine", "660", "gain", "-3")
@@ -32,7 +34,8 @@ import Testing
     }
 
     @Test func monoFLACIsDuplicatedToBothChannels() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let flac = dir.path("mono.flac")
         let raw = dir.path("mono.raw")
         try sox("-n", "-r", "48000", "-c", "1", "-b", "16", flac, "synth", "0.5", "sine", "1000")
@@ -53,7 +56,8 @@ import Testing
     }
 
     @Test func oggVorbisFrameCountAndSeek() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let ogg = dir.path("music.ogg")
         try sox("-n", "-r", "44100", "-c", "2", ogg, "synth", "2.5", "pinknoise", "gain", "-10")
         let info = try AudioFile.probe(path: ogg)
@@ -71,7 +75,8 @@ import Testing
     /// LAME-encoded jingles decode gaplessly: libsndfile (mpg123) honours the LAME tag, so the
     /// frame count is the source's, and the decoded audio matches the source closely.
     @Test func mp3DecodesGaplessly() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let wav = dir.path("jingle.wav")
         let mp3 = dir.path("jingle.mp3")
         try sox("-n", "-r", "44100", "-c", "2", "-b", "16", wav, "synth", "1.5", "sine", "440", "gain", "-6")
@@ -92,7 +97,8 @@ import Testing
     }
 
     @Test func sixChannelFileYieldsFirstTwo() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let wav = dir.path("six.wav")
         // Channel c holds the constant (c+1)·4096.
         let raw = (0..<800).flatMap { _ in (0..<6).map { Int16(($0 + 1) * 4096) } }
@@ -108,7 +114,8 @@ import Testing
     }
 
     @Test func probeErrors() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let missing = dir.path("missing.wav")
         #expect(throws: AudioFileError.notFound(missing)) { try AudioFile.probe(path: missing) }
 

@@ -1,11 +1,13 @@
 import AudioIO
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct AudioFileWriterTests {
     /// Float WAV round-trips bit-exact through our decoder, and ffprobe agrees on the stream.
     @Test func floatWAVRoundTripsExactly() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let path = dir.path("render.wav")
         let frames = 12345
         let samples = (0..<(frames * 2)).map { i in Float(sin(Double(i) * 0.001)) * (i % 2 == 0 ? 1.2 : -0.4) }
@@ -31,7 +33,8 @@ import Testing
 
     /// 16-bit FLAC clips out-of-range samples instead of wrapping, and rounds to the nearest step.
     @Test func flac16ClipsAndRounds() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let path = dir.path("render.flac")
         let samples: [Float] = [0, 0, 0.5, -0.5, 1.5, -1.5, 0.25, -0.25]
         let writer = try AudioFileWriter(path: path, sampleRate: 44100, encoding: .flac16)
@@ -60,15 +63,6 @@ import Testing
 
 /// ffprobe's description of the first audio stream (key=value lines).
 func ffprobeStream(_ path: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
-    process.arguments = ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=sample_rate,channels,codec_name,duration_ts",
-                         "-of", "default=noprint_wrappers=1", path]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return text
+    try run("ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries",
+                        "stream=sample_rate,channels,codec_name,duration_ts", "-of", "default=noprint_wrappers=1", path]).stdout
 }

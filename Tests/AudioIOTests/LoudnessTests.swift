@@ -1,6 +1,7 @@
 import AudioIO
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct LoudnessTests {
     /// libebur128 through `LoudnessMeter.measureFile` agrees with ffmpeg's ebur128 filter on
@@ -11,7 +12,8 @@ import Testing
         ["synth", "10", "brownnoise", "tremolo", "3", "60", "gain", "-5"],
     ])
     func matchesFFmpeg(effects: [String]) throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let path = dir.path("material.wav")
         // -R: repeatable noise (a fixed seed), so the comparison is the same on every run.
         try run("/usr/bin/sox", ["-R", "-n", "-r", "48000", "-c", "2", "-b", "24", path] + effects)
@@ -78,7 +80,8 @@ import Testing
         #expect(LoudnessMeter.parts(frames: Int64(frames), maximum: 2) == 2)
         #expect(LoudnessMeter.parts(frames: LoudnessMeter.minimumPartFrames * 2 - 1, maximum: 2) == 1)
         #expect(LoudnessMeter.parts(frames: Int64(frames), maximum: 1) == 1)
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let path = dir.path("long.wav")
         let writer = try AudioFileWriter(path: path, sampleRate: rate, encoding: .wav16)
         var samples = [Float](repeating: 0, count: frames * 2)

@@ -2,6 +2,7 @@ import AudioIO
 import Realtime
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct ResamplerTests {
     @Test func outputFrameFormulaRoundsHalfUp() {
@@ -17,7 +18,8 @@ import Testing
     /// output has exactly the formula's length, also for an odd source length.
     @Test(arguments: [96000, 48001])
     func clicksLandWhereThePlannerExpects(sourceFrames: Int) throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let path = dir.path("clicks.wav")
         let clicks = [1000, 24007, 40013, sourceFrames - 300]
         var samples = [Float](repeating: 0, count: sourceFrames * 2)
@@ -38,7 +40,8 @@ import Testing
 
     /// Reading in small odd chunks gives the same samples as reading all at once.
     @Test func streamingInChunksMatchesWholeFile() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let path = dir.path("noise.wav")
         try sox("-n", "-r", "22050", "-c", "2", "-b", "16", path, "synth", "1.3", "whitenoise", "gain", "-6")
         let whole = try Resampler.resampleFile(path: path, outputRate: 44100)
@@ -61,7 +64,8 @@ import Testing
 
     /// At the same rate the reader is a plain decoder: a cued part comes out bit-exact.
     @Test func sameRateCueIsBitExact() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let path = dir.path("ramp.wav")
         let samples = (0..<20000).map { Float($0 % 4000) / 4000 - 0.5 }
         try writeFloatWAV(samples, sampleRate: 44100, to: path)
@@ -79,7 +83,8 @@ import Testing
     /// A prefetch thread fills a small ring while this thread drains it in render-sized blocks:
     /// the samples that come out are exactly the whole-file resample.
     @Test func fillRingFromAnotherThreadDeliversTheWholeFile() throws {
-        let dir = try TempDir()
+        let dir = try TempDir("regie-audioio")
+        defer { dir.cleanup() }
         let path = dir.path("speech.flac")
         try sox("-n", "-r", "48000", "-c", "1", "-b", "16", path, "synth", "3", "pinknoise", "gain", "-12")
         let whole = try Resampler.resampleFile(path: path, outputRate: 44100)

@@ -41,15 +41,10 @@ import TestSupport
         /// keep the pipes of the client that started it open (and leave that client unreaped), so
         /// the client commands run against an already running server instead. It inherits the
         /// test runner's blocked signals, so it is ended with SIGKILL after `kill-server`.
-        let server = Process()
+        let server: RunningProgram
 
         init() throws {
-            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            server.arguments = ["tmux", "-L", socket, "-f", "/dev/null", "-D"]
-            server.standardInput = FileHandle.nullDevice
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
+            server = try RunningProgram("tmux", ["-L", socket, "-f", "/dev/null", "-D"])
             // Connect only once it listens, or `new-session` would start a daemon of its own.
             let directory = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
             let path = "\(directory)/tmux-\(getuid())/\(socket)"
@@ -74,7 +69,7 @@ import TestSupport
 
         deinit {
             _ = try? tmux(["kill-server"])
-            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+            if server.isRunning { server.send(SIGKILL) }
         }
     }
 

@@ -1,6 +1,20 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import DSP
+
+/// The golden buffers of this target.
+let golden = Golden()
+
+/// An equal-power crossfade of `outgoing` into `incoming` (interleaved stereo), frame by frame as
+/// the mixer computes it, from frame `position` of a crossfade `length` frames long.
+func equalPowerCrossfade(_ outgoing: ArraySlice<Float>, _ incoming: ArraySlice<Float>, position: Int64, length: Int64) -> [Float] {
+    let o = Array(outgoing), i = Array(incoming)
+    return (0..<o.count).map { index in
+        let p = position + Int64(index / 2)
+        return o[index] * EqualPowerFade.fadeOutGain(at: p, length: length) + i[index] * EqualPowerFade.gain(at: p, length: length)
+    }
+}
 
 /// Runs `body` on `samples` in blocks of `block` samples (a multiple of the channel count), the
 /// way the render thread sees them.
@@ -33,14 +47,10 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
         let out = [Float](repeating: 1, count: frames * 2)
         let inc = [Float](repeating: 0.5, count: frames * 2)
         var result = [Float](repeating: 0, count: frames * 2)
-        out.withUnsafeBufferPointer { o in
-            inc.withUnsafeBufferPointer { i in
-                processInBlocks(&result, block: 64 * 2) { block, offset in
-                    Crossfade.mix(outgoing: UnsafeBufferPointer(rebasing: o[offset..<offset + block.count]),
-                                  incoming: UnsafeBufferPointer(rebasing: i[offset..<offset + block.count]),
-                                  into: block, position: Int64(offset / 2), length: Int64(frames), curve: .equalPower)
-                }
-            }
+        processInBlocks(&result, block: 64 * 2) { block, offset in
+            let mixed = equalPowerCrossfade(out[offset..<offset + block.count], inc[offset..<offset + block.count],
+                                            position: Int64(offset / 2), length: Int64(frames))
+            for k in 0..<block.count { block[k] = mixed[k] }
         }
         // Closed form check, independent of the golden file.
         for f in stride(from: 0, to: frames, by: 17) {
@@ -48,46 +58,27 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
             let expected = Float(cos(x * .pi / 2) + 0.5 * sin(x * .pi / 2))
             #expect(abs(result[2 * f] - expected) < 1e-6 && result[2 * f + 1] == result[2 * f])
         }
-        try Golden.check("crossfade-equalpower-256", result)
+        try golden.check("crossfade-equalpower-256", result)
     }
 
-    /// Linear crossfade over 64 stereo frames from 1.0 to 0.5: a straight line from 1 to 0.5.
-    @Test func linearCrossfadeOfConstants() throws {
-        let frames = 64
-        let out = [Float](repeating: 1, count: frames * 2)
-        let inc = [Float](repeating: 0.5, count: frames * 2)
-        var result = [Float](repeating: 0, count: frames * 2)
-        out.withUnsafeBufferPointer { o in
-            inc.withUnsafeBufferPointer { i in
-                result.withUnsafeMutableBufferPointer { r in
-                    Crossfade.mix(outgoing: o, incoming: i, into: r, position: 0, length: Int64(frames), curve: .linear)
-                }
-            }
-        }
-        #expect(result[0] == 1)
-        #expect(abs(result[2 * 32] - 0.75) < 1e-6)
-        try Golden.check("crossfade-linear-64", result)
-    }
-
-    /// Equal-power fade-in then linear fade-out of a mono constant, processed in odd blocks.
+    /// Equal-power fade-in then fade-out of a mono constant, processed in odd blocks.
     @Test func fades() throws {
         var fadeIn = [Float](repeating: 0.8, count: 128)
         processInBlocks(&fadeIn, block: 37) { block, offset in
-            FadeCurve.equalPower.applyFadeIn(block, channels: 1, position: Int64(offset), length: 100)
+            for f in 0..<block.count { block[f] *= EqualPowerFade.gain(at: Int64(offset + f), length: 100) }
         }
         #expect(fadeIn[0] == 0)
         #expect(abs(fadeIn[50] - 0.8 * Float(sin(Double.pi / 4))) < 1e-6)
         #expect(fadeIn[100] == 0.8 && fadeIn[127] == 0.8)
-        try Golden.check("fade-in-equalpower-128", fadeIn)
+        try golden.check("fade-in-equalpower-128", fadeIn)
 
-        var fadeOut = [Float](repeating: -0.5, count: 128)
-        processInBlocks(&fadeOut, block: 37) { block, offset in
-            FadeCurve.linear.applyFadeOut(block, channels: 1, position: Int64(offset) - 14, length: 100)
+        // The fade-out is the fade-in read backwards, and the two keep constant power.
+        for p in stride(from: Int64(-5), through: 105, by: 5) {
+            #expect(EqualPowerFade.fadeOutGain(at: p, length: 100) == EqualPowerFade.gain(at: 100 - p, length: 100))
+            let power = pow(EqualPowerFade.gain(at: p, length: 100), 2) + pow(EqualPowerFade.fadeOutGain(at: p, length: 100), 2)
+            #expect(abs(power - 1) < 1e-6, "power at \(p): \(power)")
         }
-        #expect(fadeOut[0] == -0.5 && fadeOut[14] == -0.5)
-        #expect(fadeOut[64] == -0.25)
-        #expect(fadeOut[114] == 0 && fadeOut[127] == 0)
-        try Golden.check("fade-out-linear-128", fadeOut)
+        #expect(EqualPowerFade.gain(at: 3, length: 0) == 1 && EqualPowerFade.fadeOutGain(at: 3, length: -1) == 1)
     }
 
     /// A bed ducked by −12 dB (attack 0.1 s, release 0.2 s at 1 kHz) for 200 frames, then released.
@@ -111,25 +102,7 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
         #expect(abs(Decibels.fromLinear(bed[150]) + 12) < 1e-3)
         #expect(abs(Decibels.fromLinear(bed[299]) + 6) < 1e-3)
         #expect(bed[400] == 1 && bed[511] == 1)
-        try Golden.check("ducking-step-512", bed)
-    }
-
-    /// A gain gliding from 1 to 0.25 over 100 frames, then to 0.5 over 50, in blocks of 32.
-    @Test func smoothedGain() throws {
-        var g = SmoothedGain(1)
-        var buffer = [Float](repeating: 1, count: 256 * 2)
-        g.setTarget(0.25, rampFrames: 100)
-        processInBlocks(&buffer, block: 64) { block, offset in
-            if offset == 128 * 2 { g.setTarget(0.5, rampFrames: 50) }
-            g.process(block)
-        }
-        #expect(buffer[0] == 1 && buffer[1] == 1)
-        #expect(abs(buffer[2 * 50] - 0.625) < 1e-6)
-        #expect(buffer[2 * 100] == 0.25 && buffer[2 * 127] == 0.25)
-        #expect(abs(buffer[2 * 153] - 0.375) < 1e-6)
-        #expect(buffer[2 * 178] == 0.5)
-        #expect(buffer[2 * 255] == 0.5)
-        try Golden.check("smoothed-gain-256", buffer)
+        try golden.check("ducking-step-512", bed)
     }
 
     /// The limiter's step response: 0.5, then a burst at 2.0, then 0.5 again, at 8 kHz, mono.
@@ -143,7 +116,7 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
         #expect(limiter.latencyFrames == 16 + 8)
         #expect(signal[0..<24].allSatisfy { $0 == 0 })
         #expect(signal[24] == 0.5)
-        try Golden.check("limiter-step-384", signal, tolerance: 1e-5)
+        try golden.check("limiter-step-384", signal, tolerance: 1e-5)
     }
 }
 
@@ -152,7 +125,7 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
     @Test(arguments: [Float(-1), -0.1, -3, -6])
     func neverExceedsCeiling(ceilingDecibels: Float) {
         let limiter = TruePeakLimiter(sampleRate: 48000, channels: 2, ceilingDecibels: ceilingDecibels)
-        var noise = Noise(seed: 7)
+        var noise = SeededNoise(seed: 7)
         let frames = 48000 * 2
         var signal = [Float](repeating: 0, count: frames * 2)
         for f in 0..<frames {
@@ -161,7 +134,7 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
             signal[2 * f + 1] = noise.sample() * 0.3 - burst
         }
         var offset = 0
-        var sizes = Noise(seed: 99)
+        var sizes = SeededNoise(seed: 99)
         signal.withUnsafeMutableBufferPointer { all in
             while offset < all.count {
                 let n = 2 * (1 + Int(sizes.next() % 700))
@@ -179,7 +152,7 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
     /// Material below the ceiling passes bit-exact, only delayed by `latencyFrames`.
     @Test func transparentBelowCeiling() {
         let limiter = TruePeakLimiter(sampleRate: 44100, channels: 2, ceilingDecibels: -1)
-        var noise = Noise(seed: 3)
+        var noise = SeededNoise(seed: 3)
         let input = (0..<(44100 * 2)).map { _ in noise.sample() * 0.3 }
         var output = input + [Float](repeating: 0, count: limiter.latencyFrames * 2)
         output.withUnsafeMutableBufferPointer { limiter.process($0) }
@@ -193,7 +166,7 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
     @Test func ffmpegTruePeakWithinCeiling() throws {
         let rate = 44100
         let limiter = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: -1)
-        var noise = Noise(seed: 11)
+        var noise = SeededNoise(seed: 11)
         let frames = rate * 10
         var signal = [Float](repeating: 0, count: (frames + limiter.latencyFrames) * 2)
         var lowL: Float = 0, lowR: Float = 0
@@ -208,28 +181,13 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
             signal[2 * f + 1] = -tone * 0.9 + lowR * 1.2
         }
         processInBlocks(&signal, block: 512) { block, _ in limiter.process(block) }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("regie-dsp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("limited.f32")
+        let dir = try TempDir("regie-dsp")
+        defer { dir.cleanup() }
+        let file = dir.url.appendingPathComponent("limited.f32")
         try Golden.write(signal, to: file)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-hide_banner", "-nostats", "-f", "f32le", "-ar", "\(rate)", "-ac", "2", "-i", file.path,
-                             "-af", "ebur128=peak=true", "-f", "null", "-"]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        // Summary block: "True peak:\n    Peak:  -1.0 dBFS"
-        let summary = text.components(separatedBy: "True peak:").last ?? ""
-        let peakLine = summary.split(separator: "\n").first { $0.contains("Peak:") }
-        let value = peakLine.flatMap { Double($0.split(separator: " ").dropFirst().first ?? "") }
-        #expect(value != nil, "could not read ffmpeg true peak from: \(summary)")
-        if let value { #expect(value <= -1.0, "true peak \(value) dBTP") }
+        // ffmpeg prints the true peak with one decimal.
+        let value = try ffmpegLoudness(file, rawStereoFloatRate: rate).truePeak
+        #expect(value <= -1.0, "true peak \(value) dBTP")
     }
 
     /// The pass-through path (blocks that cannot need reduction) gives the per-frame loop's
@@ -237,7 +195,7 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
     /// release back to unity between them; and the gain does come back to exactly 1.
     @Test func passThroughEqualsPerFrameLoop() {
         let rate = 44100
-        var noise = Noise(seed: 5)
+        var noise = SeededNoise(seed: 5)
         let frames = rate * 6
         var input = [Float](repeating: 0, count: frames * 2)
         for f in 0..<frames {
@@ -270,35 +228,34 @@ func processInBlocks(_ samples: inout [Float], block: Int, _ body: (UnsafeMutabl
     }
 }
 
+
 @Suite struct CrossfadePowerTests {
     /// Two independent noises of equal power, crossfaded over 2 s: the power of the mix stays
     /// within ±0.5 dB of the original with the equal-power curve, and dips ~3 dB with linear.
     @Test func equalPowerKeepsConstantPowerForUncorrelatedNoise() {
         let frames = 96000
-        var a = Noise(seed: 1), b = Noise(seed: 2)
+        var a = SeededNoise(seed: 1), b = SeededNoise(seed: 2)
         let outgoing = (0..<(frames * 2)).map { _ in a.sample() }
         let incoming = (0..<(frames * 2)).map { _ in b.sample() }
         let reference = outgoing.reduce(0.0) { $0 + Double($1 * $1) } / Double(outgoing.count)
 
-        func windowPowersDecibels(_ curve: FadeCurve) -> [Double] {
-            var mixed = [Float](repeating: 0, count: frames * 2)
-            outgoing.withUnsafeBufferPointer { o in
-                incoming.withUnsafeBufferPointer { i in
-                    mixed.withUnsafeMutableBufferPointer { m in
-                        Crossfade.mix(outgoing: o, incoming: i, into: m, position: 0, length: Int64(frames), curve: curve)
-                    }
+        func windowPowersDecibels(equalPower: Bool) -> [Double] {
+            let mixed = equalPower
+                ? equalPowerCrossfade(outgoing[...], incoming[...], position: 0, length: Int64(frames))
+                : (0..<outgoing.count).map { k in   // the linear crossfade the mixer does not use
+                    let x = Float(k / 2) / Float(frames)
+                    return outgoing[k] * (1 - x) + incoming[k] * x
                 }
-            }
             let window = 8000 * 2
             return stride(from: 0, to: mixed.count, by: window).map { start in
                 let p = mixed[start..<start + window].reduce(0.0) { $0 + Double($1 * $1) } / Double(window)
                 return 10 * log10(p / reference)
             }
         }
-        let equalPower = windowPowersDecibels(.equalPower)
+        let equalPower = windowPowersDecibels(equalPower: true)
         #expect(equalPower.count == 12)
         #expect(equalPower.allSatisfy { abs($0) <= 0.5 }, "\(equalPower)")
-        let linear = windowPowersDecibels(.linear)
+        let linear = windowPowersDecibels(equalPower: false)
         #expect(linear.min()! < -2.5, "the linear curve should dip in the middle: \(linear)")
     }
 }

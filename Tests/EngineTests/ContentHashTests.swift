@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Engine
 
 /// The loudness cache's key: the same bytes give the same hash however they are fed, and any
@@ -60,5 +61,25 @@ import Testing
         try Data(data).write(to: url)
         let key = try LoudnessCache.contentKey(of: url.path)
         #expect(key == "lanes64-" + String(Self.hash(data), radix: 16) + "-\(data.count)")
+    }
+}
+
+/// The cache's keys are stored in every show's `.loudness-cache.json`: if the hash of the same
+/// bytes ever changed, every cached measurement would silently be thrown away and measured again
+/// (minutes of analysis before air). These values pin it.
+@Suite struct ContentHashPinTests {
+    @Test func knownInputsKeepTheirHash() throws {
+        #expect(ContentHashTests.hash([]) == 16_760_315_318_340_738_270)
+        #expect(ContentHashTests.hash(Array("abc".utf8)) == 8_695_900_709_076_796_342)
+        #expect(ContentHashTests.hash(ContentHashTests.bytes(1000)) == 16_683_278_794_647_836_171)
+        #expect(ContentHashTests.hash(ContentHashTests.bytes(1 << 20, seed: 3)) == 10_951_229_395_168_086_982)
+    }
+
+    @Test func theCacheKeyOfAFileIsTheHashAndTheLength() throws {
+        let dir = try TempDir("regie-hash")
+        defer { dir.cleanup() }
+        let path = dir.path("source.wav")
+        try Data(ContentHashTests.bytes(1000)).write(to: URL(fileURLWithPath: path))
+        #expect(try LoudnessCache.contentKey(of: path) == "lanes64-\(String(16_683_278_794_647_836_171 as UInt64, radix: 16))-1000")
     }
 }

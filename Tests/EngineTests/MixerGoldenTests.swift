@@ -8,11 +8,11 @@ import TestSupport
 /// The mixer's signal path checked against reference buffers (`Golden/<name>.f32`, interleaved
 /// stereo Float32) and against the curves worked out analytically. On a mismatch the test writes
 /// `Golden/<name>.actual.f32` beside the reference for inspection. To regenerate the references
-/// after an intended change: `REGIE_UPDATE_GOLDEN=1 swift test --filter MixerGoldenTests`, then
+/// after an intended change: `REGIE_REGENERATE_GOLDEN=1 swift test --filter MixerGoldenTests`, then
 /// review the diff of the analytical checks (they must still pass).
 @Suite struct MixerGoldenTests {
     static let rate = 44100
-    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let golden = Golden()
 
     /// Renders `voices` whose rings are filled with the constant frames `levels[i]`, with unit
     /// gains, and returns `frames` frames of output aligned to the programme (latency removed).
@@ -39,30 +39,6 @@ import TestSupport
         return Array(output[(latency * 2)..<((latency + frames) * 2)])
     }
 
-    /// Compares with the reference buffer, writing `.actual.f32` on mismatch.
-    static func expectGolden(_ name: String, _ actual: [Float], tolerance: Float = 1e-6) throws {
-        let url = golden.appendingPathComponent("\(name).f32")
-        let actualURL = golden.appendingPathComponent("\(name).actual.f32")
-        let data = actual.withUnsafeBufferPointer { Data(buffer: $0) }
-        if ProcessInfo.processInfo.environment["REGIE_UPDATE_GOLDEN"] == "1" {
-            try data.write(to: url)
-            return
-        }
-        guard let reference = try? Data(contentsOf: url) else {
-            try data.write(to: actualURL)
-            Issue.record("no reference buffer \(url.lastPathComponent); wrote \(actualURL.lastPathComponent)")
-            return
-        }
-        let expected = reference.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        let worst = zip(expected, actual).map { abs($0 - $1) }.max() ?? .infinity
-        if expected.count != actual.count || worst > tolerance {
-            try data.write(to: actualURL)
-            Issue.record("\(name): differs from the reference by up to \(worst) (\(actual.count) vs \(expected.count) samples); wrote \(actualURL.lastPathComponent)")
-        } else {
-            try? FileManager.default.removeItem(at: actualURL)
-        }
-    }
-
     @Test func equalPowerCrossfade() throws {
         // A: 0.5/0.25 for 1000 frames; B: −0.3 from frame 600; 400 frames of overlap.
         let voices = [VoiceSpec(start: 0, length: 1000, slot: 0, item: 0, crossfadeOut: 400),
@@ -75,7 +51,7 @@ import TestSupport
             #expect(abs(Double(out[frame * 2]) - (0.5 * a - 0.3 * b)) < 1e-5, "left at \(frame)")
             #expect(abs(Double(out[frame * 2 + 1]) - (0.25 * a - 0.3 * b)) < 1e-5, "right at \(frame)")
         }
-        try Self.expectGolden("crossfade", out)
+        try Self.golden.check("crossfade", out)
     }
 
     @Test func fadesAndGain() throws {
@@ -87,7 +63,7 @@ import TestSupport
         #expect(abs(out[(100 + 1000) * 2] - 0.4) < 1e-6)
         #expect(abs(out[(100 + 1500 + 250) * 2] - Float(0.4 * cos(Double.pi / 4))) < 1e-5)
         #expect(out[(2100 + 10) * 2] == 0)
-        try Self.expectGolden("fades", out)
+        try Self.golden.check("fades", out)
     }
 
     @Test func bedDucksUnderTalkAndFadesOutAtTheEnd() throws {
@@ -103,7 +79,7 @@ import TestSupport
         #expect(abs(out[Int(1.2 * Double(rate)) * 2] - ducked) < 1e-4, "still ducked as the fade starts")
         #expect(abs(out[Int(1.6 * Double(rate)) * 2] - ducked * Float(cos(Double.pi / 4))) < 1e-4, "half-way through the fade")
         #expect(out[(length + 50) * 2] == 0)
-        try Self.expectGolden("ducking", out)
+        try Self.golden.check("ducking", out)
     }
 
     @Test func limiterHoldsTheCeiling() throws {
@@ -127,6 +103,6 @@ import TestSupport
         let ceiling = Float(pow(10, -1.0 / 20))
         #expect(out.map(abs).max()! <= ceiling)
         #expect(out.suffix(2000).map(abs).max()! > ceiling * 0.9, "the tone is limited, not muted")
-        try Self.expectGolden("limiter", out)
+        try Self.golden.check("limiter", out)
     }
 }

@@ -1,10 +1,10 @@
 import AudioIO
-import CAllocationCounter
 import DSP
 import Engine
 import Realtime
 import Foundation
 import Testing
+import TestSupport
 
 /// The render thread's rules, pinned: no allocation in a render block, meters that agree with
 /// libebur128.
@@ -15,7 +15,8 @@ import Testing
                       VoiceSpec(start: 0, length: 60_000, slot: 1, item: 1, isBed: true),
                       VoiceSpec(start: 26_000, length: 30_000, slot: 2, item: 2, crossfadeIn: 4000)]
         let rings = (0..<3).map { _ in SPSCRing<Float>(capacity: 140_000) }
-        let noise = (0..<120_000).map { _ in Float.random(in: -0.5...0.5) }
+        var seeded = SeededNoise(seed: 11)
+        let noise = seeded.samples(120_000, in: -0.5...0.5)
         for (slot, voice) in voices.enumerated() {
             noise.withUnsafeBufferPointer { _ = rings[slot].write(from: $0.baseAddress!, count: Int(voice.length) * 2) }
         }
@@ -26,10 +27,10 @@ import Testing
         mixer.render(into: output, frames: 512)   // warm-up
         var allocations = 0
         for _ in 0..<100 {
-            regie_allocation_counting_begin()
-            _ = mixer.isReady(frames: 512)
-            mixer.render(into: output, frames: 512)
-            allocations += regie_allocation_counting_end()
+            allocations += Allocations.count {
+                _ = mixer.isReady(frames: 512)
+                mixer.render(into: output, frames: 512)
+            }
         }
         #expect(allocations == 0)
         #expect(mixer.position == 101 * 512)
@@ -43,9 +44,10 @@ import Testing
                       VoiceSpec(start: 48_000, length: 30_000, slot: 2, item: 2, crossfadeIn: 2000),
                       VoiceSpec(start: 78_000, length: 10_000, slot: -1, item: 3, isLive: true)]
         let rings = (0..<3).map { _ in SPSCRing<Float>(capacity: 200_000) }
-        let noise = (0..<100_000).map { _ in Float.random(in: -0.5...0.5) }
+        var seeded = SeededNoise(seed: 12)
+        let noise = seeded.samples(100_000, in: -0.5...0.5)
         for slot in 0..<3 { noise.withUnsafeBufferPointer { _ = rings[slot].write(from: $0.baseAddress!, count: 100_000) } }
-        let cart = (0..<20_000).map { _ in Float.random(in: -0.3...0.3) }
+        let cart = seeded.samples(20_000, in: -0.3...0.3)
         let mixer = ProgrammeMixer(sampleRate: 44100, voices: voices, rings: rings, maxBlockFrames: 512,
                                    truePeakCeiling: -1, ducking: DuckingSpec(depth: -15, attack: 0.3, release: 0.8),
                                    mode: .interactive, carts: CartAudio(carts: [cart]))
@@ -61,11 +63,11 @@ import Testing
         var allocations = 0
         for block in 0..<200 {
             if let command = script[block] { #expect(mixer.commands.push(command)) }
-            regie_allocation_counting_begin()
-            mixer.prepare(frames: 512)
-            _ = mixer.isReady(frames: 512)
-            mixer.render(into: output, frames: 512)
-            allocations += regie_allocation_counting_end()
+            allocations += Allocations.count {
+                mixer.prepare(frames: 512)
+                _ = mixer.isReady(frames: 512)
+                mixer.render(into: output, frames: 512)
+            }
             while mixer.events.pop() != nil {}
         }
         #expect(allocations == 0)
@@ -78,11 +80,12 @@ import Testing
         var window = LoudnessWindow(sampleRate: rate)
         let reference = LoudnessMeter(sampleRate: rate)
         var state: Float = 0
+        var noise = SeededNoise(seed: 13)
         var samples = [Float](repeating: 0, count: 2 * rate / 10)
         for step in 0..<60 {   // 6 s in 100 ms blocks
             let level: Float = step < 30 ? 0.3 : 0.05
             for i in 0..<(rate / 10) {
-                state = 0.9 * state + 0.1 * Float.random(in: -1...1)
+                state = 0.9 * state + 0.1 * noise.sample()
                 samples[2 * i] = state * level * 3
                 samples[2 * i + 1] = state * level * 2
             }

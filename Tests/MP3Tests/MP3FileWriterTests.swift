@@ -243,28 +243,19 @@ struct MP3FileWriterTests {
         let url = dir.appendingPathComponent("live.mp3")
         let rate = 44100
 
-        let p = Process()
-        p.executableURL = probe
-        p.arguments = [url.path, "120", "\(rate)", "1"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        // Read progress lines until at least 3 s of audio is written, then kill -9.
+        let p = try RunningProgram(probe.path, [url.path, "120", "\(rate)", "1"])
+        // Read progress lines ("written W durable D") until at least 3 s of audio is written, then kill -9.
         var written: Int64 = 0, durable: Int64 = 0
-        var buffer = ""
-        while written < 3 * Int64(rate) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break } // probe died on its own
-            buffer += String(decoding: chunk, as: UTF8.self)
-            for line in buffer.split(separator: "\n") {
+        p.waitForOutput { text in
+            for line in text.split(separator: "\n") where text.hasSuffix("\n") || line != text.split(separator: "\n").last {
                 let parts = line.split(separator: " ")
                 if parts.count == 4, let w = Int64(parts[1]), let d = Int64(parts[3]) { written = w; durable = d }
             }
-            if let last = buffer.lastIndex(of: "\n") { buffer = String(buffer[buffer.index(after: last)...]) }
+            return written >= 3 * Int64(rate)
         }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
+        p.send(SIGKILL)
+        let ended = p.wait()
+        #expect(ended.signalled && ended.status == SIGKILL)
         #expect(written >= 3 * Int64(rate))
         #expect(durable > 0)
 

@@ -119,21 +119,11 @@ struct AsRunLogTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("7.asrun.jsonl")
         let n = 57
-        let p = Process()
-        p.executableURL = probe
-        p.arguments = ["asrun", url.path, "\(n)"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        var text = ""
-        while !text.contains("logged \(n)") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
+        let p = try RunningProgram(probe.path, ["asrun", url.path, "\(n)"])
+        let text = p.waitForOutput { $0.contains("logged \(n)") }
+        p.send(SIGKILL)
+        let ended = p.wait()
+        #expect(ended.signalled && ended.status == SIGKILL)
         #expect(text.contains("logged \(n)"), "probe said: \(text)")
 
         let py = try #require(pythonJSON(pyReadLines, [url.path], interpreter: systemPython) as? [String: Any])

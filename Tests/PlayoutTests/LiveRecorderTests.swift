@@ -1,4 +1,3 @@
-import CAllocationCounter
 import Foundation
 import Realtime
 import MP3
@@ -25,22 +24,17 @@ print(json.dumps({
 """#
 
 /// Reads progress lines ("fed F written W durable D file P") from a probe until `until` is true.
-private func readProgress(_ handle: FileHandle, until: (Int64, Int64, Int64) -> Bool) -> (fed: Int64, written: Int64, durable: Int64, file: String, text: String) {
+private func readProgress(_ probe: RunningProgram, until: (Int64, Int64, Int64) -> Bool) -> (fed: Int64, written: Int64, durable: Int64, file: String, text: String) {
     var state: (Int64, Int64, Int64, String) = (0, 0, 0, "")
-    var buffer = "", all = ""
-    while !until(state.0, state.1, state.2) {
-        let chunk = handle.availableData
-        if chunk.isEmpty { break }
-        let s = String(decoding: chunk, as: UTF8.self)
-        buffer += s
-        all += s
-        while let nl = buffer.firstIndex(of: "\n") {
-            let line = buffer[..<nl].split(separator: " ")
-            buffer = String(buffer[buffer.index(after: nl)...])
-            if line.count == 8, line[0] == "fed", let f = Int64(line[1]), let w = Int64(line[3]), let d = Int64(line[5]) {
-                state = (f, w, d, String(line[7]))
+    let all = probe.waitForOutput { text in
+        // Complete lines only: the last may still be arriving.
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            let words = line.split(separator: " ")
+            if words.count == 8, words[0] == "fed", let f = Int64(words[1]), let w = Int64(words[3]), let d = Int64(words[5]) {
+                state = (f, w, d, String(words[7]))
             }
         }
+        return until(state.0, state.1, state.2)
     }
     return (state.0, state.1, state.2, state.3, all)
 }
@@ -201,16 +195,11 @@ struct LiveRecorderTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let rate = 44100
 
-        let p = Process()
-        p.executableURL = probe
-        p.arguments = ["live", dir.path, "012-show", "120", "\(rate)", "1"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let progress = readProgress(out.fileHandleForReading) { fed, _, durable in fed >= 4 * Int64(rate) && durable > 0 }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
+        let p = try RunningProgram(probe.path, ["live", dir.path, "012-show", "120", "\(rate)", "1"])
+        let progress = readProgress(p) { fed, _, durable in fed >= 4 * Int64(rate) && durable > 0 }
+        p.send(SIGKILL)
+        let ended = p.wait()
+        #expect(ended.signalled && ended.status == SIGKILL)
         #expect(progress.fed >= 4 * Int64(rate), "probe said: \(progress.text)")
         let first = dir.appendingPathComponent("012-show-program.mp3")
         #expect(progress.file == first.path)

@@ -1,18 +1,11 @@
-import CAllocationCounter
 import Testing
+import TestSupport
 import Realtime
-
-/// Heap allocations made by this thread while `body` runs.
-func allocations(_ body: () -> Void) -> Int {
-    regie_allocation_counting_begin()
-    body()
-    return regie_allocation_counting_end()
-}
 
 @Suite struct RealtimeAllocationTests {
     @Test func counterSeesAllocations() {
         var sink = 0
-        let n = allocations {
+        let n = Allocations.count {
             let array = [Int](repeating: 1, count: 1000 + sink)
             sink += array.count
         }
@@ -43,6 +36,6 @@ func allocations(_ body: () -> Void) -> Int {
             }
         }
         work()  // warm-up: first use may instantiate metadata
-        #expect(allocations(work) == 0)
+        #expect(Allocations.count(work) == 0)
     }
 }

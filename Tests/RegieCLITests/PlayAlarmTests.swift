@@ -33,13 +33,8 @@ import TestSupport
             """)
         let out = show.root.appendingPathComponent("recordings")
         let log = out.appendingPathComponent("007-alarms.asrun.jsonl")
-        let process = Process()
-        process.executableURL = TestSupport.regie
-        process.arguments = ["play", "--auto", rundown.path, "--device", "null", "--record", "none", "--no-publish", "--out", out.path]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try RunningProgram(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "null",
+                                                                  "--record", "none", "--no-publish", "--out", out.path])
         // Once the show has started (every source was measured before it), D goes away. D shares
         // A's ring (B and C take the two others), so the prefetcher opens it only once all of A
         // is in the ring, about 2 s in.
@@ -48,9 +43,8 @@ import TestSupport
             Thread.sleep(forTimeInterval: 0.05)
         }
         try FileManager.default.removeItem(at: doomed)
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "the show ran to its end: \(output)")
+        let result = process.result()
+        #expect(result.status == 0, "the show ran to its end: \(result.stdout)")
 
         let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])

@@ -139,7 +139,7 @@ import TestSupport
         let firstFile = out.appendingPathComponent("005-crash-program.mp3")
         let secondFile = out.appendingPathComponent("005-crash-program-2.mp3")
 
-        let first = try RunningProgram(TestSupport.regie, arguments)
+        let first = try RunningProgram(TestSupport.regie.path, arguments)
         // The recorder starts on the line after this one, right before the first period.
         try #require(first.waitFor("Recording program to \(firstFile.path)"), "\(first.stderr)")
         let started = Date()
@@ -162,7 +162,7 @@ import TestSupport
         let firstBytes = try Data(contentsOf: firstFile)
 
         // The same rundown again: a new file; stopped by SIGINT, it is finalised.
-        let second = try RunningProgram(TestSupport.regie, arguments)
+        let second = try RunningProgram(TestSupport.regie.path, arguments)
         try #require(second.waitFor("Recording program to \(secondFile.path)"), "\(second.stderr)")
         Thread.sleep(forTimeInterval: 1.5)
         second.send(SIGINT)

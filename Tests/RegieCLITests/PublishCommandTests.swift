@@ -39,14 +39,8 @@ import TestSupport
                                              "--base-url", "http://127.0.0.1:\(port)/test-show/"])
         #expect(publish.status == 0, "\(publish.stderr)")
 
-        let server = Process()
-        server.executableURL = TestSupport.regie
-        server.arguments = ["serve", published.path, "--port", "\(port)"]
-        let log = Pipe()
-        server.standardError = log
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
+        let server = try RunningProgram(TestSupport.regie.path, ["serve", published.path, "--port", "\(port)"])
+        defer { if server.isRunning { server.send(SIGTERM) } }
         var up = false
         for _ in 0..<100 where !up {
             up = (try? run("curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/test-show/feed.xml"]).status) == 0
@@ -93,10 +87,10 @@ import TestSupport
         #expect(empty.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0 0")
 
         // SIGTERM stops the server cleanly, after one access-log line per request.
-        server.terminate()
-        server.waitUntilExit()
-        #expect(server.terminationStatus == 0)
-        let lines = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        server.send(SIGTERM)
+        let ended = server.wait()
+        #expect(ended.status == 0 && !ended.signalled)
+        let lines = server.stderr
         #expect(lines.contains("\"GET /test-show/feed.xml HTTP/1.1\" 200"))
     }
 }

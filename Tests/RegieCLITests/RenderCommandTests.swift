@@ -128,20 +128,15 @@ import TestSupport
             """)
         let mp3 = show.root.appendingPathComponent("out.mp3")
         let wav = show.root.appendingPathComponent("out.wav")
-        let process = Process()
-        process.executableURL = TestSupport.regie
-        process.arguments = ["render", rundown.path, "-o", mp3.path, "--wav", wav.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try RunningProgram(TestSupport.regie.path, ["render", rundown.path, "-o", mp3.path, "--wav", wav.path])
         // Wait until the render is under way (its working file exists), then interrupt it.
         let part = mp3.path + ".part"
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: part) { usleep(50_000) }
         #expect(FileManager.default.fileExists(atPath: part), "the render started")
         usleep(300_000)
-        process.interrupt()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        process.send(SIGINT)
+        let ended = process.wait()
+        #expect(ended.status == 130 && !ended.signalled)
         #expect(!FileManager.default.fileExists(atPath: mp3.path))
         #expect(!FileManager.default.fileExists(atPath: part))
         #expect(!FileManager.default.fileExists(atPath: wav.path))

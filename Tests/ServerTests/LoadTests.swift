@@ -102,11 +102,9 @@ struct LoadTests {
               }
             }
             """.write(to: prefix.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
-        let nginx = Process()
-        nginx.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        nginx.arguments = ["-p", prefix.path, "-c", prefix.appendingPathComponent("nginx.conf").path, "-g", "daemon off;"]
-        try nginx.run()
-        defer { nginx.terminate(); nginx.waitUntilExit() }
+        let nginx = try RunningProgram("/usr/sbin/nginx", ["-p", prefix.path, "-c", prefix.appendingPathComponent("nginx.conf").path,
+                                                           "-g", "daemon off;"])
+        defer { nginx.send(SIGTERM); nginx.wait() }
         // Wait (bounded) until nginx answers.
         for _ in 0..<50 {
             if try await sh("curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(nginxPort)/campus-magazine/feed.xml"], check: false).status == 0 { break }

@@ -3,7 +3,7 @@
 
 /// One voice on the programme timeline: an item's audio (or a bed) with its envelope.
 /// Frame positions are in the show's sample rate, from the top of the show.
-package struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
+public struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
     /// First frame on the programme timeline.
     package var start: Int64
     /// Length in frames (the source delivers exactly this many).
@@ -37,7 +37,7 @@ package struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
     @inline(__always) package var end: Int64 { start + length }
 
     /// A voice.
-    package init(start: Int64, length: Int64, slot: Int32, item: Int32, fadeIn: Int64 = 0, fadeOut: Int64 = 0,
+    public init(start: Int64, length: Int64, slot: Int32, item: Int32, fadeIn: Int64 = 0, fadeOut: Int64 = 0,
                 crossfadeIn: Int64 = 0, crossfadeOut: Int64 = 0, isBed: Bool = false, isLive: Bool = false,
                 isJingle: Bool = false, isOpenEnded: Bool = false) {
         self.start = start; self.length = length; self.slot = slot; self.item = item
@@ -48,7 +48,7 @@ package struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
 }
 
 /// Bed ducking under live items, in frames and decibels.
-package struct DuckingSpec: BitwiseCopyable, Sendable, Equatable {
+public struct DuckingSpec: BitwiseCopyable, Sendable, Equatable {
     /// Gain of a ducked bed, dB (negative).
     package var depth: Float
     /// Seconds to reach the ducked level.
@@ -57,7 +57,7 @@ package struct DuckingSpec: BitwiseCopyable, Sendable, Equatable {
     package var release: Double
 
     /// A ducking setting.
-    package init(depth: Float, attack: Double, release: Double) {
+    public init(depth: Float, attack: Double, release: Double) {
         self.depth = depth; self.attack = attack; self.release = release
     }
 }

@@ -3,7 +3,7 @@ import Glibc
 /// Gain envelope for a music bed under speech: moves towards `depth` dB while ducked and back to
 /// 0 dB when released, linearly in decibels, taking `attack` seconds for the full depth going
 /// down and `release` seconds coming back up. State carries across blocks; one value per frame.
-package struct DuckingEnvelope: Sendable {
+package struct DuckingEnvelope: Sendable, BitwiseCopyable {
     /// Gain reduction when fully ducked, in dB (negative, e.g. −15).
     package let depth: Float
     private let attackStep: Float   // dB per frame going down (positive)

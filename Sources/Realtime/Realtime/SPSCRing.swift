@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// The engine uses `SPSCRing<Float>` for interleaved stereo samples (prefetch → render,
 /// render → recorder); counts are then in samples, so pass `frames * 2`.
-package final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
+public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     // Monotonic counters: `writeCount` is advanced only by the producer, `readCount` only by the
     // consumer. Their difference is the fill level; positions in storage are `count & mask`.
     @usableFromInline let writeCount = Atomic<Int>(0)
@@ -23,10 +23,10 @@ package final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     @usableFromInline let mask: Int
 
     /// Maximum number of elements the ring holds.
-    package let capacity: Int
+    public let capacity: Int
 
     /// Creates a ring holding up to `capacity` elements (allocates here, never afterwards).
-    package init(capacity: Int) {
+    public init(capacity: Int) {
         precondition(capacity > 0, "SPSCRing capacity must be positive")
         var size = 1
         while size < capacity { size <<= 1 }
@@ -40,18 +40,18 @@ package final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Elements the consumer can read now (consumer side; a lower bound if called elsewhere).
-    @inlinable package var availableToRead: Int {
+    @inlinable public var availableToRead: Int {
         writeCount.load(ordering: .acquiring) - readCount.load(ordering: .relaxed)
     }
 
     /// Free space the producer can write now (producer side; a lower bound if called elsewhere).
-    @inlinable package var availableToWrite: Int {
+    @inlinable public var availableToWrite: Int {
         capacity - (writeCount.load(ordering: .relaxed) - readCount.load(ordering: .acquiring))
     }
 
     /// Producer: copies up to `count` elements from `source`; returns how many were written.
     @inlinable @discardableResult
-    package func write(from source: UnsafePointer<Element>, count: Int) -> Int {
+    public func write(from source: UnsafePointer<Element>, count: Int) -> Int {
         let w = writeCount.load(ordering: .relaxed)
         let r = readCount.load(ordering: .acquiring)
         let n = min(count, capacity - (w - r))
@@ -63,7 +63,7 @@ package final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// Producer: writes `count` copies of `value` (e.g. silence); returns how many were written.
     @inlinable @discardableResult
-    package func write(repeating value: Element, count: Int) -> Int {
+    public func write(repeating value: Element, count: Int) -> Int {
         let w = writeCount.load(ordering: .relaxed)
         let r = readCount.load(ordering: .acquiring)
         let n = min(count, capacity - (w - r))
@@ -75,7 +75,7 @@ package final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// Consumer: copies up to `count` elements into `destination`; returns how many were read.
     @inlinable @discardableResult
-    package func read(into destination: UnsafeMutablePointer<Element>, count: Int) -> Int {
+    public func read(into destination: UnsafeMutablePointer<Element>, count: Int) -> Int {
         let r = readCount.load(ordering: .relaxed)
         let w = writeCount.load(ordering: .acquiring)
         let n = min(count, w - r)
@@ -87,7 +87,7 @@ package final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// Consumer: drops up to `count` readable elements without copying; returns how many.
     @inlinable @discardableResult
-    package func discard(count: Int) -> Int {
+    public func discard(count: Int) -> Int {
         let r = readCount.load(ordering: .relaxed)
         let w = writeCount.load(ordering: .acquiring)
         let n = min(count, w - r)

@@ -91,11 +91,20 @@ package struct MixerEvent: BitwiseCopyable, Sendable, Equatable {
     /// For events caused by a command: the command's `requestedPosition`, else -1.
     package var requestedPosition: Int64
 
-    /// An event.
-    package init(_ kind: Kind, position: Int64, item: Int32 = -1, cart: Int32 = -1, detail: Int64 = 0,
-                requestedAt: Int64 = 0, appliedAt: Int64 = 0, requestedPosition: Int64 = -1) {
+    /// An event the timeline caused by itself (an item reaching its start or its end).
+    package init(_ kind: Kind, position: Int64, item: Int32 = -1, cart: Int32 = -1, detail: Int64 = 0) {
         self.kind = kind; self.position = position; self.item = item; self.cart = cart; self.detail = detail
-        self.requestedAt = requestedAt; self.appliedAt = appliedAt; self.requestedPosition = requestedPosition
+        requestedAt = 0; appliedAt = 0; requestedPosition = -1
+    }
+
+    /// The event that answers `command`, applied at `appliedAt` (CLOCK_MONOTONIC ns): it carries
+    /// the command's request time and position back, so the console can measure the key's delay.
+    package init(_ kind: Kind, answering command: EngineCommand, appliedAt: Int64, position: Int64, item: Int32 = -1,
+                 cart: Int32 = -1, detail: Int64 = 0) {
+        self.init(kind, position: position, item: item, cart: cart, detail: detail)
+        requestedAt = command.requestedAt
+        self.appliedAt = appliedAt
+        requestedPosition = command.requestedPosition
     }
 }
 
