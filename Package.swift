@@ -58,7 +58,7 @@ let package = Package(
         systemLibrary("CEbur128", pkgConfig: "libebur128", apt: "libebur128-dev"),
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
         // Decoding (libsndfile), resampling (soxr), loudness (libebur128), ALSA devices.
-        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "DSP", "Realtime", "Support"],
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "DSP", "Support"],
                 path: "Sources/Audio/AudioIO", swiftSettings: optimisedInDebug),
         // MP3 files: LAME encoder, atomic or crash-safe writer, ID3v2.3 with chapters, lossless gain.
         .target(name: "MP3", dependencies: ["CLame", "Support"], path: "Sources/Audio/MP3",
@@ -148,11 +148,16 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+/// The lower layers, whose imports are internal unless a declaration's signature shows them: a
+/// module that uses Glibc or Yams inside does not hand them to every module above it.
+let importsAreInternal: Set = ["RegieModel", "RegieYAML", "Support", "Realtime", "DSP", "AudioIO", "MP3"]
+
 // Every target: a file sees only the members of the modules it imports itself (so a render-path
 // file cannot reach Foundation's members through another module), and imports are internal unless
 // a declaration's signature needs them (`package import`, `public import`).
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    if importsAreInternal.contains(target.name) { settings.append(.enableUpcomingFeature("InternalImportsByDefault")) }
     target.swiftSettings = settings
 }

@@ -71,9 +71,10 @@ package enum SystemCall {
         return n
     }
 
-    /// Sleeps until `deadline` on `clock` (absolute), however many signals arrive meanwhile.
-    package static func sleep(until deadline: timespec, clock: clockid_t = CLOCK_MONOTONIC) {
-        var deadline = deadline
-        while clock_nanosleep(clock, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+    /// Sleeps until `nanoseconds` on the monotonic clock (`MonotonicClock`), however many
+    /// signals arrive meanwhile.
+    package static func sleep(untilMonotonic nanoseconds: Int64) {
+        var deadline = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
     }
 }

@@ -80,8 +80,9 @@ import TestSupport
 }
 
 @Suite struct PrefetchTests {
-    /// A prefetch thread fills a small ring while this thread drains it in render-sized blocks:
-    /// the samples that come out are exactly the whole-file resample.
+    /// A prefetch thread fills a small ring (as the engine's prefetcher does: read a chunk, write
+    /// it) while this thread drains it in render-sized blocks: the samples that come out are
+    /// exactly the whole-file resample.
     @Test func fillRingFromAnotherThreadDeliversTheWholeFile() throws {
         let dir = try TempDir("regie-audioio")
         defer { dir.cleanup() }
@@ -91,8 +92,12 @@ import TestSupport
         let reader = try ResampledFileReader(path: path, outputRate: 44100)
         let ring = SPSCRing<Float>(capacity: 3000 * 2)
         let producer = Thread {
+            let chunk = UnsafeMutablePointer<Float>.allocate(capacity: 700 * 2)
+            defer { chunk.deallocate() }
             while !reader.isFinished {
-                if reader.fill(ring) == 0 { sched_yield() }
+                let room = min(700, ring.availableToWrite / 2)
+                let got = room > 0 ? reader.read(into: chunk, frames: room) : 0
+                if got == 0 { sched_yield() } else { ring.write(from: chunk, count: got * 2) }
             }
         }
         producer.start()

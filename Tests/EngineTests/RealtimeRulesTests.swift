@@ -116,3 +116,27 @@ import TestSupport
         #expect(abs(Double(meter.decibels) - reference.truePeak) < 0.3, "\(meter.decibels) vs \(reference.truePeak)")
     }
 }
+
+/// Real-time rule 1, for the files the render thread runs: none imports Foundation (so, with
+/// MemberImportVisibility on every target, none can reach a Foundation member through another
+/// module either: the compiler refuses it), prints or logs.
+@Suite struct RenderPathSourceTests {
+    static let folders = ["Sources/Engine/Render", "Sources/Realtime/Realtime", "Sources/Realtime/DSP", "Sources/Support"]
+
+    @Test func renderPathFilesImportNoFoundationAndNeverPrint() throws {
+        var checked = 0
+        for folder in Self.folders {
+            let url = TestSupport.repositoryRoot.appendingPathComponent(folder)
+            for name in try FileManager.default.contentsOfDirectory(atPath: url.path) where name.hasSuffix(".swift") {
+                let text = try String(contentsOf: url.appendingPathComponent(name), encoding: .utf8)
+                let code = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
+                #expect(!code.contains { $0.hasPrefix("import Foundation") || $0.contains("import FoundationEssentials") },
+                        "\(folder)/\(name) imports Foundation")
+                #expect(!code.contains { $0.contains("print(") || $0.contains("Logger") || $0.contains("NSLog") },
+                        "\(folder)/\(name) prints or logs")
+                checked += 1
+            }
+        }
+        #expect(checked >= 20, "the folders moved? only \(checked) files checked")
+    }
+}

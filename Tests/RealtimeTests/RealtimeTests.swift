@@ -231,3 +231,45 @@ struct Meter: BitwiseCopyable, Equatable {
         #expect(CPUMask.ofCallingThread() == before)
     }
 }
+
+/// The render thread never takes a page fault in a ring: its memory is mapped (and locked when
+/// the system allows) before the first write.
+@Suite struct RingMemoryTests {
+    /// Pages of `bytes` at `address` that are resident, by mincore(2).
+    static func residentPages(_ address: UnsafeMutableRawPointer, bytes: Int) -> (resident: Int, pages: Int) {
+        let page = 4096
+        let pages = (bytes + page - 1) / page
+        var vector = [UInt8](repeating: 0, count: pages)
+        guard mincore(address, bytes, &vector) == 0 else { return (-1, pages) }
+        return (vector.filter { $0 & 1 != 0 }.count, pages)
+    }
+
+    /// VmLck from /proc/self/status, kB.
+    static func lockedKilobytes() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmLck:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+
+    @Test func aTenSecondRecorderRingIsResidentBeforeItsFirstWrite() {
+        // The positive control: memory allocated the usual way is not mapped until written, so
+        // mincore can tell (16 MiB, far beyond what malloc would have touched).
+        let untouchedBytes = 16 << 20
+        let untouched = UnsafeMutableRawPointer.allocate(byteCount: untouchedBytes, alignment: 4096)
+        defer { untouched.deallocate() }
+        let control = Self.residentPages(untouched, bytes: untouchedBytes)
+        #expect(control.resident >= 0 && control.resident < control.pages / 2, "fresh memory is not all resident: \(control)")
+
+        let lockedBefore = Self.lockedKilobytes()
+        let feed = RecorderFeed(frames: 10 * 48000)
+        let ring = feed.ring
+        let resident = Self.residentPages(UnsafeMutableRawPointer(ring.storage), bytes: ring.storageBytes)
+        #expect(resident.resident == resident.pages, "every page of the ring is mapped: \(resident)")
+        if getuid() == 0 {
+            #expect(ring.isLocked, "root may lock memory")
+        }
+        if ring.isLocked {
+            #expect(Self.lockedKilobytes() - lockedBefore >= ring.storageBytes / 1024, "VmLck grew by the ring")
+        }
+    }
+}

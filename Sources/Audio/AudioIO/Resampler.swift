@@ -1,7 +1,6 @@
 // Sample-rate conversion through libsoxr, and a reader that decodes and resamples a file (or a
 // cued part of it) to an exact number of output frames. Prefetch threads only.
 import CSoxr
-import Realtime
 
 /// Streaming stereo Float32 (interleaved) resampler, soxr "high quality" (20-bit, linear phase).
 ///
@@ -114,7 +113,6 @@ package final class ResampledFileReader: @unchecked Sendable {
     private var sourceLeft: Int64
     private let chunkFrames = 4096
     private let input: UnsafeMutablePointer<Float>
-    private let staging: UnsafeMutablePointer<Float>  // chunkFrames × 2, for `fill`
     private var inputOffset = 0
     private var inputFill = 0
     private var inputEnded = false
@@ -138,32 +136,14 @@ package final class ResampledFileReader: @unchecked Sendable {
             }
         }
         input = .allocate(capacity: chunkFrames * 2)
-        staging = .allocate(capacity: chunkFrames * 2)
     }
 
     deinit {
         input.deallocate()
-        staging.deallocate()
     }
 
     /// True once all `outputFrames` have been delivered.
     package var isFinished: Bool { deliveredFrames >= outputFrames }
-
-    /// Prefetch step: decodes and resamples into `ring` (interleaved stereo samples) as many whole
-    /// frames as fit, at most `maxFrames`; returns frames added. Call from the ring's producer.
-    @discardableResult
-    package func fill(_ ring: SPSCRing<Float>, maxFrames: Int = .max) -> Int {
-        var done = 0
-        while done < maxFrames {
-            let n = min(ring.availableToWrite / 2, chunkFrames, maxFrames - done)
-            if n == 0 { break }
-            let got = read(into: staging, frames: n)
-            if got == 0 { break }
-            ring.write(from: staging, count: got * 2)  // fits: this thread is the only producer
-            done += got
-        }
-        return done
-    }
 
     /// Writes up to `frames` output frames into `destination` (room for `frames * 2` floats);
     /// returns frames written, 0 once `outputFrames` have been delivered.

@@ -3,6 +3,7 @@
 // the device does not pace (ALSA `null`, `file`). No Foundation here (real-time rule 1).
 import AudioIO
 import Glibc
+import Support
 import Realtime
 import Synchronization
 
@@ -43,10 +44,8 @@ package final class RenderLoop: @unchecked Sendable {
         let rate = Int64(mixer.sampleRate)
         var rendered: Int64 = 0
         var emitted: Int64 = 0
-        var deadline = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &deadline)
         var clockFrames: Int64 = 0
-        let start = deadline
+        let start = MonotonicClock.nanoseconds()
         while emitted < total && !stop.isRaised {
             mixer.render(into: buffer, frames: periodFrames)
             if mixer.finishedAt >= 0 { total = min(total, mixer.finishedAt) }
@@ -72,11 +71,7 @@ package final class RenderLoop: @unchecked Sendable {
             }
             if paceByClock {
                 clockFrames += Int64(periodFrames)
-                let nanoseconds = clockFrames * 1_000_000_000 / rate
-                deadline.tv_sec = start.tv_sec + Int(nanoseconds / 1_000_000_000)
-                deadline.tv_nsec = start.tv_nsec + Int(nanoseconds % 1_000_000_000)
-                if deadline.tv_nsec >= 1_000_000_000 { deadline.tv_sec += 1; deadline.tv_nsec -= 1_000_000_000 }
-                while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+                SystemCall.sleep(untilMonotonic: start + clockFrames * 1_000_000_000 / rate)
             }
         }
     }

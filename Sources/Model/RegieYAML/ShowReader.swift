@@ -1,5 +1,5 @@
 import Foundation
-import RegieModel
+package import RegieModel
 import Yams
 
 /// Reads `show.yaml`.

@@ -1,5 +1,5 @@
 // Latest-value slot: one writer publishes, any number of readers take the newest complete value.
-import Synchronization
+public import Synchronization
 
 /// A seqlock holding the most recent value of a plain-data type (position, meters, status).
 ///

@@ -1,6 +1,6 @@
 // The render thread's side of a live recorder: a sample ring and overrun counters.
 // It lives in Realtime so that the engine's render loop can hold it without importing Recorder.
-import Synchronization
+public import Synchronization
 
 /// Interleaved stereo samples from the render thread to a recorder thread, several seconds deep.
 ///

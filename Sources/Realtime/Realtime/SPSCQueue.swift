@@ -1,6 +1,6 @@
 // Single-producer / single-consumer queue of plain-data messages (console → engine commands,
 // engine → console events, render → control "trash" of retired plan pointers).
-import Synchronization
+public import Synchronization
 
 /// A fixed-capacity lock-free FIFO of `BitwiseCopyable` messages for one producer thread and one
 /// consumer thread. `push` and `pop` never block, lock or allocate.

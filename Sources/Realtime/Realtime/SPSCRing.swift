@@ -2,9 +2,13 @@
 //
 // Threading: exactly one thread calls the producer side (`write`, `availableToWrite`) and exactly
 // one thread calls the consumer side (`read`, `discard`, `availableToRead`) at any time. Neither
-// side ever blocks, locks or allocates; the storage is allocated once in `init`. The hot paths
-// are @inlinable so that `SPSCRing<Float>` is specialised in the engine's module.
-import Synchronization
+// side ever blocks, locks or allocates; the storage is allocated once in `init`, written through
+// once there (every page is mapped before the render thread's first write, as jack2 does for its
+// rings) and locked in memory when the system allows it (no page of it is ever swapped out under
+// the render thread). The hot paths are @inlinable so that `SPSCRing<Float>` is specialised in the
+// engine's module.
+import Glibc
+public import Synchronization
 
 /// A fixed-capacity lock-free ring of `BitwiseCopyable` elements (e.g. `Float` samples) for one
 /// producer thread and one consumer thread.
@@ -24,20 +28,35 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// Maximum number of elements the ring holds.
     public let capacity: Int
+    /// Bytes of storage (a power-of-two number of elements, page-aligned).
+    let storageBytes: Int
+    /// Whether the storage is locked in memory (`mlock`; refused beyond RLIMIT_MEMLOCK for a
+    /// user without CAP_IPC_LOCK: the pages are then touched but may be swapped out).
+    package let isLocked: Bool
 
-    /// Creates a ring holding up to `capacity` elements (allocates here, never afterwards).
+    /// Creates a ring holding up to `capacity` elements (allocates, touches and locks its memory
+    /// here, never afterwards).
     public init(capacity: Int) {
         precondition(capacity > 0, "SPSCRing capacity must be positive")
         var size = 1
         while size < capacity { size <<= 1 }
         self.capacity = capacity
         self.mask = size - 1
-        self.storage = UnsafeMutablePointer<Element>.allocate(capacity: size)
+        storageBytes = size * MemoryLayout<Element>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: storageBytes,
+                                                   alignment: max(MemoryLayout<Element>.alignment, Self.pageSize))
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: storageBytes)
+        isLocked = mlock(raw, storageBytes) == 0
+        storage = raw.bindMemory(to: Element.self, capacity: size)
     }
 
     deinit {
-        storage.deallocate()
+        if isLocked { munlock(storage, storageBytes) }
+        UnsafeMutableRawPointer(storage).deallocate()
     }
+
+    /// The memory page size.
+    static var pageSize: Int { max(4096, sysconf(Int32(_SC_PAGESIZE))) }
 
     /// Elements the consumer can read now (consumer side; a lower bound if called elsewhere).
     @inlinable public var availableToRead: Int {
