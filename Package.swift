@@ -70,7 +70,7 @@ let package = Package(
 
         // MARK: Production — the episode made offline: render, finishing, chapters, feed mapping.
         .target(name: "Production",
-                dependencies: ["Engine", "AudioIO", "MP3", "DSP", "Realtime", "RegieModel", "Podcast", "Support"],
+                dependencies: ["Engine", "AudioIO", "MP3", "DSP", "Realtime", "RegieModel", "RegieYAML", "Podcast", "Support"],
                 swiftSettings: optimisedInDebug),
 
         // MARK: Playout — the live show as a library: session, capture, tracker, console, recorders.
@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "ProductionTests",
                     dependencies: ["Production", "Engine", "MP3", "AudioIO", "RegieModel", "Podcast", "TestSupport"]),
         .testTarget(name: "PlayoutTests",
-                    dependencies: ["Playout", "recorder-crash-probe", "Production", "Engine", "MP3", "AudioIO", "Console",
+                    dependencies: ["Playout", "recorder-crash-probe", "Production", "Engine", "MP3", "AudioIO", "Console", "DSP",
                                    "RegieModel", "RegieYAML", "Realtime", "Podcast", "Support", "TestSupport",
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PodcastTests", dependencies: ["Podcast", "TestSupport"]),

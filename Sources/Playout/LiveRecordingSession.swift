@@ -104,7 +104,7 @@ package final class LiveRecordingSession: @unchecked Sendable {
         startPosition.value.store(position, ordering: .relaxed)
         for r in recorders {
             r.start()
-            asRun?.log(AsRunEvent(.recordingStarted, position: position, detail: Int64(r.source.rawValue)),
+            asRun?.log(AsRunEvent(.recordingStarted, position: position, source: r.source),
                        file: r.url?.path)
         }
         asRun?.start()
@@ -116,7 +116,7 @@ package final class LiveRecordingSession: @unchecked Sendable {
     /// files finalised.
     package func finish(at position: Int64) throws -> [LiveRecorder.Summary] {
         for r in recorders {
-            asRun?.log(AsRunEvent(.recordingStopped, position: position, detail: Int64(r.source.rawValue)),
+            asRun?.log(AsRunEvent(.recordingStopped, position: position, source: r.source),
                        file: r.url?.path)
         }
         asRun?.stop()

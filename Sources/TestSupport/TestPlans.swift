@@ -10,16 +10,19 @@ package struct TestItem {
     package var title: String
     package var artist: String?
     package var seconds: Int
+    /// Dropped first when the rundown is over its slot.
+    package var optional: Bool
 
-    package init(kind: Item.Kind, title: String, artist: String? = nil, seconds: Int = 10) {
-        self.kind = kind; self.title = title; self.artist = artist; self.seconds = seconds
+    package init(kind: Item.Kind, title: String, artist: String? = nil, seconds: Int = 10, optional: Bool = false) {
+        self.kind = kind; self.title = title; self.artist = artist; self.seconds = seconds; self.optional = optional
     }
 }
 
 /// A plan built through the real planner from items with made-up audio facts (no files are
-/// opened), for a show whose artwork is a real PNG in `dir`.
+/// opened), for a show whose artwork is a real PNG in `dir`; the slot is the items' total unless
+/// `slotSeconds` is given.
 package func makePlan(in dir: URL, rate: Int = 44100, items: [TestItem], carts: [(String, String)] = [],
-              episode: Int = 12, title: String = "Winter on campus") throws -> Plan {
+                      episode: Int = 12, title: String = "Winter on campus", slotSeconds: Int? = nil) throws -> Plan {
     let artwork = dir.appendingPathComponent("artwork.png")
     if !FileManager.default.fileExists(atPath: artwork.path) {
         try runChecked("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x64",
@@ -39,6 +42,7 @@ package func makePlan(in dir: URL, rate: Int = 44100, items: [TestItem], carts: 
     let rundownItems: [Item] = items.enumerated().map { index, t in
         var item = Item(index: index, kind: t.kind, value: t.kind == .live ? t.title : "audio/\(index).wav",
                         location: location)
+        item.optional = t.optional
         if t.kind == .live {
             item.planned = Timecode(seconds: Int64(t.seconds))
         } else {
@@ -54,7 +58,7 @@ package func makePlan(in dir: URL, rate: Int = 44100, items: [TestItem], carts: 
     let total = items.reduce(0) { $0 + $1.seconds }
     let rundown = Rundown(file: location.file, show: show, episode: episode, title: title,
                           description: "Interviews and music.", air: AirTime(iso8601: "2026-12-03T18:00:00+01:00")!,
-                          slot: Timecode(seconds: Int64(total)), crossfade: nil, items: rundownItems, locations: [:])
+                          slot: Timecode(seconds: Int64(slotSeconds ?? total)), crossfade: nil, items: rundownItems, locations: [:])
     let result = Planner.plan(rundown, audio: audio)
     return try #require(result.plan, "\(result.diagnostics)")
 }

@@ -57,7 +57,7 @@ struct AsRunLogTests {
         producer.start()
         while writer.linesWritten < events.count + 1 { usleep(1000) }
         writer.log(.alarm(.recorderDiskError, position: 41 * rate), file: "/full/disk.mp3", message: "No space left on device")
-        writer.log(AsRunEvent(.recordingStopped, position: 42 * rate, detail: Int64(RecordingSource.capture.rawValue)))
+        writer.log(AsRunEvent(.recordingStopped, position: 42 * rate, source: .capture))
         writer.stop()
         #expect(writer.writeErrors == 0)
 
@@ -154,7 +154,7 @@ struct AsRunLogTests {
         }
         let w = try AsRunLogWriter(url: url, catalog: AsRunCatalog(plan: plan))
         for e in [
-            AsRunEvent(.recordingStarted, position: 1 * r, detail: 0),
+            AsRunEvent(.recordingStarted, position: 1 * r, source: .program),
             AsRunEvent(.itemStarted, position: 2 * r, item: 0),          // jingle: no chapter
             AsRunEvent(.itemStarted, position: 6 * r, item: 1),          // segment
             AsRunEvent(.cartFired, position: 10 * r, cart: 0),           // cart: no chapter
@@ -168,7 +168,7 @@ struct AsRunLogTests {
             AsRunEvent(.itemStarted, position: 38 * r, item: 3),         // live
             AsRunEvent(.itemSkipped, position: 50 * r, item: 3),         // skipped while on air: ends there
             AsRunEvent(.itemStarted, position: 52 * r, item: 4),         // music, runs to the end
-            AsRunEvent(.recordingStopped, position: 60 * r, detail: 0),
+            AsRunEvent(.recordingStopped, position: 60 * r, source: .program),
             AsRunEvent(.showEnded, position: 61 * r),
         ] { w.log(e) }
         w.stop()

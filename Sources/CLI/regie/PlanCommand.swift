@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Production
 import RegieModel
 
 /// `regie plan FILE`

@@ -213,7 +213,7 @@ package enum AsRunLog {
         func add(_ key: String, number: Int64) { fields.append((key, String(number))) }
         let rate = catalog.sampleRate
         add("seq", number: Int64(sequence))
-        add("event", event.kind.name)
+        add("event", event.kind.rawValue)
         add("position", number: event.position)
         add("sample_rate", number: Int64(rate))
         fields.append(("seconds", String(format: "%.3f", Double(event.position) / Double(max(rate, 1)))))
@@ -247,9 +247,9 @@ package enum AsRunLog {
         switch event.kind {
         case .itemFaded: add("fade_frames", number: event.detail)
         case .cartFired where event.detail >= 0: add("key_to_start_frames", number: event.detail)
-        case .alarm: add("alarm", AsRunAlarm(rawValue: UInt8(truncatingIfNeeded: event.detail))?.name ?? "unknown")
+        case .alarm: add("alarm", event.alarm?.rawValue ?? "unknown")
         case .recordingStarted, .recordingStopped:
-            add("source", RecordingSource(rawValue: UInt8(truncatingIfNeeded: event.detail))?.name ?? "unknown")
+            add("source", event.source?.rawValue ?? "unknown")
         default: break
         }
         if let file { add("file", file) }
@@ -277,14 +277,14 @@ package enum AsRunLog {
     static func entry(_ o: [String: Any]) -> Entry? {
         func int(_ k: String) -> Int64? { (o[k] as? NSNumber)?.int64Value }
         func str(_ k: String) -> String? { o[k] as? String }
-        guard let kindName = str("event"), let kind = AsRunEventKind(name: kindName),
+        guard let kindName = str("event"), let kind = AsRunEventKind(rawValue: kindName),
               let seq = int("seq"), let position = int("position"), let rate = int("sample_rate"),
               let wall = str("wall"), let ms = int("unix_ms") else { return nil }
         return Entry(sequence: Int(seq), kind: kind, position: position, sampleRate: Int(rate), wall: wall,
                      unixMilliseconds: ms, item: int("item").map { Int($0) - 1 }, itemKind: str("kind"),
                      title: str("title"), artist: str("artist"), cart: int("cart").map { Int($0) - 1 },
-                     key: str("key"), alarm: str("alarm").flatMap(AsRunAlarm.init(name:)),
-                     source: str("source").flatMap { n in RecordingSource.allCases.first { $0.name == n } },
+                     key: str("key"), alarm: str("alarm").flatMap(AsRunAlarm.init(rawValue:)),
+                     source: str("source").flatMap(RecordingSource.init(rawValue:)),
                      fadeFrames: int("fade_frames"), file: str("file"), message: str("message"))
     }
 }

@@ -6,16 +6,18 @@ import RegieYAML
 
 /// Reads a show or rundown, opens every audio file it names and plans it: what every command
 /// does before it touches audio, so that `check`, `plan` and `render` agree on every message.
-struct Workspace {
+package struct Workspace {
     /// Everything found, errors and warnings, deduplicated, in file order.
-    var diagnostics: [Diagnostic] = []
+    package var diagnostics: [Diagnostic] = []
     /// The plan of each rundown read without errors.
-    var plans: [Plan] = []
+    package var plans: [Plan] = []
     private var probed: [String: Result<AudioSourceInfo, AudioFileError>] = [:]
     private var seen: Set<Diagnostic> = []
 
+    package init() {}
+
     /// Checks `files` (show.yaml files and rundowns).
-    mutating func load(_ files: [String]) {
+    package mutating func load(_ files: [String]) {
         for file in files {
             if (file as NSString).lastPathComponent == "show.yaml" {
                 let (show, found) = ShowReader.read(path: file)
@@ -49,7 +51,7 @@ struct Workspace {
     }
 
     /// True when an error was found.
-    var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    package var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
     private mutating func add(_ found: [Diagnostic]) {
         for diagnostic in found where seen.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
