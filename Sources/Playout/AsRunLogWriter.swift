@@ -29,15 +29,16 @@ package final class AsRunLogWriter: @unchecked Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     private var counters = (lines: 0, errors: 0, lastErrno: Int32(0))
 
-    /// Opens (creates or appends to) `url` and writes the session's `log_opened` line.
-    /// - Throws: `FileSystemError` when the file cannot be opened (the caller raises an alarm; a
-    ///   writer that cannot open is not created).
+    /// Creates `url` (never an existing file, never through a symbolic link: each run has a log
+    /// of its own, and no one can make the station's legal log land elsewhere) and writes its
+    /// `log_opened` line.
+    /// - Throws: `FileSystemError` when the file cannot be created (EEXIST when it exists, or is a
+    ///   symbolic link); a writer that cannot open is not created.
     package init(url: URL, catalog: AsRunCatalog, timeZone: TimeZone = .current) throws {
         self.url = url
         self.catalog = catalog
         self.timeZone = timeZone
-        // O_APPEND: a second run of the same episode adds a session; the legal log is never cut.
-        fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystemError("open", path: url.path) }
         writeLine(AsRunEvent(.logOpened, position: 0, wallNanoseconds: WallClock.nanoseconds()), file: nil, message: nil)
     }

@@ -27,7 +27,11 @@ package final class LiveRecordingSession: @unchecked Sendable {
     package let asRunFailure: FileSystemError?
     /// The recorders, in `mode.sources` order.
     package let recorders: [LiveRecorder]
-    private let startPosition: PositionBox
+    /// This run's suffix among the episode's runs (1: none, then 2, 3, …), shared by its log and
+    /// its recordings.
+    package let runIndex: Int
+    /// The programme frame of each recording's first frame.
+    private let startPositions: (program: PositionBox, capture: PositionBox)
 
     /// The programme recorder, if recording it.
     package var program: LiveRecorder? { recorders.first { $0.source == .program } }
@@ -47,14 +51,15 @@ package final class LiveRecordingSession: @unchecked Sendable {
         Slug.episode(number: plan.rundown.episode, title: plan.rundown.title)
     }
 
-    /// The as-run log's path in `folder`.
-    package static func asRunURL(for plan: Plan, in folder: URL) -> URL {
-        folder.appendingPathComponent(baseName(for: plan) + ".asrun.jsonl")
+    /// The as-run log's path in `folder` for the `index`-th run of the episode (1: no suffix).
+    package static func asRunURL(for plan: Plan, in folder: URL, index: Int = 1) -> URL {
+        folder.appendingPathComponent(baseName(for: plan) + (index <= 1 ? "" : "-\(index)") + ".asrun.jsonl")
     }
 
-    /// Opens the log and creates the recorders' files (never over an earlier recording: both
-    /// files get the same `-n` suffix when possible). Disk problems do not throw: they show in
-    /// `asRunFailure` and each recorder's `failure`/`status`.
+    /// Creates this run's as-run log and the recorders' files, never over an earlier run's: the
+    /// run takes the first suffix (`-2`, `-3`, …) whose log it can create (O_EXCL: two runs at
+    /// once get two logs), and its recordings the same suffix when free. Disk problems do not
+    /// throw: they show in `asRunFailure` and each recorder's `failure`/`status`.
     /// `measureLoudness` runs libebur128 on the programme recorder's thread (its figure is only
     /// reported beside the finisher's own measurement of the MP3, so it is off by default: about
     /// 0.1 % of a core on air).
@@ -67,47 +72,71 @@ package final class LiveRecordingSession: @unchecked Sendable {
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var log: AsRunLogWriter?
         var logFailure: FileSystemError?
-        do {
-            log = try AsRunLogWriter(url: Self.asRunURL(for: plan, in: folder), catalog: AsRunCatalog(plan: plan),
-                                     timeZone: timeZone)
-        } catch {
-            logFailure = error as? FileSystemError
+        // The first suffix whose log and recordings are all free, so a run's files pair up.
+        var index = 1
+        while index < 10_000 {
+            let taken = mode.sources.contains {
+                FileManager.default.fileExists(atPath: folder.appendingPathComponent(
+                    LiveRecorder.fileName(base: Self.baseName(for: plan), source: $0, index: index)).path)
+            }
+            if !taken {
+                do {
+                    log = try AsRunLogWriter(url: Self.asRunURL(for: plan, in: folder, index: index),
+                                             catalog: AsRunCatalog(plan: plan), timeZone: timeZone)
+                    break
+                } catch let error as FileSystemError where error.code == EEXIST {
+                    // Another run (or a planted link) holds this name: the next one.
+                } catch {
+                    logFailure = error as? FileSystemError
+                    break
+                }
+            }
+            index += 1
         }
         asRun = log
         asRunFailure = logFailure
-        // The first suffix free for every source, so program and capture files pair up.
-        var index = 1
-        while mode.sources.contains(where: {
-            FileManager.default.fileExists(atPath: folder.appendingPathComponent(
-                LiveRecorder.fileName(base: Self.baseName(for: plan), source: $0, index: index)).path)
-        }) { index += 1 }
+        runIndex = index
         var tag = EpisodeTag.of(plan)
         tag.chapters = []
         tag.lengthMs = nil
-        let origin = PositionBox()
-        startPosition = origin
+        let origins = (program: PositionBox(), capture: PositionBox())
+        startPositions = origins
         recorders = try mode.sources.map { source in
-            // A disk error raises an alarm in the as-run log (the console sees it in the status).
-            try LiveRecorder(source: source, folder: folder, baseName: Self.baseName(for: plan), sampleRate: plan.sampleRate,
-                             bitrateKbps: plan.rundown.show.bitrate, quality: quality, tag: tag,
-                             ringSeconds: ringSeconds, syncInterval: syncInterval, firstIndex: index,
-                             measureLoudness: measureLoudness && source == .program) { [log] error, status in
+            // A disk error is an alarm in the as-run log, at the frame where the file stopped
+            // (the tracker tells the console and standard error).
+            let origin = source == .program ? origins.program : origins.capture
+            return try LiveRecorder(source: source, folder: folder, baseName: Self.baseName(for: plan),
+                                    sampleRate: plan.sampleRate, bitrateKbps: plan.rundown.show.bitrate, quality: quality,
+                                    tag: tag, ringSeconds: ringSeconds, syncInterval: syncInterval, firstIndex: index,
+                                    measureLoudness: measureLoudness && source == .program) { [log] error, status in
                 log?.log(.alarm(.recorderDiskError, position: origin.value.load(ordering: .relaxed) + status.framesReceived),
                          file: nil, message: "\(source.name) recorder: \(error)")
             }
         }
     }
 
-    /// Starts the log's writer thread and the recorders; logs `recording_started` at programme
-    /// `position` (the position of the first frame each recorder will receive).
+    /// Starts the log's writer thread and the recorders; logs the programme recorder's
+    /// `recording_started` at programme `position` (its first frame). The capture's start is
+    /// logged by `captureStarted`, when its first frame is known.
     package func start(at position: Int64 = 0) {
-        startPosition.value.store(position, ordering: .relaxed)
+        startPositions.program.value.store(position, ordering: .relaxed)
         for r in recorders {
             r.start()
-            asRun?.log(AsRunEvent(.recordingStarted, position: position, source: r.source),
-                       file: r.url?.path)
+            if r.source == .program {
+                asRun?.log(AsRunEvent(.recordingStarted, position: position, source: .program), file: r.url?.path)
+            }
         }
         asRun?.start()
+    }
+
+    /// The capture recorder's first frame holds what the desk sent back of programme frame
+    /// `position`, `roundTripFrames` after it went out (playback queue + capture queue): logged
+    /// with both figures, and the capture's chapters are placed from it.
+    package func captureStarted(at position: Int64, roundTripFrames: Int64) {
+        startPositions.capture.value.store(position, ordering: .relaxed)
+        guard let capture else { return }
+        asRun?.log(AsRunEvent(.recordingStarted, position: position, detail: roundTripFrames, source: .capture),
+                   file: capture.url?.path)
     }
 
     /// Ends the session once the render thread has stopped offering audio: logs

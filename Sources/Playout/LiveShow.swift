@@ -4,16 +4,36 @@ import AudioIO
 import Console
 import Engine
 import Foundation
+import Glibc
 import Logging
 import Production
 import Realtime
 import RegieModel
 import Support
 import Synchronization
+import MP3
+
+/// Why a live show cannot start.
+package enum LiveShowError: Error, CustomStringConvertible {
+    /// The recordings folder cannot be written.
+    case folderNotWritable(path: String, reason: String)
+    /// The recordings folder has not room for the show.
+    case folderTooSmall(path: String, free: Int64, needed: Int64, recorders: Int, slot: String, bitrate: Int)
+
+    package var description: String {
+        switch self {
+        case let .folderNotWritable(path, reason):
+            "the recordings folder \(path) cannot be written (\(reason)): choose another with --out, or --record none"
+        case let .folderTooSmall(path, free, needed, recorders, slot, bitrate):
+            "the recordings folder \(path) has \(free / 1_000_000) MB free; \(recorders) recording\(recorders == 1 ? "" : "s") of \(slot) at \(bitrate) kb/s need about \(needed / 1_000_000) MB with their margin: free some space or choose another folder with --out"
+        }
+    }
+}
 
 /// One live show: the engine on a render thread paced by the playback device, the desk's return
 /// read from the capture device, the recorders and the as-run log, the technician's console (or
-/// none, headless), and at the end the episode normalised and published.
+/// none, headless), and at the end the episode made from what aired — the desk's return when it
+/// was captured — and published when it is the real show, whole.
 ///
 /// Threading: `init`, `run` and the summary on one control thread; `stop` from any thread (a
 /// signal handler's queue). Nothing here runs on the render thread: it reads the engine's queues
@@ -25,11 +45,12 @@ package final class LiveShow: @unchecked Sendable {
         package var plan: Plan
         /// Automation (the plan, unattended) or interactive (the technician's GO).
         package var playout: PlayoutMode
-        /// Where the programme goes; it paces the render thread unless `paceByClock`.
+        /// Where the programme goes; it paces the render thread unless `paceByClock` (or unless it
+        /// turns out to take audio faster than real time).
         package var playback: ALSAPlaybackDevice
         /// The desk's programme return, for `record` `.capture` or `.both`.
         package var capture: ALSACaptureDevice?
-        /// Pace by the monotonic clock (devices that take data instantly: null, file).
+        /// Pace by the monotonic clock from the start (devices that take data instantly: null, file).
         package var paceByClock: Bool
         /// What to record.
         package var record: RecordMode
@@ -37,13 +58,15 @@ package final class LiveShow: @unchecked Sendable {
         package var recordingsFolder: URL?
         /// LAME quality of the live recordings.
         package var quality: Int
-        /// Normalise and publish the programme recording when the show ran to its end.
+        /// Normalise and publish the episode when the show is the real one (its air date and
+        /// slot), ran to its end and lost nothing; otherwise it is finished and kept ready.
         package var publish: Bool
         /// The show's published folder (default: public/<show>/).
         package var publishFolder: URL?
         /// Opens the console's screen when the show is about to start; nil: headless.
         package var console: (() -> any ConsoleScreen)?
-        /// The station's clock, nanoseconds since 1970 (the as-run log, the hour on the screen).
+        /// The station's clock, nanoseconds since 1970 (the as-run log, the hour on the screen,
+        /// whether this is the show or a rehearsal).
         package var wallClock: @Sendable () -> Int64
 
         package init(plan: Plan, playout: PlayoutMode, playback: ALSAPlaybackDevice, capture: ALSACaptureDevice? = nil,
@@ -79,16 +102,36 @@ package final class LiveShow: @unchecked Sendable {
         package var latePrefetchFrames: Int
         /// Device writes that failed for good.
         package var deviceFailures: Int
+        /// The device took audio faster than real time: the show was paced by the clock.
+        package var pacedByClockBecauseTheDeviceWasFast: Bool
         /// Key-to-programme delays of the technician's commands, nanoseconds.
         package var commandDelays: [Int64]
         /// What the playback device queues after the period being rendered, milliseconds.
         package var deviceQueueMilliseconds: Double
+        /// The capture's measured round trip (programme out to the desk's return in), frames.
+        package var roundTripFrames: Int64?
         /// The as-run log.
         package var asRunLog: URL?
         /// The recordings finalised.
         package var recordings: [LiveRecorder.Summary]
-        /// The episode published, and the seconds it took.
-        package var published: (result: EpisodeFinisher.Result, seconds: Double)?
+        /// Frames each recording lost against what it should hold (overruns, a disk error, a
+        /// recorder that never wrote); empty when nothing was lost.
+        package var lostFrames: [RecordingSource: Int64]
+        /// Not the air date and slot: a rehearsal.
+        package var isRehearsal: Bool
+        /// Which recording the episode is made from.
+        package var episodeSource: RecordingSource?
+        /// The finished episode (normalised, tagged) and the seconds it took.
+        package var finished: (result: EpisodeFinisher.Result, seconds: Double)?
+        /// Whether it was published.
+        package var published: Bool
+        /// Why it was not published by itself (empty when it was, or publishing was not asked).
+        package var notPublishedBecause: [String]
+        /// The command that publishes the finished episode anyway.
+        package var publishCommand: String?
+
+        /// A recording lost audio: the exit status says so.
+        package var recordingLostAudio: Bool { lostFrames.values.contains { $0 > 0 } }
     }
 
     package let configuration: Configuration
@@ -96,16 +139,25 @@ package final class LiveShow: @unchecked Sendable {
     private let session: LiveRecordingSession
     private let player: LivePlayer
 
-    /// Opens the recordings and the as-run log, loads the cart wall and prepares the engine;
-    /// nothing plays until `run`. Problems that do not stop the show (an as-run log that cannot be
-    /// written) are logged as warnings.
+    /// A show may start this long before its air time and still be the show (a GO a little early).
+    static let earlyStartNanoseconds: Int64 = 5 * 60 * 1_000_000_000
+
+    /// Checks the recordings folder (writable, room for the whole show's recordings), opens the
+    /// recordings and the as-run log, loads the cart wall and prepares the engine; nothing plays
+    /// until `run`. Problems that do not stop the show (an as-run log that cannot be written, a
+    /// show with live items and no capture) are logged as warnings.
     package init(_ configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         let plan = configuration.plan
-        session = try LiveRecordingSession(plan: plan, mode: configuration.record, folder: configuration.recordingsFolder,
+        let folder = configuration.recordingsFolder ?? LiveRecordingSession.defaultFolder(for: plan)
+        if !configuration.record.sources.isEmpty {
+            try Self.checkFolder(folder, plan: plan, recorders: configuration.record.sources.count)
+        }
+        session = try LiveRecordingSession(plan: plan, mode: configuration.record, folder: folder,
                                            quality: configuration.quality)
         if let failure = session.asRunFailure { logger.warning("the as-run log cannot be written: \(failure)") }
+        if let missing = Self.missingCapture(configuration) { logger.warning("\(missing)") }
         let device = configuration.playback
         player = LivePlayer(program: CompiledProgram(plan: plan, playout: configuration.playout),
                             cache: LoudnessCache(showDirectory: plan.rundown.show.directory), device: device,
@@ -113,17 +165,54 @@ package final class LiveShow: @unchecked Sendable {
                             recorder: session.program?.feed)
     }
 
+    /// The sentence for a show with live items whose desk return is not recorded, nil otherwise.
+    static func missingCapture(_ configuration: Configuration) -> String? {
+        let live = configuration.plan.airing.contains { $0.item.kind == .live }
+        guard live, !configuration.record.sources.contains(.capture) else { return nil }
+        return "this show has live items but the desk's return is not recorded: the podcast would lack the presenters' voices, so it will not be published by itself; name the capture device with --capture DEVICE (or 'capture:' in station.yaml)"
+    }
+
+    /// The recordings folder can be written and holds the show's recordings: each MP3 at the
+    /// show's bitrate for the slot and half again (a live show runs over), plus its log.
+    static func checkFolder(_ folder: URL, plan: Plan, recorders: Int) throws {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw LiveShowError.folderNotWritable(path: folder.path, reason: (error as NSError).localizedDescription)
+        }
+        let probe = folder.appendingPathComponent(".regie-write-test-\(getpid())").path
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LiveShowError.folderNotWritable(path: folder.path, reason: String(cString: strerror(errno))) }
+        var byte: UInt8 = 0
+        let written = write(fd, &byte, 1)
+        let code = errno
+        close(fd)
+        unlink(probe)
+        guard written == 1 else { throw LiveShowError.folderNotWritable(path: folder.path, reason: String(cString: strerror(code))) }
+        var stats = statvfs()
+        guard statvfs(folder.path, &stats) == 0 else { return }
+        let free = Int64(stats.f_bavail) * Int64(stats.f_frsize)
+        let seconds = Double(plan.slot) / Double(plan.sampleRate)
+        let bytes = Double(plan.rundown.show.bitrate) * 1000 / 8 * seconds * 1.5
+        let needed = Int64(bytes) * Int64(recorders) + 4_000_000
+        if free < needed {
+            throw LiveShowError.folderTooSmall(path: folder.path, free: free, needed: needed, recorders: recorders,
+                                               slot: FrameMath.format(frames: plan.slot, sampleRate: plan.sampleRate),
+                                               bitrate: plan.rundown.show.bitrate)
+        }
+    }
+
     /// Ends the show after the current period (a signal, the console's quit); any thread.
     package func stop() { player.loop.stop.raise() }
 
     /// `null`, and devices whose names say they write to a file, accept data instantly: they are
-    /// paced by the monotonic clock.
+    /// paced by the monotonic clock from the start (any other that does is found out on air).
     package static func devicePacesByClock(name: String) -> Bool {
         name == "null" || name.hasPrefix("file")
     }
 
-    /// Plays the show to its end (or until `stop`), then finalises the recordings and, when asked
-    /// and the show ran to its end, normalises and publishes the programme recording.
+    /// Plays the show to its end (or until `stop`), finalises the recordings, then makes the
+    /// episode: published when it is the real show, whole; otherwise finished and kept ready.
     package func run() throws -> Summary {
         let plan = configuration.plan
         let rate = plan.sampleRate
@@ -137,25 +226,45 @@ package final class LiveShow: @unchecked Sendable {
         }
 
         // The capture is recorded from the show's start: at once in automation (the first item
-        // starts with the first period), at the first GO with the console.
+        // starts with the first period), at the first GO with the console. Its first period is
+        // placed on the programme's timeline from the two devices' queues.
         let captureFrom = automation ? AtomicFlag() : player.mixer.hasStarted
         if automation { captureFrom.raise() }
+        let loop = player.loop
         let captureThread = configuration.capture.flatMap { capture in
-            session.capture.map { CaptureThread(device: capture, feed: $0.feed, stop: stop, recording: captureFrom) }
+            session.capture.map {
+                CaptureThread(device: capture, feed: $0.feed, stop: stop, recording: captureFrom,
+                              playback: (device, { Int64(loop.framesOut.load(ordering: .relaxed)) }))
+            }
         }
         captureThread?.start()
         let tracker = OnAirTracker(plan: plan, asRun: session.asRun, mixer: player.mixer,
                                    wallClock: configuration.wallClock) { position in
             session.start(at: position)
         }
-        for failure in player.cartFailures { tracker.raise(.warning, "\(failure): the key stays silent") }
         let console = configuration.console.map {
             LiveConsole(plan: plan, screen: $0(), player: player, device: device, recorder: session.program,
                         tracker: tracker, wallClock: configuration.wallClock)
         }
-        if console == nil { for failure in player.cartFailures { logger.warning("\(failure)") } }
+        if console == nil {
+            // Headless: every alarm reaches standard error as it happens.
+            tracker.onAlarm = { severity, text in
+                switch severity {
+                case .alarm: logger.error("\(text)")
+                case .warning: logger.warning("\(text)")
+                case .info: logger.notice("\(text)")
+                }
+            }
+        }
+        for failure in player.cartFailures { tracker.raise(.warning, "\(failure): the key stays silent") }
+        if Self.missingCapture(configuration) != nil, console != nil {
+            // The status line is one line: the option first.
+            tracker.raise(.warning, "no desk return recorded (--capture DEVICE): the live voices will not be in the podcast")
+        }
         let quiet = console != nil
         var reportedFaults = 0
+        var captureLogged = false
+        var saidFastDevice = false
         // Headless, the control thread only moves events to the as-run log (stamped from their
         // frame positions, so the refresh rate does not matter) and watches for alarms: 10 times a
         // second. With the console it waits for keys instead (the console's own read timeout).
@@ -166,6 +275,18 @@ package final class LiveShow: @unchecked Sendable {
         }, progress: { position in
             tracker.poll(position: position)
             tracker.noteXruns(device.xrunCount, position: position)
+            tracker.noteLateFrames(player.mixer.lateFrames.load(ordering: .relaxed), position: position)
+            tracker.noteRecorders(session.recorders, position: position)
+            if !saidFastDevice && loop.pacedByClockSinceStart.isRaised {
+                saidFastDevice = true
+                let text = "the device '\(device.name)' takes audio faster than real time (a null or file device behind it?): the show is paced by the clock"
+                if quiet { tracker.raise(.info, text) } else { logger.notice("\(text)") }
+            }
+            if !captureLogged, let captureThread, captureThread.placed.isRaised {
+                captureLogged = true
+                session.captureStarted(at: captureThread.firstRecordedFrame.load(ordering: .relaxed),
+                                       roundTripFrames: captureThread.roundTripFrames.load(ordering: .relaxed))
+            }
             let faults = player.faults
             while reportedFaults < faults.count {
                 tracker.raise(.alarm, "unreadable audio played as silence: \(faults[reportedFaults])", logging: .missingFile,
@@ -179,26 +300,98 @@ package final class LiveShow: @unchecked Sendable {
         })
         console?.close()
         captureThread?.stopAndWait()
-        let out = Int64(player.loop.framesOut.load(ordering: .relaxed))
+        let out = Int64(loop.framesOut.load(ordering: .relaxed))
+        tracker.poll(position: out)
+        tracker.noteRecorders(session.recorders, position: out)
         tracker.finish(at: out)
         let recordings = try session.finish(at: out)
         let finishedAt = player.mixer.state.load().finishedAt
         let ranToTheEnd = finishedAt >= 0 && out >= finishedAt
+        let aired = out - (tracker.showStart ?? out)
         var summary = Summary(
-            airedFrames: out - (tracker.showStart ?? out), plannedFrames: plan.total, ranToTheEnd: ranToTheEnd,
+            airedFrames: aired, plannedFrames: plan.total, ranToTheEnd: ranToTheEnd,
             xruns: device.xrunCount, latePrefetchFrames: player.mixer.lateFrames.load(ordering: .relaxed),
-            deviceFailures: player.loop.deviceFailures.load(ordering: .relaxed), commandDelays: tracker.commandDelays,
+            deviceFailures: loop.deviceFailures.load(ordering: .relaxed),
+            pacedByClockBecauseTheDeviceWasFast: loop.pacedByClockSinceStart.isRaised, commandDelays: tracker.commandDelays,
             deviceQueueMilliseconds: Double(device.bufferFrames - device.periodFrames) / Double(rate) * 1000,
-            asRunLog: session.asRun?.url, recordings: recordings, published: nil)
+            roundTripFrames: captureThread.flatMap { $0.placed.isRaised ? $0.roundTripFrames.load(ordering: .relaxed) : nil },
+            asRunLog: session.asRun?.url, recordings: recordings, lostFrames: [:], isRehearsal: false, episodeSource: nil,
+            finished: nil, published: false, notPublishedBecause: [], publishCommand: nil)
 
-        if configuration.publish, ranToTheEnd, let program = recordings.first(where: { $0.url == session.program?.url }) {
-            let started = ContinuousClock.now
-            let result = try EpisodeFinisher(plan: plan).run(recording: program.url, chapters: program.chapters,
-                                                             measuredLoudness: program.integratedLoudness,
-                                                             publishTo: configuration.publishFolder)
-            let elapsed = ContinuousClock.now - started
-            summary.published = (result, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        // What each recording should hold: the programme from the show's start to the end; the
+        // desk's return from its first recorded period to the end.
+        let expected: [RecordingSource: Int64] = [
+            .program: aired,
+            .capture: captureThread.map { $0.placed.isRaised ? $0.framesRecorded.load(ordering: .relaxed) : 0 } ?? 0,
+        ]
+        for recorder in session.recorders where tracker.showStart != nil {
+            let written = recordings.first { $0.url == recorder.url }?.file.frames ?? 0
+            let lost = (expected[recorder.source] ?? 0) - written
+            if lost > 0 { summary.lostFrames[recorder.source] = lost }
+        }
+
+        var reasons: [String] = []
+        if let startWall = tracker.showStartWall {
+            let air = plan.rundown.air.epochSeconds * 1_000_000_000
+            let slotEnd = air + plan.slot * 1_000_000_000 / Int64(rate)
+            summary.isRehearsal = startWall < air - Self.earlyStartNanoseconds || startWall >= slotEnd
+            if summary.isRehearsal {
+                reasons.append("a rehearsal: it started \(DateText.iso8601(nanoseconds: startWall, utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds).prefix(16).replacingOccurrences(of: "T", with: " ")), not in its slot (\(DateText.iso8601(nanoseconds: air, utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds).prefix(16).replacingOccurrences(of: "T", with: " ")))")
+            }
+        }
+        if !ranToTheEnd { reasons.append("stopped before its end") }
+        for (source, frames) in summary.lostFrames.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            reasons.append("the \(source.name) recording lost \(FrameMath.format(frames: frames, sampleRate: rate, fractionDigits: 1))")
+        }
+        if !player.faults.isEmpty { reasons.append("\(player.faults.count) audio file\(player.faults.count == 1 ? "" : "s") could not be read on air (played as silence)") }
+        for alarm in [AsRunAlarm.silence, .xrun, .latePrefetch, .recorderOverrun, .recorderDiskError] where tracker.alarmKinds.contains(alarm) {
+            switch alarm {
+            case .silence: reasons.append("the programme went silent")
+            case .xrun: reasons.append("the output device under- or overran")
+            case .latePrefetch: reasons.append("audio came too late and played as silence")
+            case .recorderOverrun where summary.lostFrames.isEmpty: reasons.append("a recorder fell behind")
+            case .recorderDiskError where summary.lostFrames.isEmpty: reasons.append("a recording stopped on a disk error")
+            default: break
+            }
+        }
+
+        // The episode: the desk's return when it was recorded, else the programme (which lacks the
+        // presenters when there are live items).
+        let capture = recordings.first { $0.url == session.capture?.url }
+        let program = recordings.first { $0.url == session.program?.url }
+        guard let episode = capture ?? program, tracker.showStart != nil else { return summary }
+        summary.episodeSource = capture != nil ? .capture : .program
+        if capture == nil, let missing = Self.missingCapture(configuration) { reasons.append(String(missing.prefix { $0 != ":" })) }
+        summary.notPublishedBecause = configuration.publish ? reasons : []
+
+        let started = ContinuousClock.now
+        let finisher = EpisodeFinisher(plan: plan)
+        if configuration.publish && reasons.isEmpty {
+            let result = try finisher.run(recording: episode.url, chapters: episode.chapters,
+                                          measuredLoudness: episode.integratedLoudness, publishTo: configuration.publishFolder)
+            summary.finished = (result, Self.seconds(since: started))
+            summary.published = true
+        } else {
+            // Finished and kept ready beside the recording: a rehearsal is named as one.
+            let output = summary.isRehearsal
+                ? episode.url.deletingLastPathComponent().appendingPathComponent(
+                    episode.url.deletingPathExtension().lastPathComponent + "-rehearsal.mp3")
+                : EpisodeFinisher.normalisedURL(for: episode.url)
+            do {
+                let result = try finisher.normalise(recording: episode.url, chapters: episode.chapters, output: output,
+                                                    measuredLoudness: episode.integratedLoudness)
+                summary.finished = (result, Self.seconds(since: started))
+                summary.publishCommand = "regie publish \(plan.rundown.file) \(result.url.path)"
+                    + (configuration.publishFolder.map { " --to \($0.path)" } ?? "")
+            } catch {
+                summary.notPublishedBecause.append("the recording could not be finished: \(error)")
+            }
         }
         return summary
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }

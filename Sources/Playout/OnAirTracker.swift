@@ -5,10 +5,13 @@ import Production
 import Support
 import RegieModel
 import Realtime
+import Synchronization
 
 /// The control thread's view of the show as it airs: drains the mixer's events into the as-run
 /// log (stamped with the wall clock), keeps each item's state for the console, watches for
-/// silence, and measures how long commands took to reach the programme.
+/// silence, late audio, device xruns and the recorders, and measures how long commands took to
+/// reach the programme. Every alarm goes to the console, to `onAlarm` (standard error when
+/// headless) and, when it has a kind, to the as-run log.
 final class OnAirTracker {
     private let plan: Plan
     private let asRun: AsRunLogWriter?
@@ -22,6 +25,10 @@ final class OnAirTracker {
     /// Key-to-programme delays of the commands that carried a request time, nanoseconds: from
     /// the key press until the render thread applied it at the start of a block.
     private(set) var commandDelays: [Int64] = []
+    /// The kinds of alarm raised during the show (what keeps the episode from publishing itself).
+    private(set) var alarmKinds: Set<AsRunAlarm> = []
+    /// Called with every alarm as it is raised.
+    var onAlarm: ((ConsoleSnapshot.Alarm.Severity, String) -> Void)?
 
     /// Seconds of programme silence (peak under `silenceThreshold`) before the alarm.
     static let silenceSeconds: Int64 = 10
@@ -32,6 +39,8 @@ final class OnAirTracker {
 
     /// Programme frame where the show started (the first item's first frame), once it has.
     private(set) var showStart: Int64?
+    /// Wall-clock time of that frame, nanoseconds since 1970.
+    private(set) var showStartWall: Int64?
     private let onShowStart: (Int64) -> Void
     /// The wall clock, nanoseconds since 1970 (the as-run log's times).
     private let wallClock: () -> Int64
@@ -51,6 +60,7 @@ final class OnAirTracker {
     private func startShow(at position: Int64) {
         guard showStart == nil else { return }
         showStart = position
+        showStartWall = wallClock(at: position)
         onShowStart(position)
         asRun?.log(stamped(AsRunEvent(.showStarted, position: position)))
         for entry in plan.entries where entry.dropped {
@@ -67,12 +77,48 @@ final class OnAirTracker {
 
     private var xrunsLogged = 0
 
-    /// Logs an `xrun` alarm for each new output under- or overrun the device counted (the
+    /// Raises an `xrun` alarm for each new output under- or overrun the device counted (the
     /// position is where the programme was when it was noticed, within one refresh).
     func noteXruns(_ count: Int, position: Int64) {
         while xrunsLogged < count {
             xrunsLogged += 1
-            asRun?.log(stamped(.alarm(.xrun, position: position)), message: "output xrun \(xrunsLogged), recovered")
+            raise(.alarm, "output xrun \(xrunsLogged), recovered", logging: .xrun, position: position)
+        }
+    }
+
+    private var lateFramesReported = 0
+
+    /// Raises a `late_prefetch` alarm when more voice audio came too late (played as silence)
+    /// since the last report.
+    func noteLateFrames(_ frames: Int, position: Int64) {
+        guard frames > lateFramesReported else { return }
+        lateFramesReported = frames
+        let seconds = String(format: "%.2f", Double(frames) / Double(max(1, plan.sampleRate)))
+        raise(.alarm, "late audio played as silence: \(seconds) s so far (the disk or the CPU could not keep up)",
+              logging: .latePrefetch, position: position)
+    }
+
+    private var recorderFailuresReported: Set<String> = []
+    private var overrunsReported: [String: Int64] = [:]
+
+    /// Raises an alarm when a recorder's file failed (the session's recorder has logged it in the
+    /// as-run log at the frame it happened) or when the render thread found its ring full.
+    func noteRecorders(_ recorders: [LiveRecorder], position: Int64) {
+        for recorder in recorders {
+            let name = recorder.source.name
+            let status = recorder.status.load()
+            if status.state == .failed && recorderFailuresReported.insert(name).inserted {
+                alarmKinds.insert(.recorderDiskError)
+                let reason = recorder.failure.map { "\($0)" } ?? String(cString: strerror(status.errorCode))
+                raise(.alarm, "the \(name) recording stopped: \(reason); the air goes on")
+            }
+            let overruns = recorder.feed.overruns.load(ordering: .relaxed)
+            if overruns > overrunsReported[name, default: 0] {
+                overrunsReported[name] = overruns
+                let lost = Double(recorder.feed.overrunFrames.load(ordering: .relaxed)) / Double(max(1, plan.sampleRate))
+                raise(.alarm, "the \(name) recorder fell behind: \(String(format: "%.2f", lost)) s of audio dropped so far",
+                      logging: .recorderOverrun, position: position)
+            }
         }
     }
 
@@ -84,11 +130,16 @@ final class OnAirTracker {
         asRun?.log(stamped(AsRunEvent(.showEnded, position: position)))
     }
 
-    /// Raises an alarm on the console (and in the as-run log when it has a kind there).
+    /// Raises an alarm on the console and through `onAlarm` (and in the as-run log when it has a
+    /// kind there).
     func raise(_ severity: ConsoleSnapshot.Alarm.Severity, _ text: String, logging alarm: AsRunAlarm? = nil, position: Int64 = 0) {
         alarms.append(.init(severity, text))
         if alarms.count > 20 { alarms.removeFirst(alarms.count - 20) }
-        if let alarm { asRun?.log(stamped(.alarm(alarm, position: position)), message: text) }
+        if let alarm {
+            alarmKinds.insert(alarm)
+            asRun?.log(stamped(.alarm(alarm, position: position)), message: text)
+        }
+        onAlarm?(severity, text)
     }
 
     /// When the last poll ran and how far the output had got then: events are stamped with the

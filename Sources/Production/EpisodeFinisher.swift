@@ -333,9 +333,9 @@ package struct EpisodeFinisher: Sendable {
                         baseURL: String? = nil, publisher: Publisher = Publisher()) throws -> PublishedEpisode {
         let show = plan.rundown.show
         let folder = folder ?? URL(fileURLWithPath: "public/\(show.slug)")
-        let channel = PodcastMapping.channel(for: show, baseURL: baseURL)
-        let episode = PodcastMapping.episode(for: plan, mp3: mp3, duration: FrameMath.seconds(frames, sampleRate: plan.sampleRate),
-                                             chapters: PodcastMapping.podcastChapters(chapters))
+        let (channel, episode) = try PodcastMapping.channelAndEpisode(
+            for: plan, mp3: mp3, duration: FrameMath.seconds(frames, sampleRate: plan.sampleRate),
+            chapters: PodcastMapping.podcastChapters(chapters), baseURL: baseURL)
         return try publisher.publish(channel: channel, episode: episode, to: folder)
     }
 

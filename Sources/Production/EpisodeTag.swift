@@ -29,7 +29,7 @@ package enum EpisodeTag {
         let date = rundown.air.localDate
         tag.date = (date.year, date.month, date.day)
         tag.comment = rundown.description
-        if let data = FileManager.default.contents(atPath: rundown.show.artwork) {
+        if let artwork = rundown.show.artwork, let data = FileManager.default.contents(atPath: artwork) {
             tag.cover = ID3v2Tag.Picture(imageData: [UInt8](data), description: "Cover")
         }
         tag.chapters = plannedChapters(plan)

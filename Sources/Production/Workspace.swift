@@ -16,14 +16,19 @@ package struct Workspace {
 
     package init() {}
 
-    /// Checks `files` (show.yaml files and rundowns).
+    /// Checks `files` (show.yaml files, station.yaml files and rundowns; a rundown's station file
+    /// is checked with it).
     package mutating func load(_ files: [String]) {
         for file in files {
-            if (file as NSString).lastPathComponent == "show.yaml" {
+            let name = (file as NSString).lastPathComponent
+            if name == "station.yaml" {
+                checkStation(file)
+            } else if name == "show.yaml" {
                 let (show, found) = ShowReader.read(path: file)
                 add(found)
                 if let show { probeCarts(of: show) }
             } else {
+                checkStation(StationReader.file(forRundown: file))
                 let (rundown, found) = RundownReader.read(path: file)
                 add(found)
                 guard let rundown else { continue }
@@ -48,6 +53,15 @@ package struct Workspace {
         var list = DiagnosticList()
         list.append(contentsOf: diagnostics)
         diagnostics = list.sorted
+    }
+
+    /// Station files checked so far (each once).
+    private var stations: Set<String> = []
+
+    /// Checks a station file once (none there is no problem: every value has its default).
+    private mutating func checkStation(_ path: String) {
+        guard stations.insert(path).inserted else { return }
+        add(StationReader.read(path: path).diagnostics)
     }
 
     /// True when an error was found.

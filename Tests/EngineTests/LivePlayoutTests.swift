@@ -57,8 +57,9 @@ import RegieModel
         }
         #expect(equal, "the bytes that went out are the offline render")
 
-        // The programme was recorded, the as-run log tells what aired, and the normalised episode
-        // was published when the show ended.
+        // The programme was recorded and the as-run log tells what aired. Not the air date, and
+        // live items with no desk return: the episode was finished, not published, and the
+        // summary gives the command that publishes it.
         let recording = recordings.appendingPathComponent("001-on-air-program.mp3")
         #expect(try decodedFrameCount(recording) == offline.count / 2)
         let log = try String(contentsOf: recordings.appendingPathComponent("001-on-air.asrun.jsonl"), encoding: .utf8)
@@ -67,6 +68,14 @@ import RegieModel
         #expect(started.compactMap { $0["position"] as? Int } == program.plan.entries.map { Int($0.start) })
         #expect(started.compactMap { $0["title"] as? String }.contains("Voice"))
         #expect(events.contains { $0["event"] as? String == "show_ended" })
+        #expect(!FileManager.default.fileExists(atPath: published.appendingPathComponent("feed.xml").path))
+        #expect(result.stdout.contains("not published:"), "\(result.stdout)")
+        #expect(result.stdout.contains("- a rehearsal"), "\(result.stdout)")
+        #expect(result.stdout.contains("- this show has live items"), "\(result.stdout)")
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("to publish it anyway: regie publish ") })
+        let command = line.components(separatedBy: "to publish it anyway: regie ").last!.split(separator: " ").map(String.init)
+        let publish = try run(TestSupport.regie.path, command)
+        #expect(publish.status == 0, "\(publish.stderr)")
         let feed = try String(contentsOf: published.appendingPathComponent("feed.xml"), encoding: .utf8)
         #expect(feed.contains("<itunes:episode>1</itunes:episode>"))
     }

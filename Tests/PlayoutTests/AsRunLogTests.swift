@@ -145,14 +145,23 @@ struct AsRunLogTests {
         let url = dir.appendingPathComponent("012.asrun.jsonl")
         let r = Int64(plan.sampleRate)
 
-        // An earlier session in the same log (a first run of the show) must not count.
+        // An earlier session in the same log (a log of an earlier version, when runs appended to
+        // one file) must not count.
         do {
             let w = try AsRunLogWriter(url: url, catalog: AsRunCatalog(plan: plan))
             w.log(AsRunEvent(.itemStarted, position: 0, item: 2))
             w.log(AsRunEvent(.showEnded, position: 100 * r))
             w.stop()
         }
+        let earlier = try Data(contentsOf: url)
+        try FileManager.default.removeItem(at: url)
         let w = try AsRunLogWriter(url: url, catalog: AsRunCatalog(plan: plan))
+        w.drain()
+        let handle = try FileHandle(forUpdating: url)
+        let opened = handle.readDataToEndOfFile()
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: earlier + opened)
+        try handle.close()
         for e in [
             AsRunEvent(.recordingStarted, position: 1 * r, source: .program),
             AsRunEvent(.itemStarted, position: 2 * r, item: 0),          // jingle: no chapter

@@ -128,20 +128,22 @@ struct LiveSessionTests {
                 #expect((json["chapters"] as? [[String: Any]])?.map { $0["title"] as? String } == expected.map(\.title))
             }
         }
-        // The as-run log holds both sessions, each with its recordings.
-        let entries = try AsRunLog.read(LiveRecordingSession.asRunURL(for: plan, in: folder))
-        #expect(entries.filter { $0.kind == .logOpened }.count == 2)
-        #expect(entries.filter { $0.kind == .recordingStarted }.compactMap(\.file).map { ($0 as NSString).lastPathComponent } == [
-            "012-winter-on-campus-program.mp3", "012-winter-on-campus-capture.mp3",
-            "012-winter-on-campus-program-2.mp3", "012-winter-on-campus-capture-2.mp3"])
+        // Each run has its own as-run log, with the suffix of its recordings.
+        for (index, suffix) in [(1, ""), (2, "-2")] {
+            let entries = try AsRunLog.read(LiveRecordingSession.asRunURL(for: plan, in: folder, index: index))
+            #expect(entries.filter { $0.kind == .logOpened }.count == 1)
+            #expect(entries.filter { $0.kind == .recordingStarted }.compactMap(\.file).map { ($0 as NSString).lastPathComponent } == [
+                "012-winter-on-campus-program\(suffix).mp3"], "the capture's start is logged when its first frame is placed")
+        }
 
         let none = try LiveRecordingSession(plan: plan, mode: .none, folder: folder)
         #expect(none.recorders.isEmpty)
+        #expect(none.runIndex == 3)
         none.start(at: 0)
         none.asRun?.log(AsRunEvent(.itemStarted, position: 0, item: 1))
         #expect(try none.finish(at: 100).isEmpty)
-        let after = try AsRunLog.read(LiveRecordingSession.asRunURL(for: plan, in: folder))
-        #expect(after.filter { $0.kind == .logOpened }.count == 3)
+        let after = try AsRunLog.read(LiveRecordingSession.asRunURL(for: plan, in: folder, index: 3))
+        #expect(after.filter { $0.kind == .logOpened }.count == 1)
         #expect(after.last?.kind == .itemStarted && after.last?.title == "Interview")
         let mp3s = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mp3") }
         #expect(mp3s.count == 4)

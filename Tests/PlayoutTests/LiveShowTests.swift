@@ -62,8 +62,18 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
 /// The live show in-process: devices, clock and console are the test's; what went out, what was
 /// recorded, logged and published is read back.
 @Suite(.serialized) struct LiveShowTests {
-    /// A 4-second show: a jingle, a segment, a live item over a bed, a closer.
-    static func makeShow() throws -> (show: TestShow, plan: Plan) {
+    /// The demo rundowns' air time, 2026-12-03T18:00:00+01:00, in nanoseconds since 1970.
+    static let air: Int64 = 1_796_317_200 * 1_000_000_000
+
+    /// A wall clock that reads `at` now and runs from there: the show airs in its slot.
+    static func clock(at start: Int64) -> @Sendable () -> Int64 {
+        let origin = WallClockProbe.now()
+        return { start + (WallClockProbe.now() - origin) }
+    }
+
+    /// A 4-second show: a jingle, a segment, a live item over a bed (unless `live` is false), a
+    /// closer.
+    static func makeShow(live: Bool = true, extraItems: String = "") throws -> (show: TestShow, plan: Plan) {
         let show = try TestShow()
         let rate = 44100
         let tone = (0..<(rate * 1)).map { Float(0.2 * sin(2 * Double.pi * 440 * Double($0) / Double(rate))) }
@@ -71,19 +81,19 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
         try show.writeAudio("jingles/sting.wav", samples: tone, sampleRate: rate)
         try show.writeAudio("jingles/bed.wav", samples: Array(tone.prefix(20000)), sampleRate: rate)
         try show.writeAudio("audio/voice.flac", samples: voice, sampleRate: 48000)
+        try show.writeAudio("audio/doomed.flac", samples: Array(voice.prefix(48000)), sampleRate: 48000)
         let rundown = try show.writeRundown("""
             episode: 3
             title: In process
             description: d
             air: 2026-12-03T18:00:00+01:00
-            slot: 5
+            slot: \(live ? 5 : 4)
             items:
               - jingle: sting
               - segment: audio/voice.flac
                 title: Voice
-              - live: Desk
-                planned: 1
-                bed: bed
+            \(live ? "  - live: Desk\n    planned: 1\n    bed: bed" : "")
+            \(extraItems)
               - jingle: sting
             """)
         var workspace = Workspace()
@@ -91,30 +101,31 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
         return (show, try #require(workspace.plans.first, "\(workspace.diagnostics)"))
     }
 
-    /// An ALSA `file` device in front of `null` writing what goes out to `raw`.
-    static func tap(_ raw: URL, rate: Int) throws -> ALSAPlaybackDevice {
-        let config = try ALSAConfiguration(text: """
-            pcm.regie_tap { type file slave { pcm { type null } } file "\(raw.path)" format "raw" }
-            """)
-        return try ALSAPlaybackDevice(name: "regie_tap", configuration: config, sampleRate: rate, periodFrames: 441, periods: 4)
+    /// An ALSA `file` device in front of `null` writing what goes out to `raw`, under `name`.
+    static func tap(_ raw: URL, rate: Int, name: String = "regie_tap", behindPlug: Bool = false) throws -> ALSAPlaybackDevice {
+        let file = "{ type file slave { pcm { type null } } file \"\(raw.path)\" format \"raw\" }"
+        let text = behindPlug ? "pcm.\(name) { type plug slave { pcm \(file) } }" : "pcm.\(name) \(file)"
+        let config = try ALSAConfiguration(text: text)
+        return try ALSAPlaybackDevice(name: name, configuration: config, sampleRate: rate, periodFrames: 441, periods: 4)
     }
 
-    @Test("automation: what went out is the offline render; recorded, logged and published")
+    @Test("automation on the air date: what went out is the offline render; recorded, logged and published")
     func automation() throws {
-        let (show, plan) = try Self.makeShow()
+        let (show, plan) = try Self.makeShow(live: false)
         let raw = show.root.appendingPathComponent("out.raw")
         let device = try Self.tap(raw, rate: plan.sampleRate)
-        defer { device.close() }
         let recordings = show.root.appendingPathComponent("recordings")
         let published = show.root.appendingPathComponent("public")
         let log = LogRecorder()
         let live = try LiveShow(.init(plan: plan, playout: .automation, playback: device, paceByClock: true,
-                                      recordingsFolder: recordings, publishFolder: published), logger: log.logger)
+                                      recordingsFolder: recordings, publishFolder: published,
+                                      wallClock: Self.clock(at: Self.air)), logger: log.logger)
         let summary = try live.run()
         device.close()   // the file plugin writes its last buffer when it closes
-        #expect(summary.ranToTheEnd)
+        #expect(summary.ranToTheEnd && !summary.isRehearsal)
         #expect(summary.airedFrames == plan.total && summary.plannedFrames == plan.total)
         #expect(summary.latePrefetchFrames == 0 && summary.xruns == 0 && summary.deviceFailures == 0)
+        #expect(summary.lostFrames.isEmpty && !summary.recordingLostAudio)
         #expect(log.messages(.info).contains { $0.hasPrefix("Playing In process on regie_tap") })
         #expect(log.messages(.warning).isEmpty, "\(log.messages(.warning))")
 
@@ -127,9 +138,97 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
         #expect(try decodedFrameCount(recording.url) == Int(plan.total))
         let entries = try AsRunLog.read(try #require(summary.asRunLog))
         #expect(entries.filter { $0.kind == .itemStarted }.map(\.position) == plan.entries.map(\.start))
-        let (result, _) = try #require(summary.published)
+        #expect(summary.published && summary.notPublishedBecause.isEmpty, "\(summary.notPublishedBecause)")
+        #expect(summary.episodeSource == .program)
         #expect(FileManager.default.fileExists(atPath: published.appendingPathComponent("feed.xml").path))
-        #expect(result.frames == plan.total)
+        #expect(summary.finished?.result.frames == plan.total)
+    }
+
+    @Test("a rehearsal (not the air date) is finished under the recordings folder, never published")
+    func rehearsal() throws {
+        let (show, plan) = try Self.makeShow(live: false)
+        let device = try Self.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
+        defer { device.close() }
+        let recordings = show.root.appendingPathComponent("recordings")
+        let published = show.root.appendingPathComponent("public")
+        // The machine's own clock: the air date (2026-12-03) is not today.
+        let summary = try LiveShow(.init(plan: plan, playout: .automation, playback: device, paceByClock: true,
+                                         recordingsFolder: recordings, publishFolder: published),
+                                   logger: LogRecorder().logger).run()
+        #expect(summary.isRehearsal && !summary.published)
+        #expect(summary.notPublishedBecause.first?.hasPrefix("a rehearsal") == true, "\(summary.notPublishedBecause)")
+        #expect(!FileManager.default.fileExists(atPath: published.path), "nothing reaches the public feed")
+        let finished = try #require(summary.finished?.result.url)
+        #expect(finished.lastPathComponent == "003-in-process-program-rehearsal.mp3")
+        #expect(finished.deletingLastPathComponent().path == recordings.path)
+        #expect(try decodedFrameCount(finished) == Int(plan.total), "normalised and tagged, whole")
+        #expect(summary.publishCommand == "regie publish \(plan.rundown.file) \(finished.path) --to \(published.path)")
+    }
+
+    @Test("live items and no capture: said before air, the programme recording finished but not published")
+    func liveItemsWithoutTheDesk() throws {
+        let (show, plan) = try Self.makeShow(live: true)
+        let device = try Self.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
+        defer { device.close() }
+        let log = LogRecorder()
+        let live = try LiveShow(.init(plan: plan, playout: .automation, playback: device, paceByClock: true,
+                                      recordingsFolder: show.root.appendingPathComponent("recordings"),
+                                      publishFolder: show.root.appendingPathComponent("public"),
+                                      wallClock: Self.clock(at: Self.air)), logger: log.logger)
+        // Before air: one sentence naming the missing option.
+        let warnings = log.messages(.warning)
+        #expect(warnings.count == 1 && warnings[0].contains("--capture DEVICE"), "\(warnings)")
+        let summary = try live.run()
+        #expect(!summary.published && summary.episodeSource == .program)
+        #expect(summary.notPublishedBecause.contains { $0.contains("live items") }, "\(summary.notPublishedBecause)")
+        #expect(summary.publishCommand != nil)
+    }
+
+    @Test("a file deleted after the check: the alarm on standard error and in the as-run log, the air goes on, nothing published")
+    func deletedFile() throws {
+        let (show, plan) = try Self.makeShow(live: false, extraItems: "  - segment: audio/doomed.flac\n    title: Doomed")
+        let device = try Self.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
+        defer { device.close() }
+        let log = LogRecorder()
+        let live = try LiveShow(.init(plan: plan, playout: .automation, playback: device, paceByClock: true,
+                                      recordingsFolder: show.root.appendingPathComponent("recordings"),
+                                      publishFolder: show.root.appendingPathComponent("public"),
+                                      wallClock: Self.clock(at: Self.air)), logger: log.logger)
+        // Checked and planned, then gone before it airs (an open file would still read).
+        try FileManager.default.removeItem(at: show.directory.appendingPathComponent("audio/doomed.flac"))
+        let summary = try live.run()
+        #expect(summary.ranToTheEnd, "the air reached the end")
+        #expect(log.messages(.error).contains { $0.contains("unreadable audio played as silence") && $0.contains("doomed.flac") },
+                "\(log.lines.value)")
+        let entries = try AsRunLog.read(try #require(summary.asRunLog))
+        #expect(entries.contains { $0.kind == .alarm && $0.alarm == .missingFile })
+        #expect(!summary.published)
+        #expect(summary.notPublishedBecause.contains { $0.contains("could not be read on air") }, "\(summary.notPublishedBecause)")
+    }
+
+    @Test("a device that takes audio faster than real time behind another name: paced by the clock, said once, whole and published")
+    func fastDeviceBehindAPlug() throws {
+        let (show, plan) = try Self.makeShow(live: false)
+        let raw = show.root.appendingPathComponent("out.raw")
+        let device = try Self.tap(raw, rate: plan.sampleRate, name: "studio", behindPlug: true)
+        let log = LogRecorder()
+        let start = Date()
+        let summary = try LiveShow(.init(plan: plan, playout: .automation, playback: device,
+                                         paceByClock: LiveShow.devicePacesByClock(name: "studio"),
+                                         recordingsFolder: show.root.appendingPathComponent("recordings"),
+                                         publishFolder: show.root.appendingPathComponent("public"),
+                                         wallClock: Self.clock(at: Self.air)), logger: log.logger).run()
+        let elapsed = Date().timeIntervalSince(start)
+        device.close()
+        #expect(summary.pacedByClockBecauseTheDeviceWasFast)
+        #expect(log.messages(.notice).filter { $0.contains("faster than real time") }.count == 1)
+        #expect(elapsed >= Double(plan.total) / Double(plan.sampleRate) - 1.5, "played in real time, \(elapsed) s")
+        #expect(summary.latePrefetchFrames == 0 && summary.lostFrames.isEmpty)
+        let offline = try OfflineRendererOutput.render(plan)
+        let played = try Data(contentsOf: raw)
+        #expect(played.count == offline.count * 4 && played.withUnsafeBytes { bytes in offline.withUnsafeBytes { bytes.elementsEqual($0) } },
+                "what went out is the offline render")
+        #expect(summary.published, "\(summary.notPublishedBecause)")
     }
 
     @Test("interactive: the show waits for GO from the console's screen; q then y stops it")
@@ -145,14 +244,16 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
         let live = try LiveShow(.init(plan: plan, playout: .interactive, playback: device, paceByClock: true,
                                       recordingsFolder: recordings, publish: true,
                                       publishFolder: show.root.appendingPathComponent("public"),
-                                      console: { screen }), logger: LogRecorder().logger)
+                                      console: { screen }, wallClock: Self.clock(at: Self.air)), logger: LogRecorder().logger)
         let summary = try live.run()
         #expect(!summary.ranToTheEnd, "stopped by the technician")
-        #expect(summary.published == nil, "a show stopped before its end is not published")
+        #expect(!summary.published, "a show stopped before its end is not published")
+        #expect(summary.notPublishedBecause.contains("stopped before its end"))
         #expect(screen.closed)
         #expect(summary.commandDelays.count == 1, "the GO key was measured")
         let text = screen.drawn.flatMap { $0.lines.map(\.text) }
         #expect(text.contains { $0.contains("Voice") })
+        #expect(text.contains { $0.contains("--capture DEVICE") }, "the console says the desk's return is missing")
         let entries = try AsRunLog.read(try #require(summary.asRunLog))
         let start = try #require(entries.first { $0.kind == .itemStarted }?.position)
         // GO came 400 ms after the console opened: the wait is not part of the show.
@@ -160,6 +261,11 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
         #expect(summary.airedFrames > 0 && summary.airedFrames < plan.total)
         #expect(FileManager.default.fileExists(atPath: show.root.appendingPathComponent("public").path) == false)
     }
+}
+
+/// The wall clock, read the way the library reads it.
+enum WallClockProbe {
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1e9) }
 }
 
 /// The offline render of a plan (the reference the live output must equal).

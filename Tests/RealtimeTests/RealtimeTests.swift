@@ -251,12 +251,13 @@ struct Meter: BitwiseCopyable, Equatable {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
     }
 
-    @Test func aTenSecondRecorderRingIsResidentBeforeItsFirstWrite() {
-        // The positive control: memory allocated the usual way is not mapped until written, so
-        // mincore can tell (16 MiB, far beyond what malloc would have touched).
+    @Test func aTenSecondRecorderRingIsResidentBeforeItsFirstWrite() throws {
+        // The positive control: a fresh anonymous mapping is not in memory until written, so
+        // mincore can tell (malloc could hand back memory an earlier test touched).
         let untouchedBytes = 16 << 20
-        let untouched = UnsafeMutableRawPointer.allocate(byteCount: untouchedBytes, alignment: 4096)
-        defer { untouched.deallocate() }
+        let mapping = mmap(nil, untouchedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        let untouched = try #require(mapping == MAP_FAILED ? nil : mapping)
+        defer { munmap(untouched, untouchedBytes) }
         let control = Self.residentPages(untouched, bytes: untouchedBytes)
         #expect(control.resident >= 0 && control.resident < control.pages / 2, "fresh memory is not all resident: \(control)")
 

@@ -189,6 +189,16 @@ package class ALSAPCMDevice: @unchecked Sendable {
         snd_pcm_close(pcm)
     }
 
+    /// Frames between the application and the converters now, as ALSA reports them
+    /// (`snd_pcm_delay`): for playback, frames written that have not sounded yet; for capture,
+    /// frames captured that have not been read. Nil when the device cannot tell. Any thread
+    /// (alsa-lib serialises calls on one PCM).
+    package func delayFrames() -> Int? {
+        guard !closed else { return nil }
+        var delay: snd_pcm_sframes_t = 0
+        return snd_pcm_delay(pcm, &delay) == 0 ? Int(delay) : nil
+    }
+
     /// Recovers from an xrun or suspend; returns false if the error is not recoverable.
     func recover(_ code: Int) -> Bool {
         if code == -Int(EAGAIN) { return true }

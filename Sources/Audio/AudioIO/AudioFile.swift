@@ -13,13 +13,16 @@ package struct AudioFileInfo: Sendable, Equatable {
     package var channels: Int
     /// Container and encoding, e.g. "WAV (Microsoft), Signed 16 bit PCM".
     package var formatDescription: String
+    /// An MPEG audio file (what a podcast enclosure must be).
+    package var isMPEG: Bool
 
     /// Creates an info value.
-    package init(frames: Int64, sampleRate: Int, channels: Int, formatDescription: String) {
+    package init(frames: Int64, sampleRate: Int, channels: Int, formatDescription: String, isMPEG: Bool = false) {
         self.frames = frames
         self.sampleRate = sampleRate
         self.channels = channels
         self.formatDescription = formatDescription
+        self.isMPEG = isMPEG
     }
 
     /// Length in seconds.
@@ -114,7 +117,8 @@ package final class SndFileDecoder: @unchecked Sendable {
         self.file = file
         self.path = path
         info = AudioFileInfo(frames: Int64(sfInfo.frames), sampleRate: Int(sfInfo.samplerate),
-                             channels: Int(sfInfo.channels), formatDescription: sndFileFormatName(sfInfo.format))
+                             channels: Int(sfInfo.channels), formatDescription: sndFileFormatName(sfInfo.format),
+                             isMPEG: sfInfo.format & Int32(SF_FORMAT_TYPEMASK) == Int32(SF_FORMAT_MPEG))
         scratch = .allocate(byteCount: chunkFrames * max(1, info.channels) * 4, alignment: 16)
     }
 

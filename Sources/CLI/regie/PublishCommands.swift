@@ -100,8 +100,12 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "regie.serve")
         logger.logLevel = .info
         let host = self.host
-        let server = PublishedFolderServer(root: URL(fileURLWithPath: directory), host: host, port: port, logger: logger) { port in
+        let root = URL(fileURLWithPath: directory)
+        let server = PublishedFolderServer(root: root, host: host, port: port, logger: logger) { port in
             printError("Serving \(directory) at http://\(host):\(port)/ (Ctrl-C to stop)")
+            for feed in FeedAddresses.elsewhere(root: root, servedAt: "http://\(host):\(port)/") {
+                printError("regie: warning: \(feed.feed) sends podcast apps to \(feed.enclosure), not to this server (\(feed.served)): set the show's base_url to the address listeners reach, and publish again")
+            }
         }
         try await server.run()
     }
@@ -119,27 +123,14 @@ func loadPlan(_ rundown: String) throws -> Plan {
 /// Publishes `mp3` as the episode of `plan`; returns the published folder.
 @discardableResult
 func regiePublish(plan: Plan, mp3: URL, to: String?, baseURL: String? = nil) throws -> URL {
-    let rundown = plan.rundown
-    let show = rundown.show
-    let folder = URL(fileURLWithPath: to ?? "public/\(show.slug)")
-    guard FileManager.default.fileExists(atPath: mp3.path) else {
-        printError("regie: \(mp3.path): no such file")
-        throw ExitCode(1)
-    }
-    let info: AudioFileInfo
+    let folder = URL(fileURLWithPath: to ?? "public/\(plan.rundown.show.slug)")
     do {
-        info = try AudioFile.probe(path: mp3.path)
+        try EpisodePublishing.publish(plan: plan, mp3: mp3, to: folder, baseURL: baseURL)
+    } catch .metadata(let missing) {
+        for diagnostic in missing.diagnostics { printError(diagnostic.description) }
+        printError("regie: nothing published: the podcast needs the keys above")
+        throw ExitCode(1)
     } catch {
-        printError("regie: \(mp3.path) is not a playable MP3: \(error)")
-        throw ExitCode(1)
-    }
-    // The mapping is shared with the live finisher (Recorder.PodcastMapping).
-    let channel = PodcastMapping.channel(for: show, baseURL: baseURL)
-    let episode = PodcastMapping.episode(for: plan, mp3: mp3, duration: info.duration,
-                                         chapters: PodcastMapping.chapters(for: mp3, plan: plan))
-    do {
-        try Publisher().publish(channel: channel, episode: episode, to: folder)
-    } catch let error as PodcastError {
         printError("regie: \(error)")
         throw ExitCode(1)
     }

@@ -37,6 +37,9 @@ struct Render: ParsableCommand {
     @Option(help: "With --publish: the show's published folder (default: public/<show>/).")
     var to: String?
 
+    @Flag(help: "With --publish: publish a rundown with live items, whose live items render as their bed or silence (a placeholder episode).")
+    var publishPlaceholders = false
+
     func validate() throws {
         guard (0...9).contains(quality) else { throw ValidationError("--quality must be from 0 to 9, found \(quality)") }
         if let output, !output.lowercased().hasSuffix(".mp3") {
@@ -56,6 +59,11 @@ struct Render: ParsableCommand {
             throw ExitCode(1)
         }
         let show = plan.rundown.show
+        let live = plan.airing.filter { $0.item.kind == .live }
+        if publish && !live.isEmpty && !publishPlaceholders {
+            printError("regie: not rendered: the rundown has \(live.count) live item\(live.count == 1 ? "" : "s"), which a render fills with \(live.count == 1 ? "its" : "their") bed or silence; their podcast comes from 'regie play' (the desk's return), or publish this placeholder with --publish-placeholders")
+            throw ExitCode(1)
+        }
         let name = ((rundown as NSString).lastPathComponent as NSString).deletingPathExtension
         let url = URL(fileURLWithPath: output ?? "renders/\(show.slug)/\(name).mp3")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -1,6 +1,7 @@
 // The live render thread's loop: render a period, hand it to the device (which blocks until it
 // has room: that is the pacing), or sleep until the period's deadline on the monotonic clock when
-// the device does not pace (ALSA `null`, `file`). No Foundation here (real-time rule 1).
+// the device does not pace (ALSA `null`, `file`, or any plugin chain that ends in one). No
+// Foundation here (real-time rule 1).
 import AudioIO
 import Glibc
 import Support
@@ -13,13 +14,17 @@ package final class RenderLoop: @unchecked Sendable {
     package let device: ALSAPlaybackDevice?
     /// Sleep to the monotonic clock between periods (for devices that accept data instantly).
     package let paceByClock: Bool
+    /// Raised when the device took data faster than real time and the loop went over to the
+    /// monotonic clock (a `null` or `file` device behind another name or plugin chain), or when
+    /// the device failed for good.
+    package let pacedByClockSinceStart = AtomicFlag()
     /// Frames per period.
     package let periodFrames: Int
     /// Raised by the control side to stop after the current period.
     package let stop = AtomicFlag()
     /// Programme frames handed to the device so far.
     package let framesOut = Atomic<Int>(0)
-    /// Device writes that failed for good (the loop goes on, paced by the clock).
+    /// Device writes that failed for good (the loop goes on, paced by the clock from then on).
     package let deviceFailures = Atomic<Int>(0)
     /// Where the programme is recorded, if it is (the recorder thread drains it).
     package let recorder: RecorderFeed?
@@ -45,7 +50,12 @@ package final class RenderLoop: @unchecked Sendable {
         var rendered: Int64 = 0
         var emitted: Int64 = 0
         var clockFrames: Int64 = 0
-        let start = MonotonicClock.nanoseconds()
+        var start = MonotonicClock.nanoseconds()
+        var pacing = paceByClock
+        // A device may accept, at most, its buffer plus what it played since the start: more than
+        // that (with half a second of slack for scheduling) and it is not a clock at all.
+        let slack = Int64(device?.bufferFrames ?? 0) + rate / 2
+        var accepted: Int64 = 0
         while emitted < total && !stop.isRaised {
             mixer.render(into: buffer, frames: periodFrames)
             if mixer.finishedAt >= 0 { total = min(total, mixer.finishedAt) }
@@ -56,8 +66,16 @@ package final class RenderLoop: @unchecked Sendable {
                 if let device {
                     do throws(ALSAIOError) {
                         try device.write(interleaved: buffer + Int(skip) * 2, frames: usable)
+                        accepted += Int64(usable)
                     } catch {
                         deviceFailures.add(1, ordering: .relaxed)
+                        if !pacing { pacing = true; start = MonotonicClock.nanoseconds(); clockFrames = 0; pacedByClockSinceStart.raise() }
+                    }
+                    if !pacing && accepted > (MonotonicClock.nanoseconds() - start) * rate / 1_000_000_000 + slack {
+                        pacing = true
+                        start = MonotonicClock.nanoseconds()
+                        clockFrames = 0
+                        pacedByClockSinceStart.raise()
                     }
                 }
                 // The recording starts with the show (not with the wait for the first GO).
@@ -69,7 +87,7 @@ package final class RenderLoop: @unchecked Sendable {
                 emitted += Int64(usable)
                 framesOut.store(Int(emitted), ordering: .relaxed)
             }
-            if paceByClock {
+            if pacing {
                 clockFrames += Int64(periodFrames)
                 SystemCall.sleep(untilMonotonic: start + clockFrames * 1_000_000_000 / rate)
             }

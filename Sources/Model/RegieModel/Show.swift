@@ -6,24 +6,26 @@ package struct Show: Sendable {
     package var file: String
     /// Podcast and programme title.
     package var title: String
+    // The podcast's metadata: optional, since checking, timing, playing and rendering a show need
+    // none of it; publishing needs every one (`missingPodcastKeys`).
     /// What the programme is about (plain text).
-    package var description: String
+    package var description: String?
     /// Who makes it (itunes:author).
-    package var author: String
+    package var author: String?
     /// ISO 639-1 language code.
-    package var language: String
+    package var language: String?
     /// Apple Podcasts category, `Parent` or `Parent/Child`.
-    package var category: String
+    package var category: String?
     /// Explicit content flag.
-    package var explicit: Bool
+    package var explicit: Bool?
     /// Absolute path of the artwork (PNG or JPEG).
-    package var artwork: String
+    package var artwork: String?
     /// The programme's web page.
-    package var link: String
+    package var link: String?
     /// Public URL under which the published folder is served (ends with `/`).
-    package var baseURL: String
+    package var baseURL: String?
     /// The podcast's owner (itunes:owner).
-    package var owner: Owner
+    package var owner: Owner?
     /// Podcast loudness target, LUFS.
     package var loudness: Double
     /// True-peak ceiling of the programme, dBTP.
@@ -90,6 +92,21 @@ package struct Show: Sendable {
     package static let cartKeys: [String] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"]
         + (1...12).map { "F\($0)" }
 
+    /// The `show.yaml` keys publishing needs that this show does not give, in file order.
+    package var missingPodcastKeys: [String] {
+        var missing: [String] = []
+        if description == nil { missing.append("description") }
+        if author == nil { missing.append("author") }
+        if language == nil { missing.append("language") }
+        if category == nil { missing.append("category") }
+        if explicit == nil { missing.append("explicit") }
+        if artwork == nil { missing.append("artwork") }
+        if link == nil { missing.append("link") }
+        if baseURL == nil { missing.append("base_url") }
+        if owner == nil { missing.append("owner") }
+        return missing
+    }
+
     /// The show's identifier: its folder name.
     package var slug: String { directory.split(separator: "/").last.map(String.init) ?? title }
 
@@ -100,9 +117,9 @@ package struct Show: Sendable {
     package static let supportedBitrates = [64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
 
     /// A show; every field is given by the reader.
-    package init(directory: String, file: String, title: String, description: String, author: String,
-                language: String, category: String, explicit: Bool, artwork: String, link: String,
-                baseURL: String, owner: Owner, loudness: Double = -16, truePeak: Double = -1,
+    package init(directory: String, file: String, title: String, description: String? = nil, author: String? = nil,
+                language: String? = nil, category: String? = nil, explicit: Bool? = nil, artwork: String? = nil,
+                link: String? = nil, baseURL: String? = nil, owner: Owner? = nil, loudness: Double = -16, truePeak: Double = -1,
                 bitrate: Int = 128, sampleRate: Int = 44100, crossfade: Timecode = Timecode(nanoseconds: 0),
                 jinglesDirectory: String, ducking: Ducking = .standard, carts: [Cart] = [],
                 locations: [String: SourceLocation] = [:]) {

@@ -48,7 +48,10 @@ package enum RundownReader {
         r.reportUnknownKeys(known: keys, diagnostics: &d)
         let episode = r.integer("episode", required: true, in: 1...99_999, what: "a positive whole number", diagnostics: &d)
         let title = r.string("title", required: true, diagnostics: &d)
-        let description = r.string("description", required: true, diagnostics: &d)
+        let description = r.string("description", diagnostics: &d)
+        if !r.has("description") {
+            d.warning(r.location, "the rundown has no 'description': the podcast episode needs one before 'regie publish'")
+        }
         var air: AirTime?
         if let text = r.string("air", required: true, diagnostics: &d) {
             air = AirTime(iso8601: text)
@@ -77,7 +80,7 @@ package enum RundownReader {
 
         var locations = r.keyLocations
         for (key, location) in r.valueLocations { locations[key] = location }
-        guard let show, let episode, let title, let description, let air, let slot else { return nil }
+        guard let show, let episode, let title, let air, let slot else { return nil }
         return Rundown(file: path, show: show, episode: episode, title: title, description: description,
                        air: air, slot: slot, crossfade: crossfade, items: items, locations: locations)
     }

@@ -24,15 +24,15 @@ package enum ShowReader {
         r.reportUnknownKeys(known: keys, diagnostics: &d)
         let directory = PathResolver.directory(of: path)
         let title = r.string("title", required: true, diagnostics: &d)
-        let description = r.string("description", required: true, diagnostics: &d)
-        let author = r.string("author", required: true, diagnostics: &d)
-        let language = r.string("language", required: true, diagnostics: &d)
+        let description = r.string("description", diagnostics: &d)
+        let author = r.string("author", diagnostics: &d)
+        let language = r.string("language", diagnostics: &d)
         if let language, !ISO639.isValid(language) {
             var message = "'language' must be an ISO 639-1 code such as 'en' or 'fr', found '\(language)'"
             if let code = ISO639.code(forName: language) { message += "; did you mean '\(code)'?" }
             d.error(r.valueLocations["language"], message)
         }
-        let category = r.string("category", required: true, diagnostics: &d)
+        let category = r.string("category", diagnostics: &d)
         if let category, !PodcastCategories.isValid(category) {
             var message = "'category' '\(category)' is not an Apple Podcasts category"
             if let suggestion = Suggestions.closest(to: category, among: PodcastCategories.all)
@@ -43,9 +43,9 @@ package enum ShowReader {
             }
             d.error(r.valueLocations["category"], message)
         }
-        let explicit = r.bool("explicit", required: true, diagnostics: &d)
+        let explicit = r.bool("explicit", diagnostics: &d)
         var artwork: String?
-        if let written = r.string("artwork", required: true, diagnostics: &d) {
+        if let written = r.string("artwork", diagnostics: &d) {
             let resolved = PathResolver.resolve(written, relativeTo: path)
             let location = r.valueLocations["artwork"]
             switch ImageKind.of(file: resolved) {
@@ -72,8 +72,6 @@ package enum ShowReader {
                 }
                 if let name, let email { owner = Show.Owner(name: name, email: email) }
             }
-        } else {
-            d.error(r.location, "missing required key 'owner' in the show")
         }
         let loudness = r.number("loudness", in: -40 ... -5, unit: "LUFS", diagnostics: &d) ?? -16
         let truePeak = r.number("true_peak", in: -20 ... 0, unit: "dBTP", diagnostics: &d) ?? -1
@@ -109,13 +107,18 @@ package enum ShowReader {
 
         var locations = r.keyLocations
         for (key, location) in r.valueLocations { locations[key] = location }
-        guard let title, let description, let author, let language, let category, let explicit,
-              let artwork, let link, let baseURL, let owner else { return nil }
-        return Show(directory: directory, file: path, title: title, description: description, author: author,
+        guard let title else { return nil }
+        let show = Show(directory: directory, file: path, title: title, description: description, author: author,
                     language: language, category: category, explicit: explicit, artwork: artwork, link: link,
                     baseURL: baseURL, owner: owner, loudness: loudness, truePeak: truePeak, bitrate: bitrate,
                     sampleRate: sampleRate, crossfade: crossfade, jinglesDirectory: jingles, ducking: ducking,
                     carts: carts, locations: locations)
+        // Podcast keys are only needed to publish: their absence is a note for later, not an error.
+        let missing = show.missingPodcastKeys.filter { !r.has($0) }
+        if !missing.isEmpty {
+            d.warning(r.location, "the podcast needs \(missing.map { "'\($0)'" }.joined(separator: ", ")) before 'regie publish'; checking, timing, playing and rendering do not")
+        }
+        return show
     }
 
     static func readCarts(_ r: MappingReader, path: String, jinglesDirectory: String,
@@ -157,7 +160,7 @@ package enum ShowReader {
     }
 
     static func url(_ r: MappingReader, _ key: String, diagnostics d: inout DiagnosticList) -> String? {
-        guard let text = r.string(key, required: true, diagnostics: &d) else { return nil }
+        guard let text = r.string(key, diagnostics: &d) else { return nil }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
               url.host?.isEmpty == false else {
             d.error(r.valueLocations[key], "'\(key)' must be an http:// or https:// URL, found '\(text)'")

@@ -24,7 +24,8 @@ package enum AsRunEventKind: String, Sendable, CaseIterable {
     case paused
     /// The programme resumed.
     case resumed
-    /// A recorder started (`source`).
+    /// A recorder started (`source`; for the capture, `detail` = the round trip in frames: its
+    /// first frame is what the desk sent back of programme frame `position`).
     case recordingStarted = "recording_started"
     /// A recorder stopped (`source`).
     case recordingStopped = "recording_stopped"

@@ -102,6 +102,8 @@ package enum AsRunLog {
         package var source: RecordingSource?
         /// Fade length in frames (fades).
         package var fadeFrames: Int64?
+        /// The capture's round trip in frames (its `recording_started`).
+        package var roundTripFrames: Int64?
         /// File (recordings, items, carts).
         package var file: String?
         /// Free text (alarms).
@@ -250,6 +252,7 @@ package enum AsRunLog {
         case .alarm: add("alarm", event.alarm?.rawValue ?? "unknown")
         case .recordingStarted, .recordingStopped:
             add("source", event.source?.rawValue ?? "unknown")
+            if event.kind == .recordingStarted && event.source == .capture { add("round_trip_frames", number: event.detail) }
         default: break
         }
         if let file { add("file", file) }
@@ -285,6 +288,7 @@ package enum AsRunLog {
                      title: str("title"), artist: str("artist"), cart: int("cart").map { Int($0) - 1 },
                      key: str("key"), alarm: str("alarm").flatMap(AsRunAlarm.init(rawValue:)),
                      source: str("source").flatMap(RecordingSource.init(rawValue:)),
-                     fadeFrames: int("fade_frames"), file: str("file"), message: str("message"))
+                     fadeFrames: int("fade_frames"), roundTripFrames: int("round_trip_frames"), file: str("file"),
+                     message: str("message"))
     }
 }

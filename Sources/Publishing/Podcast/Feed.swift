@@ -4,7 +4,7 @@ import Support
 /// RSS 2.0 feed with the iTunes, content, Podcast Index and Atom namespaces.
 enum FeedXML {
     /// The whole `feed.xml` for a channel and its episodes (in the order given; newest first).
-    static func render(channel: PodcastChannel, artworkFile: String, episodes: [PublishedEpisode],
+    static func render(channel: PodcastChannel, podcastGUID: String, artworkFile: String, episodes: [PublishedEpisode],
                        lastBuildDate: Date) -> [UInt8] {
         let base = channel.normalizedBaseURL
         var x = MarkupBuffer(capacity: 4096 + episodes.count * 2048)
@@ -43,7 +43,7 @@ enum FeedXML {
         }
         element(&x, "itunes:explicit", channel.explicit ? "true" : "false")
         element(&x, "itunes:type", "episodic")
-        element(&x, "podcast:guid", UUIDv5.podcastGUID(feedURL: channel.feedURL).uuidString.lowercased())
+        element(&x, "podcast:guid", podcastGUID)
         x.raw("<podcast:locked owner=\""); x.text(channel.ownerEmail); x.raw("\">no</podcast:locked>\n")
 
         for ep in episodes {

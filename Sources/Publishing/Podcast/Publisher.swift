@@ -37,6 +37,10 @@ package struct Publisher: Sendable {
         defer { withExtendedLifetime(lock) {} }
 
         let previous = try PublishedState.load(from: dir)
+        if let previous, previous.channel.normalizedBaseURL != channel.normalizedBaseURL {
+            // Every enclosure URL and the feed's identity would change under the listeners' apps.
+            throw PodcastError.invalid("base_url", "\(dir.path) holds the podcast served at \(previous.channel.normalizedBaseURL); publishing it for \(channel.normalizedBaseURL) would move every episode and change the feed's podcast:guid. Publish into another folder, or set base_url back")
+        }
         var episodes = previous?.episodes ?? []
         let old = episodes.first { $0.number == episode.number }
 
@@ -71,7 +75,9 @@ package struct Publisher: Sendable {
         // episodes.json is served with the rest: keep the producer's local paths out of it.
         var storedChannel = channel
         storedChannel.artwork = URL(string: artworkFile)!
-        let state = PublishedState(channel: storedChannel, artworkFile: artworkFile, episodes: Self.ordered(episodes))
+        let podcastGUID = previous?.podcastGUID ?? UUIDv5.podcastGUID(feedURL: channel.feedURL).uuidString.lowercased()
+        let state = PublishedState(channel: storedChannel, podcastGUID: podcastGUID, artworkFile: artworkFile,
+                                   episodes: Self.ordered(episodes))
         try write(state, to: dir)
 
         // Files of the replaced version that the new one no longer uses (title or image changed).
@@ -127,8 +133,9 @@ package struct Publisher: Sendable {
     }
 
     static func feed(_ state: PublishedState, lastBuildDate: Date) -> [UInt8] {
-        FeedXML.render(channel: state.channel, artworkFile: state.artworkFile, episodes: state.episodes,
-                       lastBuildDate: lastBuildDate)
+        FeedXML.render(channel: state.channel,
+                       podcastGUID: state.podcastGUID ?? UUIDv5.podcastGUID(feedURL: state.channel.feedURL).uuidString.lowercased(),
+                       artworkFile: state.artworkFile, episodes: state.episodes, lastBuildDate: lastBuildDate)
     }
 
     static func page(_ state: PublishedState) -> [UInt8] {

@@ -36,6 +36,9 @@ struct PublishedState: Codable {
     var version: Int = 1
     /// The channel as last published.
     var channel: PodcastChannel
+    /// The feed's `podcast:guid`, fixed at the first publish and never changed (podcast indexes
+    /// follow a show by it). Older folders without it get the one their base URL gave.
+    var podcastGUID: String?
     /// Show artwork file name inside the folder.
     var artworkFile: String
     /// Published episodes, newest number first.

@@ -1,0 +1,67 @@
+import Foundation
+package import RegieModel
+import Yams
+
+/// Reads `station.yaml`: the studio's devices and folders.
+package enum StationReader {
+    /// Every key `station.yaml` accepts.
+    package static let keys = ["name", "playback", "capture", "period_ms", "periods", "record", "recordings", "publish"]
+
+    /// `station.yaml` for a rundown: beside the `shows/` folder that holds it
+    /// (`shows/<show>/<date>.yaml` → `station.yaml`), else in the current folder.
+    package static func file(forRundown path: String) -> String {
+        let show = (path as NSString).deletingLastPathComponent
+        let shows = (show as NSString).deletingLastPathComponent
+        if (shows as NSString).lastPathComponent == "shows" {
+            let root = (shows as NSString).deletingLastPathComponent
+            return root.isEmpty ? "station.yaml" : root + "/station.yaml"
+        }
+        return "station.yaml"
+    }
+
+    /// Reads the station file at `path`; no file there is no error (every value has a default).
+    /// The station is nil when an error makes it unusable.
+    package static func read(path: String) -> (station: Station?, diagnostics: [Diagnostic]) {
+        guard FileManager.default.fileExists(atPath: path) else { return (Station(), []) }
+        var diagnostics = DiagnosticList()
+        guard let text = FileText.read(path, diagnostics: &diagnostics),
+              let root = YAMLDocument.compose(text, file: path, diagnostics: &diagnostics),
+              let r = MappingReader(root, file: path, context: "the station", diagnostics: &diagnostics)
+        else { return (nil, diagnostics.all) }
+        r.reportUnknownKeys(known: keys, diagnostics: &diagnostics)
+        var station = Station(file: path)
+        station.name = r.string("name", diagnostics: &diagnostics)
+        station.playback = r.string("playback", diagnostics: &diagnostics)
+        station.capture = r.string("capture", diagnostics: &diagnostics)
+        station.periodMilliseconds = r.integer("period_ms", in: 5...100, what: "a number of milliseconds", diagnostics: &diagnostics)
+        station.periods = r.integer("periods", in: 2...16, diagnostics: &diagnostics)
+        if let text = r.string("record", diagnostics: &diagnostics) {
+            if let record = Station.Record(rawValue: text) {
+                station.record = record
+                if (record == .capture || record == .both) && station.capture == nil {
+                    diagnostics.error(r.valueLocations["record"],
+                                      "'record: \(text)' needs a 'capture' device (the desk's programme return)")
+                }
+            } else {
+                var message = "'record' must be program, capture, both or none, found '\(text)'"
+                if let suggestion = Suggestions.closest(to: text, among: Station.Record.allCases.map(\.rawValue)) {
+                    message += "; did you mean '\(suggestion)'?"
+                }
+                diagnostics.error(r.valueLocations["record"], message)
+            }
+        }
+        for key in ["recordings", "publish"] {
+            guard let written = r.string(key, diagnostics: &diagnostics) else { continue }
+            let folder = PathResolver.resolve(written, relativeTo: path)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+                diagnostics.error(r.valueLocations[key], "'\(key)' must name a folder; '\(written)' is a file")
+            }
+            if key == "recordings" { station.recordings = folder } else { station.publish = folder }
+        }
+        var locations = r.keyLocations
+        for (key, location) in r.valueLocations { locations[key] = location }
+        station.locations = locations
+        return (diagnostics.hasErrors ? nil : station, diagnostics.all)
+    }
+}
