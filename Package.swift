@@ -40,14 +40,14 @@ let package = Package(
 
         // MARK: Support — one of each: atomic file, folder lock, EINTR-safe calls, clocks, dates.
         // Glibc and the model's calendar only (no Foundation): the render thread may read its clocks.
-        .target(name: "Support", dependencies: ["RegieModel"], path: "Sources/Support"),
+        .target(name: "Support", dependencies: ["RegieModel", "CLinux"], path: "Sources/Support/Support"),
+        // The GNU extensions Swift's Glibc module does not declare: sched_setaffinity, fallocate.
+        .target(name: "CLinux", path: "Sources/Support/CLinux"),
 
         // MARK: Realtime and DSP — what the render thread runs besides the mixer. No Foundation.
         // Rings (touched and locked before use), queues, latest-value slots, thread scheduling.
-        .target(name: "Realtime", dependencies: ["CThreadAffinity", "Support"], path: "Sources/Realtime/Realtime",
+        .target(name: "Realtime", dependencies: ["CLinux", "Support"], path: "Sources/Realtime/Realtime",
                 swiftSettings: optimisedInDebug),
-        // sched_setaffinity, which Swift's Glibc module does not declare (it is a GNU extension).
-        .target(name: "CThreadAffinity", path: "Sources/Realtime/CThreadAffinity"),
         // Fades, ducking, true-peak limiter and meters, loudness windows.
         .target(name: "DSP", path: "Sources/Realtime/DSP", swiftSettings: optimisedInDebug),
 

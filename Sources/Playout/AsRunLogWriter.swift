@@ -28,6 +28,8 @@ package final class AsRunLogWriter: @unchecked Sendable {
     private let stopFlag = AtomicFlag()
     private let stopped = DispatchSemaphore(value: 0)
     private var counters = (lines: 0, errors: 0, lastErrno: Int32(0))
+    /// Disk space reserved for the log when it is created.
+    static let reservedBytes: Int64 = 1 << 20
 
     /// Creates `url` (never an existing file, never through a symbolic link: each run has a log
     /// of its own, and no one can make the station's legal log land elsewhere) and writes its
@@ -40,6 +42,9 @@ package final class AsRunLogWriter: @unchecked Sendable {
         self.timeZone = timeZone
         fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystemError("open", path: url.path) }
+        // The legal log keeps writing when the disk fills up: its space is set aside now (a
+        // megabyte is some five thousand lines).
+        SystemCall.reserveSpace(fd, bytes: Self.reservedBytes)
         writeLine(AsRunEvent(.logOpened, position: 0, wallNanoseconds: WallClock.nanoseconds()), file: nil, message: nil)
     }
 

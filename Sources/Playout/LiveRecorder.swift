@@ -133,7 +133,7 @@ package final class LiveRecorder: @unchecked Sendable {
     ///     `init`), e.g. to log an alarm; it must not block for long.
     package init(source: RecordingSource, folder: URL, baseName: String, sampleRate: Int, bitrateKbps: Int = 128,
                 quality: Int = 3, tag: ID3v2Tag, ringSeconds: Double = 10, syncInterval: Double = 2,
-                firstIndex: Int = 1, measureLoudness: Bool = true,
+                firstIndex: Int = 1, measureLoudness: Bool = true, reserveBytes: Int64 = 0,
                 onFailure: (@Sendable (MP3FileWriterError, LiveRecorderStatus) -> Void)? = nil) throws {
         self.source = source
         self.onFailure = onFailure
@@ -152,7 +152,7 @@ package final class LiveRecorder: @unchecked Sendable {
             while chosen == nil {
                 let url = folder.appendingPathComponent(Self.fileName(base: baseName, source: source, index: index))
                 do {
-                    writer = try MP3FileWriter(url: url, mode: .crashSafe(syncInterval: syncInterval), sampleRate: sampleRate,
+                    writer = try MP3FileWriter(url: url, mode: .crashSafe(syncInterval: syncInterval, reserveBytes: reserveBytes), sampleRate: sampleRate,
                                                bitrateKbps: bitrateKbps, quality: quality, tag: tag)
                     chosen = url
                 } catch MP3FileWriterError.fileExists {
@@ -221,7 +221,10 @@ package final class LiveRecorder: @unchecked Sendable {
             fail(error)
             throw error
         }
-        let chaptersURL = try EpisodeTag.writeChapters(tag.chapters, beside: writer.url)
+        // The chapters are in the tag already; their JSON file beside it is a convenience that a
+        // full disk may refuse without the recording being any less whole.
+        let chaptersURL = (try? EpisodeTag.writeChapters(tag.chapters, beside: writer.url))
+            ?? EpisodeTag.chaptersURL(beside: writer.url)
         current.state = .finished
         current.framesWritten = summary.frames
         status.store(current)

@@ -46,6 +46,13 @@ package final class LiveRecordingSession: @unchecked Sendable {
             .appendingPathComponent(date)
     }
 
+    /// Bytes a recording of the show may take: its slot at the show's bitrate, and half again (a
+    /// live show runs over). Set aside on disk when each recording is created, and what the
+    /// recordings folder must have free before air.
+    package static func recordingBytes(for plan: Plan) -> Int64 {
+        Int64(Double(plan.rundown.show.bitrate) * 1000 / 8 * Double(plan.slot) / Double(plan.sampleRate) * 1.5)
+    }
+
     /// The episode's file-name stem, e.g. `012-winter-on-campus`.
     package static func baseName(for plan: Plan) -> String {
         Slug.episode(number: plan.rundown.episode, title: plan.rundown.title)
@@ -64,7 +71,8 @@ package final class LiveRecordingSession: @unchecked Sendable {
     /// reported beside the finisher's own measurement of the MP3, so it is off by default: about
     /// 0.1 % of a core on air).
     package init(plan: Plan, mode: RecordMode, folder: URL? = nil, quality: Int = 3, ringSeconds: Double = 10,
-                syncInterval: Double = 2, timeZone: TimeZone = .current, measureLoudness: Bool = false) throws {
+                syncInterval: Double = 2, timeZone: TimeZone = .current, measureLoudness: Bool = false,
+                reserveDiskSpace: Bool = true) throws {
         self.plan = plan
         let folder = folder ?? Self.defaultFolder(for: plan)
         self.folder = folder
@@ -108,7 +116,8 @@ package final class LiveRecordingSession: @unchecked Sendable {
             return try LiveRecorder(source: source, folder: folder, baseName: Self.baseName(for: plan),
                                     sampleRate: plan.sampleRate, bitrateKbps: plan.rundown.show.bitrate, quality: quality,
                                     tag: tag, ringSeconds: ringSeconds, syncInterval: syncInterval, firstIndex: index,
-                                    measureLoudness: measureLoudness && source == .program) { [log] error, status in
+                                    measureLoudness: measureLoudness && source == .program,
+                                    reserveBytes: reserveDiskSpace ? Self.recordingBytes(for: plan) : 0) { [log] error, status in
                 log?.log(.alarm(.recorderDiskError, position: origin.value.load(ordering: .relaxed) + status.framesReceived),
                          file: nil, message: "\(source.name) recorder: \(error)")
             }
@@ -161,7 +170,9 @@ package final class LiveRecordingSession: @unchecked Sendable {
             tag.chapters = AsRunLog.chapters(fromAsRun: entries, recordingStart: start,
                                              recordingEnd: start + max(frames, r.feed.framesOffered.load(ordering: .relaxed)),
                                              source: r.source)
-            if let summary = try r.finish(tag: tag) { summaries.append(summary) }
+            // A recorder that fails at its end (the disk) loses its file's info frame and tag, not
+            // the others: its failure is in `r.failure` and the show's summary counts what it lost.
+            if let summary = try? r.finish(tag: tag) { summaries.append(summary) }
         }
         return summaries
     }

@@ -68,6 +68,10 @@ package final class LiveShow: @unchecked Sendable {
         /// The station's clock, nanoseconds since 1970 (the as-run log, the hour on the screen,
         /// whether this is the show or a rehearsal).
         package var wallClock: @Sendable () -> Int64
+        /// Set aside each recording's disk space when it is created (the show's slot and half
+        /// again), so a disk filled by someone else during the show cannot stop it. Off only where
+        /// the file system cannot reserve, or to see what a failing disk does.
+        package var reserveDiskSpace = true
 
         package init(plan: Plan, playout: PlayoutMode, playback: ALSAPlaybackDevice, capture: ALSACaptureDevice? = nil,
                      paceByClock: Bool, record: RecordMode = .program, recordingsFolder: URL? = nil, quality: Int = 3,
@@ -155,7 +159,7 @@ package final class LiveShow: @unchecked Sendable {
             try Self.checkFolder(folder, plan: plan, recorders: configuration.record.sources.count)
         }
         session = try LiveRecordingSession(plan: plan, mode: configuration.record, folder: folder,
-                                           quality: configuration.quality)
+                                           quality: configuration.quality, reserveDiskSpace: configuration.reserveDiskSpace)
         if let failure = session.asRunFailure { logger.warning("the as-run log cannot be written: \(failure)") }
         if let missing = Self.missingCapture(configuration) { logger.warning("\(missing)") }
         let device = configuration.playback
@@ -192,9 +196,7 @@ package final class LiveShow: @unchecked Sendable {
         var stats = statvfs()
         guard statvfs(folder.path, &stats) == 0 else { return }
         let free = Int64(stats.f_bavail) * Int64(stats.f_frsize)
-        let seconds = Double(plan.slot) / Double(plan.sampleRate)
-        let bytes = Double(plan.rundown.show.bitrate) * 1000 / 8 * seconds * 1.5
-        let needed = Int64(bytes) * Int64(recorders) + 4_000_000
+        let needed = LiveRecordingSession.recordingBytes(for: plan) * Int64(recorders) + 4_000_000
         if free < needed {
             throw LiveShowError.folderTooSmall(path: folder.path, free: free, needed: needed, recorders: recorders,
                                                slot: FrameMath.format(frames: plan.slot, sampleRate: plan.sampleRate),
@@ -305,6 +307,7 @@ package final class LiveShow: @unchecked Sendable {
         tracker.noteRecorders(session.recorders, position: out)
         tracker.finish(at: out)
         let recordings = try session.finish(at: out)
+        tracker.noteRecorders(session.recorders, position: out)   // a file that failed at its very end
         let finishedAt = player.mixer.state.load().finishedAt
         let ranToTheEnd = finishedAt >= 0 && out >= finishedAt
         let aired = out - (tracker.showStart ?? out)
@@ -359,18 +362,28 @@ package final class LiveShow: @unchecked Sendable {
         // presenters when there are live items).
         let capture = recordings.first { $0.url == session.capture?.url }
         let program = recordings.first { $0.url == session.program?.url }
-        guard let episode = capture ?? program, tracker.showStart != nil else { return summary }
-        summary.episodeSource = capture != nil ? .capture : .program
         if capture == nil, let missing = Self.missingCapture(configuration) { reasons.append(String(missing.prefix { $0 != ":" })) }
         summary.notPublishedBecause = configuration.publish ? reasons : []
+        guard let episode = capture ?? program, tracker.showStart != nil else {
+            if configuration.publish && !session.recorders.isEmpty {
+                summary.notPublishedBecause.append("no recording was whole enough to finish")
+            }
+            return summary
+        }
+        summary.episodeSource = capture != nil ? .capture : .program
 
         let started = ContinuousClock.now
         let finisher = EpisodeFinisher(plan: plan)
         if configuration.publish && reasons.isEmpty {
-            let result = try finisher.run(recording: episode.url, chapters: episode.chapters,
-                                          measuredLoudness: episode.integratedLoudness, publishTo: configuration.publishFolder)
-            summary.finished = (result, Self.seconds(since: started))
-            summary.published = true
+            do {
+                let result = try finisher.run(recording: episode.url, chapters: episode.chapters,
+                                              measuredLoudness: episode.integratedLoudness, publishTo: configuration.publishFolder)
+                summary.finished = (result, Self.seconds(since: started))
+                summary.published = true
+            } catch {
+                summary.notPublishedBecause.append("the episode could not be finished and published: \(error)")
+                logger.error("the episode could not be finished and published: \(error); the recording \(episode.url.path) is whole")
+            }
         } else {
             // Finished and kept ready beside the recording: a rehearsal is named as one.
             let output = summary.isRehearsal
@@ -385,6 +398,7 @@ package final class LiveShow: @unchecked Sendable {
                     + (configuration.publishFolder.map { " --to \($0.path)" } ?? "")
             } catch {
                 summary.notPublishedBecause.append("the recording could not be finished: \(error)")
+                logger.error("the recording could not be finished: \(error); it is kept as recorded, \(episode.url.path)")
             }
         }
         return summary

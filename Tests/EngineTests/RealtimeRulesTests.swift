@@ -121,7 +121,7 @@ import TestSupport
 /// MemberImportVisibility on every target, none can reach a Foundation member through another
 /// module either: the compiler refuses it), prints or logs.
 @Suite struct RenderPathSourceTests {
-    static let folders = ["Sources/Engine/Render", "Sources/Realtime/Realtime", "Sources/Realtime/DSP", "Sources/Support"]
+    static let folders = ["Sources/Engine/Render", "Sources/Realtime/Realtime", "Sources/Realtime/DSP", "Sources/Support/Support"]
 
     @Test func renderPathFilesImportNoFoundationAndNeverPrint() throws {
         var checked = 0

@@ -45,8 +45,9 @@ package final class MP3FileWriter {
         case atomic
         /// Writes straight to the final name (which must not exist yet) and makes the data durable
         /// every `syncInterval` seconds of audio, so a crash leaves a playable MP3 of everything but
-        /// the last seconds.
-        case crashSafe(syncInterval: Double = 2)
+        /// the last seconds. `reserveBytes` of disk space are set aside at once, so that a disk
+        /// filled by someone else cannot stop the recording before it has written that much.
+        case crashSafe(syncInterval: Double = 2, reserveBytes: Int64 = 0)
     }
 
     /// What `finish()` wrote.
@@ -113,7 +114,7 @@ package final class MP3FileWriter {
             workingURL = URL(fileURLWithPath: part.temporaryPath)
             syncEveryFrames = .max
             fd = try MP3FileWriterError.io { try part.create(exclusive: false) }
-        case let .crashSafe(interval):
+        case let .crashSafe(interval, reserve):
             pending = nil
             workingURL = url
             syncEveryFrames = max(1, Int64(interval * Double(sampleRate)))
@@ -121,6 +122,8 @@ package final class MP3FileWriter {
             fd = open(url.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if fd < 0 && errno == EEXIST { throw MP3FileWriterError.fileExists(path: url.path) }
             guard fd >= 0 else { throw MP3FileWriterError.io(operation: "open", path: url.path, errno: errno) }
+            // The tag (artwork and padding) comes first: the audio's reserve starts after it.
+            if reserve > 0 { SystemCall.reserveSpace(fd, bytes: Int64(head.count) + reserve) }
         }
         buffered = .allocate(capacity: pendingCapacity)
         do {

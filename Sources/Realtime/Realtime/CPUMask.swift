@@ -1,5 +1,5 @@
 // CPU affinity of the calling thread (Linux: per thread; threads started later inherit it).
-import CThreadAffinity
+import CLinux
 
 /// A set of CPUs a thread may run on.
 package struct CPUMask: Equatable, Sendable {

@@ -1,5 +1,6 @@
 // System calls that an interrupting signal may cut short, retried the one way, and the error a
 // failing file operation reports everywhere (the operation, the path and errno).
+import CLinux
 import Glibc
 
 /// A file-system call that failed: which call, on which path, and its `errno`.
@@ -69,6 +70,15 @@ package enum SystemCall {
         let n = retryingInterrupts { pread(fd, buffer, count, off_t(offset)) }
         if n < 0 { throw FileSystemError("pread", path: path) }
         return n
+    }
+
+    /// Reserves `bytes` of disk space for the file behind `fd` without changing its size, so that
+    /// its appends cannot fail for want of space until they pass the reserve (a disk filled by
+    /// someone else mid-show). False (errno set) when the space is not there or the file system
+    /// cannot reserve.
+    @discardableResult
+    package static func reserveSpace(_ fd: Int32, bytes: Int64) -> Bool {
+        retryingInterrupts { regie_reserve_space(fd, bytes) } == 0
     }
 
     /// Sleeps until `nanoseconds` on the monotonic clock (`MonotonicClock`), however many
