@@ -42,6 +42,9 @@ package final class AsRunLogWriter: @unchecked Sendable {
         self.timeZone = timeZone
         fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystemError("open", path: url.path) }
+        // Held while this run lives (the kernel lets go when the process dies, even by kill -9):
+        // how a later run tells a log still being written from one whose run was cut short.
+        _ = flock(fd, LOCK_EX | LOCK_NB)
         // The legal log keeps writing when the disk fills up: its space is set aside now (a
         // megabyte is some five thousand lines).
         SystemCall.reserveSpace(fd, bytes: Self.reservedBytes)
@@ -86,6 +89,7 @@ package final class AsRunLogWriter: @unchecked Sendable {
     }
 
     /// Stops the writer thread after a last drain (or drains once if it was never started).
+    /// What is logged afterwards waits for `drain()` or `close()`.
     package func stop() {
         if thread != nil {
             stopFlag.raise()
@@ -94,6 +98,13 @@ package final class AsRunLogWriter: @unchecked Sendable {
         } else {
             drain()
         }
+    }
+
+    /// Stops, writes what is left and closes the log: the run is over, and a later run sees its
+    /// log unlocked. Nothing logged afterwards is written.
+    package func close() {
+        stop()
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
     }
 
     /// Writes every queued event now. Call from one thread at a time (the writer thread, or the
@@ -113,6 +124,7 @@ package final class AsRunLogWriter: @unchecked Sendable {
         let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(event.wallNanoseconds) / 1e9))
         let line = Array(AsRunLog.line(for: event, sequence: sequence, catalog: catalog, file: file, message: message,
                                        utcOffsetSeconds: offset).utf8) + [0x0A]
+        guard fd >= 0 else { return }
         var failure: Int32 = 0
         do {
             try SystemCall.writeAll(fd, line, path: url.path)

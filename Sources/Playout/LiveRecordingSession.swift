@@ -1,5 +1,6 @@
 // One live show's recording side: the as-run log and zero, one or two recorders.
 import Foundation
+import Glibc
 import MP3
 import Podcast
 import Production
@@ -30,6 +31,9 @@ package final class LiveRecordingSession: @unchecked Sendable {
     /// This run's suffix among the episode's runs (1: none, then 2, 3, …), shared by its log and
     /// its recordings.
     package let runIndex: Int
+    /// Earlier runs of this episode in this folder whose logs have no `show_ended`: cut short
+    /// (killed, crashed) or still on air in another process.
+    package let unfinishedRuns: [UnfinishedRun]
     /// The programme frame of each recording's first frame.
     private let startPositions: (program: PositionBox, capture: PositionBox)
 
@@ -56,6 +60,35 @@ package final class LiveRecordingSession: @unchecked Sendable {
     /// The episode's file-name stem, e.g. `012-winter-on-campus`.
     package static func baseName(for plan: Plan) -> String {
         Slug.episode(number: plan.rundown.episode, title: plan.rundown.title)
+    }
+
+    /// An earlier run whose as-run log never reached `show_ended`.
+    package struct UnfinishedRun: Sendable {
+        /// Its as-run log.
+        package var asRunLog: URL
+        /// Another process holds the log open: that run is on air now.
+        package var stillRunning: Bool
+        /// Its last logged line: programme position (frames) and wall-clock time.
+        package var lastPosition: Int64
+        package var lastWall: String
+        /// Its recordings, as that run left them.
+        package var recordings: [URL]
+    }
+
+    /// The `index`-th run's log when it has no `show_ended`, nil otherwise (or when it is gone).
+    /// A log whose writer is alive is locked (`AsRunLogWriter`): that run is still going.
+    static func unfinishedRun(plan: Plan, folder: URL, index: Int) -> UnfinishedRun? {
+        let url = asRunURL(for: plan, in: folder, index: index)
+        let fd = open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let running = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
+        guard let entries = try? AsRunLog.read(url), !entries.contains(where: { $0.kind == .showEnded }) else { return nil }
+        let recordings = RecordingSource.allCases
+            .map { folder.appendingPathComponent(LiveRecorder.fileName(base: baseName(for: plan), source: $0, index: index)) }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        return UnfinishedRun(asRunLog: url, stillRunning: running, lastPosition: entries.last?.position ?? 0,
+                             lastWall: entries.last?.wall ?? "", recordings: recordings)
     }
 
     /// The as-run log's path in `folder` for the `index`-th run of the episode (1: no suffix).
@@ -104,6 +137,7 @@ package final class LiveRecordingSession: @unchecked Sendable {
         asRun = log
         asRunFailure = logFailure
         runIndex = index
+        unfinishedRuns = (1..<index).compactMap { Self.unfinishedRun(plan: plan, folder: folder, index: $0) }
         var tag = EpisodeTag.of(plan)
         tag.chapters = []
         tag.lengthMs = nil
@@ -176,6 +210,10 @@ package final class LiveRecordingSession: @unchecked Sendable {
         }
         return summaries
     }
+
+    /// Writes the last lines (alarms raised while the recordings were finalised) and closes the
+    /// as-run log.
+    package func closeLog() { asRun?.close() }
 }
 
 /// A programme position shared with a recorder's failure callback.

@@ -133,6 +133,10 @@ package final class LiveShow: @unchecked Sendable {
         package var notPublishedBecause: [String]
         /// The command that publishes the finished episode anyway.
         package var publishCommand: String?
+        /// What went wrong on air or after it (audio lost or played as silence, an alarm, the
+        /// episode that could not be finished): each keeps the episode from publishing itself.
+        /// Not the circumstances said before air (a rehearsal, no capture, missing metadata).
+        package var faults: [String]
 
         /// A recording lost audio: the exit status says so.
         package var recordingLostAudio: Bool { lostFrames.values.contains { $0 > 0 } }
@@ -162,6 +166,9 @@ package final class LiveShow: @unchecked Sendable {
                                            quality: configuration.quality, reserveDiskSpace: configuration.reserveDiskSpace)
         if let failure = session.asRunFailure { logger.warning("the as-run log cannot be written: \(failure)") }
         if let missing = Self.missingCapture(configuration) { logger.warning("\(missing)") }
+        if configuration.publish, let missing = Self.missingPodcastMetadata(plan) {
+            logger.warning("\(missing): the episode will be finished, not published")
+        }
         let device = configuration.playback
         player = LivePlayer(program: CompiledProgram(plan: plan, playout: configuration.playout),
                             cache: LoudnessCache(showDirectory: plan.rundown.show.directory), device: device,
@@ -174,6 +181,18 @@ package final class LiveShow: @unchecked Sendable {
         let live = configuration.plan.airing.contains { $0.item.kind == .live }
         guard live, !configuration.record.sources.contains(.capture) else { return nil }
         return "this show has live items but the desk's return is not recorded: the podcast would lack the presenters' voices, so it will not be published by itself; name the capture device with --capture DEVICE (or 'capture:' in station.yaml)"
+    }
+
+    /// What the podcast lacks to publish this episode (keys of show.yaml and of the rundown), nil
+    /// when nothing.
+    static func missingPodcastMetadata(_ plan: Plan) -> String? {
+        let rundown = plan.rundown
+        let show = rundown.show.missingPodcastKeys
+        let episode = [rundown.episode == nil ? "episode" : nil, rundown.description == nil ? "description" : nil].compactMap { $0 }
+        var parts: [String] = []
+        if !show.isEmpty { parts.append("\(show.map { "'\($0)'" }.joined(separator: ", ")) in \(rundown.show.file)") }
+        if !episode.isEmpty { parts.append("\(episode.map { "'\($0)'" }.joined(separator: " and ")) in \(rundown.file)") }
+        return parts.isEmpty ? nil : "the podcast needs " + parts.joined(separator: "; ")
     }
 
     /// The recordings folder can be written and holds the show's recordings: each MP3 at the
@@ -259,6 +278,16 @@ package final class LiveShow: @unchecked Sendable {
             }
         }
         for failure in player.cartFailures { tracker.raise(.warning, "\(failure): the key stays silent") }
+        for earlier in session.unfinishedRuns {
+            let log = earlier.asRunLog.lastPathComponent
+            if earlier.stillRunning {
+                tracker.raise(.warning, "another run of this episode is on air now from this folder (its log \(log)); this one records beside it")
+            } else {
+                let files = ([log] + earlier.recordings.map(\.lastPathComponent)).joined(separator: ", ")
+                tracker.raise(.warning, "an earlier run of this episode was cut short (killed or crashed) at \(FrameMath.format(frames: earlier.lastPosition, sampleRate: rate, fractionDigits: 1)), \(earlier.lastWall): \(files) kept as it left them, not published",
+                              logging: .earlierRunCutShort)
+            }
+        }
         if Self.missingCapture(configuration) != nil, console != nil {
             // The status line is one line: the option first.
             tracker.raise(.warning, "no desk return recorded (--capture DEVICE): the live voices will not be in the podcast")
@@ -308,6 +337,7 @@ package final class LiveShow: @unchecked Sendable {
         tracker.finish(at: out)
         let recordings = try session.finish(at: out)
         tracker.noteRecorders(session.recorders, position: out)   // a file that failed at its very end
+        session.closeLog()
         let finishedAt = player.mixer.state.load().finishedAt
         let ranToTheEnd = finishedAt >= 0 && out >= finishedAt
         let aired = out - (tracker.showStart ?? out)
@@ -319,7 +349,7 @@ package final class LiveShow: @unchecked Sendable {
             deviceQueueMilliseconds: Double(device.bufferFrames - device.periodFrames) / Double(rate) * 1000,
             roundTripFrames: captureThread.flatMap { $0.placed.isRaised ? $0.roundTripFrames.load(ordering: .relaxed) : nil },
             asRunLog: session.asRun?.url, recordings: recordings, lostFrames: [:], isRehearsal: false, episodeSource: nil,
-            finished: nil, published: false, notPublishedBecause: [], publishCommand: nil)
+            finished: nil, published: false, notPublishedBecause: [], publishCommand: nil, faults: [])
 
         // What each recording should hold: the programme from the show's start to the end; the
         // desk's return from its first recorded period to the end.
@@ -333,7 +363,7 @@ package final class LiveShow: @unchecked Sendable {
             if lost > 0 { summary.lostFrames[recorder.source] = lost }
         }
 
-        var reasons: [String] = []
+        var reasons: [String] = [], faults: [String] = []
         if let startWall = tracker.showStartWall {
             let air = plan.rundown.air.epochSeconds * 1_000_000_000
             let slotEnd = air + plan.slot * 1_000_000_000 / Int64(rate)
@@ -344,30 +374,34 @@ package final class LiveShow: @unchecked Sendable {
         }
         if !ranToTheEnd { reasons.append("stopped before its end") }
         for (source, frames) in summary.lostFrames.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            reasons.append("the \(source.name) recording lost \(FrameMath.format(frames: frames, sampleRate: rate, fractionDigits: 1))")
+            faults.append("the \(source.name) recording lost \(FrameMath.format(frames: frames, sampleRate: rate, fractionDigits: 1))")
         }
-        if !player.faults.isEmpty { reasons.append("\(player.faults.count) audio file\(player.faults.count == 1 ? "" : "s") could not be read on air (played as silence)") }
+        if !player.faults.isEmpty { faults.append("\(player.faults.count) audio file\(player.faults.count == 1 ? "" : "s") could not be read on air (played as silence)") }
         for alarm in [AsRunAlarm.silence, .xrun, .latePrefetch, .recorderOverrun, .recorderDiskError] where tracker.alarmKinds.contains(alarm) {
             switch alarm {
-            case .silence: reasons.append("the programme went silent")
-            case .xrun: reasons.append("the output device under- or overran")
-            case .latePrefetch: reasons.append("audio came too late and played as silence")
-            case .recorderOverrun where summary.lostFrames.isEmpty: reasons.append("a recorder fell behind")
-            case .recorderDiskError where summary.lostFrames.isEmpty: reasons.append("a recording stopped on a disk error")
+            case .silence: faults.append("the programme went silent")
+            case .xrun: faults.append("the output device under- or overran")
+            case .latePrefetch: faults.append("audio came too late and played as silence")
+            case .recorderOverrun where summary.lostFrames.isEmpty: faults.append("a recorder fell behind")
+            case .recorderDiskError where summary.lostFrames.isEmpty: faults.append("a recording stopped on a disk error")
             default: break
             }
         }
+        reasons += faults
 
         // The episode: the desk's return when it was recorded, else the programme (which lacks the
         // presenters when there are live items).
         let capture = recordings.first { $0.url == session.capture?.url }
         let program = recordings.first { $0.url == session.program?.url }
         if capture == nil, let missing = Self.missingCapture(configuration) { reasons.append(String(missing.prefix { $0 != ":" })) }
+        if let missing = Self.missingPodcastMetadata(plan) { reasons.append(missing) }
         summary.notPublishedBecause = configuration.publish ? reasons : []
+        summary.faults = faults
         guard let episode = capture ?? program, tracker.showStart != nil else {
             if configuration.publish && !session.recorders.isEmpty {
                 summary.notPublishedBecause.append("no recording was whole enough to finish")
             }
+            if !session.recorders.isEmpty && tracker.showStart != nil { summary.faults.append("no recording was whole enough to finish") }
             return summary
         }
         summary.episodeSource = capture != nil ? .capture : .program
@@ -382,6 +416,7 @@ package final class LiveShow: @unchecked Sendable {
                 summary.published = true
             } catch {
                 summary.notPublishedBecause.append("the episode could not be finished and published: \(error)")
+                summary.faults.append("the episode could not be finished and published: \(error)")
                 logger.error("the episode could not be finished and published: \(error); the recording \(episode.url.path) is whole")
             }
         } else {
@@ -398,6 +433,7 @@ package final class LiveShow: @unchecked Sendable {
                     + (configuration.publishFolder.map { " --to \($0.path)" } ?? "")
             } catch {
                 summary.notPublishedBecause.append("the recording could not be finished: \(error)")
+                summary.faults.append("the recording could not be finished: \(error)")
                 logger.error("the recording could not be finished: \(error); it is kept as recorded, \(episode.url.path)")
             }
         }

@@ -25,7 +25,7 @@ package enum EpisodePublishingError: Error, CustomStringConvertible {
         case .missing(let path): "\(path): no such file"
         case let .notMP3(path, format):
             "\(path) is \(format), not an MP3: a podcast episode must be MPEG audio; make one with 'regie render' (or encode it with lame)"
-        case let .unreadable(path, reason): "\(path) cannot be decoded: \(reason)"
+        case let .unreadable(path, reason): "\(path) cannot be decoded: it is damaged, truncated or not audio (\(reason))"
         case let .truncated(path, stated, decoded, rate):
             "\(path) is damaged or truncated: its header says \(FrameMath.format(frames: stated, sampleRate: rate, fractionDigits: 1)) but only \(FrameMath.format(frames: decoded, sampleRate: rate, fractionDigits: 1)) decode"
         case .metadata(let missing): missing.description

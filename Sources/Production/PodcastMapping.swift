@@ -34,12 +34,13 @@ package enum PodcastMapping {
     /// - Throws: `MissingPodcastMetadata` when the rundown has no `description`.
     package static func episode(for plan: Plan, mp3: URL, duration: Double, chapters: [PodcastChapter]) throws -> PodcastEpisode {
         let rundown = plan.rundown
-        guard let description = rundown.description else {
+        guard let number = rundown.episode, let description = rundown.description else {
+            let missing = [rundown.episode == nil ? "'episode'" : nil, rundown.description == nil ? "'description'" : nil]
             throw MissingPodcastMetadata(diagnostics: [Diagnostic(
                 .error, at: SourceLocation(file: rundown.file, line: 1, column: 1),
-                "publishing needs the episode's 'description' in the rundown")])
+                "publishing needs the episode's \(missing.compactMap { $0 }.joined(separator: " and ")) in the rundown")])
         }
-        return PodcastEpisode(number: rundown.episode, title: rundown.title, description: .plain(description),
+        return PodcastEpisode(number: number, title: rundown.title, description: .plain(description),
                               pubDate: Date(timeIntervalSince1970: TimeInterval(rundown.air.epochSeconds)),
                               mp3: mp3, duration: duration, chapters: chapters)
     }

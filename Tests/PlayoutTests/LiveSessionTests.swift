@@ -149,6 +149,53 @@ struct LiveSessionTests {
         #expect(mp3s.count == 4)
     }
 
+    @Test("the as-run log: a link planted in its place is not followed; two runs at once keep two logs; a run cut short is found by the next, one still on air told apart")
+    func oneLogPerRunNeverThroughALink() throws {
+        let dir = try TempDir("regie-test").url
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = try makePlan(in: dir, items: Self.items)
+        let folder = dir.appendingPathComponent("rec")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let elsewhere = dir.appendingPathComponent("elsewhere.txt")
+        try "someone else's file\n".write(to: elsewhere, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: LiveRecordingSession.asRunURL(for: plan, in: folder, index: 1),
+                                                   withDestinationURL: elsewhere)
+
+        // The link keeps its name; the run logs under the next one, and the link's target is untouched.
+        let first = try LiveRecordingSession(plan: plan, mode: .none, folder: folder)
+        #expect(first.runIndex == 2)
+        #expect(first.asRun?.url == LiveRecordingSession.asRunURL(for: plan, in: folder, index: 2))
+        #expect(first.unfinishedRuns.isEmpty, "a link is not a log")
+        // A second run while the first is on air: its own log, and it knows the first is running.
+        let second = try LiveRecordingSession(plan: plan, mode: .none, folder: folder)
+        #expect(second.runIndex == 3)
+        #expect(second.unfinishedRuns.map(\.stillRunning) == [true])
+        #expect(second.unfinishedRuns.first?.asRunLog.lastPathComponent == "012-winter-on-campus-2.asrun.jsonl")
+        for (session, item) in [(first, 1), (second, 2), (first, 3), (second, 0)] {
+            session.asRun?.log(AsRunEvent(.itemStarted, position: Int64(item) * 100, item: Int32(item)))
+        }
+        first.asRun?.log(AsRunEvent(.showEnded, position: 1000))
+        first.closeLog()
+        // The second run is killed before its end: its log stays without show_ended (closed by the kernel).
+        second.closeLog()
+        #expect(try String(contentsOf: elsewhere, encoding: .utf8) == "someone else's file\n")
+        for (index, items) in [(2, [1, 3]), (3, [2, 0])] {
+            let entries = try AsRunLog.read(LiveRecordingSession.asRunURL(for: plan, in: folder, index: index))
+            #expect(entries.filter { $0.kind == .logOpened }.count == 1)
+            #expect(entries.filter { $0.kind == .itemStarted }.compactMap(\.item) == items, "run \(index) holds its own lines only")
+        }
+
+        // The next run finds the one that never ended (not running any more), and only that one.
+        let third = try LiveRecordingSession(plan: plan, mode: .none, folder: folder)
+        #expect(third.runIndex == 4)
+        let cutShort = try #require(third.unfinishedRuns.first)
+        #expect(third.unfinishedRuns.count == 1)
+        #expect(!cutShort.stillRunning)
+        #expect(cutShort.asRunLog.lastPathComponent == "012-winter-on-campus-3.asrun.jsonl")
+        #expect(cutShort.lastPosition == 0, "its last line: item 1 at position 0")
+        third.closeLog()
+    }
+
     @Test("finisher: normalised to the show's target ±1 LU with true peak under the ceiling, raw kept, published")
     func finisherNormalisesAndPublishes() throws {
         let dir = try TempDir("regie-test").url

@@ -78,6 +78,25 @@ import Logging
         #expect((try FileManager.default.contentsOfDirectory(atPath: small.path)).isEmpty, "nothing was written")
     }
 
+    @Test("regie play on a read-only folder: refused before air with the reason and exit status 1; --record none plays")
+    func binaryRefusesAReadOnlyFolder() throws {
+        let (show, plan) = try Self.show(seconds: 2)
+        let readOnly = try Self.tmpfs("4m")
+        defer { Self.umount(readOnly) }
+        try runChecked("mount", ["-o", "remount,ro", readOnly.path])
+        let refused = try TestSupport.regie(["play", "--auto", plan.rundown.file, "--device", "null", "--out", readOnly.path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("regie: nothing played: the recordings folder \(readOnly.path) cannot be written (Read-only file system)"),
+                "\(refused.stderr)")
+        #expect(!refused.stderr.contains("Playing"))
+        // Nothing recorded: the folder is not needed (the as-run log cannot be written: said, and the air goes on).
+        let unrecorded = try TestSupport.regie(["play", "--auto", plan.rundown.file, "--device", "null", "--out", readOnly.path,
+                                                "--record", "none"])
+        #expect(unrecorded.status == 0, "\(unrecorded.stderr)")
+        #expect(unrecorded.stdout.contains("Played 0:02.000"), "\(unrecorded.stdout)")
+        #expect(unrecorded.stderr.contains("regie: warning: the as-run log cannot be written"), "\(unrecorded.stderr)")
+    }
+
     @Test("a disk filled by someone else during the show takes nothing from the recording or the as-run log: their space was set aside")
     func filledMidShow() throws {
         let (show, plan) = try Self.show(seconds: 5)

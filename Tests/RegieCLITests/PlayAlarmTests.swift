@@ -44,7 +44,12 @@ import TestSupport
         }
         try FileManager.default.removeItem(at: doomed)
         let result = process.result()
-        #expect(result.status == 0, "the show ran to its end: \(result.stdout)")
+        #expect(result.status == 4, "the show ran to its end, with a fault: \(result.stdout)")
+        #expect(result.stdout.contains("Played 0:20.000"), "\(result.stdout)")
+        #expect(result.stdout.contains("fault: 1 audio file could not be read on air (played as silence)"), "\(result.stdout)")
+        // Headless, the alarms reach standard error as they happen.
+        #expect(result.stderr.contains("regie: error: unreadable audio played as silence"), "\(result.stderr)")
+        #expect(result.stderr.contains("audio/d.wav"))
 
         let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])

@@ -178,5 +178,10 @@ import TestSupport
         let again = try String(contentsOf: out.appendingPathComponent("005-crash-2.asrun.jsonl"), encoding: .utf8)
         #expect(firstLog.contains("\"event\":\"item_started\"") && !firstLog.contains("\"event\":\"show_ended\""))
         #expect(again.components(separatedBy: "\"event\":\"show_ended\"").count - 1 == 1)
+        // The second run told the person at the desk about the first, and logged it.
+        #expect(second.stderr.contains("an earlier run of this episode was cut short (killed or crashed)")
+                && second.stderr.contains("005-crash.asrun.jsonl, 005-crash-program.mp3 kept as it left them, not published"),
+                "\(second.stderr)")
+        #expect(again.contains("\"alarm\":\"earlier_run_cut_short\""))
     }
 }

@@ -18,7 +18,7 @@ struct Play: ParsableCommand {
 
         The devices, the recordings and the published folder come from station.yaml beside shows/ (see docs/station-format.md); every option below overrides it. With a capture device (the desk's programme return) the desk's mix is recorded and becomes the episode; the programme is recorded beside it.
 
-        The episode publishes itself only when this is the real show (its air date, started in its slot), it ran to its end and nothing was lost: otherwise it is finished and kept ready, and the summary says why and how to publish it. Exit status: 0, 3 when a recording lost audio, 130 when stopped before the end.
+        The episode publishes itself only when this is the real show (its air date, started in its slot), it ran to its end and nothing was lost: otherwise it is finished and kept ready, and the summary says why and how to publish it. Exit status: 0 when the show ran to its end without a fault (published, or not for a reason said before air: a rehearsal, no desk return, podcast keys missing, --no-publish); 1 when it could not start; 3 when a recording lost audio; 4 when something else went wrong on air or after (a file unreadable on air, silence, an xrun, late audio, an episode that could not be finished); 130 when stopped before the end.
 
         The render thread asks for real-time scheduling and carries on at normal priority when it may not. Devices that accept data instantly (null, file, or a chain that ends in one) are paced by the monotonic clock. The recording starts with the first item.
 
@@ -148,6 +148,7 @@ struct Play: ParsableCommand {
         printSummary(summary, plan: plan, published: published)
         if !summary.ranToTheEnd { throw ExitCode(130) }
         if summary.recordingLostAudio { throw ExitCode(3) }
+        if !summary.faults.isEmpty { throw ExitCode(4) }
     }
 
     func printSummary(_ summary: LiveShow.Summary, plan: Plan, published: URL?) {
@@ -168,6 +169,9 @@ struct Play: ParsableCommand {
         for recording in summary.recordings { print("  recorded \(recording.url.path) (\(format(recording.file.frames, 1)))") }
         for (source, frames) in summary.lostFrames.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             print("  the \(source.name) recording LOST \(format(frames, 1))")
+        }
+        if summary.notPublishedBecause.isEmpty {
+            for fault in summary.faults { print("  fault: \(fault)") }
         }
         guard let (result, seconds) = summary.finished else {
             for reason in summary.notPublishedBecause { print("  not published: \(reason)") }

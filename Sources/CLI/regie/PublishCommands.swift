@@ -36,7 +36,7 @@ struct Publish: ParsableCommand {
     func run() throws {
         let plan = try loadPlan(rundown)
         let folder = try regiePublish(plan: plan, mp3: URL(fileURLWithPath: mp3), to: to, baseURL: baseURL)
-        print("Published episode \(plan.rundown.episode) to \(folder.path)/feed.xml")
+        print("Published episode \(plan.rundown.episode.map(String.init) ?? "") to \(folder.path)/feed.xml")
     }
 }
 
@@ -59,13 +59,17 @@ struct Unpublish: ParsableCommand {
     func run() throws {
         let plan = try loadPlan(rundown)
         let folder = URL(fileURLWithPath: from ?? "public/\(plan.rundown.show.slug)")
+        guard let number = plan.rundown.episode else {
+            printError("\(plan.rundown.file):1:1: error: the rundown has no 'episode': nothing to remove")
+            throw ExitCode(1)
+        }
         do {
-            try Publisher().unpublish(number: plan.rundown.episode, from: folder)
+            try Publisher().unpublish(number: number, from: folder)
         } catch let error as PodcastError {
             printError("regie: \(error)")
             throw ExitCode(1)
         }
-        print("Removed episode \(plan.rundown.episode) from \(folder.path)/feed.xml")
+        print("Removed episode \(number) from \(folder.path)/feed.xml")
     }
 }
 

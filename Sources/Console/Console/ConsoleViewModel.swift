@@ -169,7 +169,8 @@ struct Context {
         let clockRun = ConsoleRun(" " + clock(snapshot.wallClock) + " ", .highlight)
         let rightWidth = DisplayWidth.of(clockRun.text) + DisplayWidth.of(state.text)
         let rundown = plan.rundown
-        let title = "Régie · \(rundown.show.title) #\(rundown.episode) \(rundown.title)"
+        let number = rundown.episode.map { " #\($0)" } ?? ""
+        let title = "Régie · \(rundown.show.title)\(number) \(rundown.title)"
         return ConsoleLine([ConsoleRun(DisplayWidth.fit(title, to: max(0, width - rightWidth)), .highlight), clockRun, state])
             .clipped(to: width)
     }

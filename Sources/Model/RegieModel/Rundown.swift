@@ -4,8 +4,8 @@ package struct Rundown: Sendable {
     package var file: String
     /// The programme it belongs to.
     package var show: Show
-    /// Episode number.
-    package var episode: Int
+    /// Episode number; the podcast needs it (`itunes:episode`, the file name), nothing else does.
+    package var episode: Int?
     /// Episode title.
     package var title: String
     /// Episode description (plain text); the podcast needs it, nothing else does.
@@ -25,7 +25,7 @@ package struct Rundown: Sendable {
     package var defaultCrossfade: Timecode { crossfade ?? show.crossfade }
 
     /// A rundown; every field is given by the reader.
-    package init(file: String, show: Show, episode: Int, title: String, description: String?, air: AirTime,
+    package init(file: String, show: Show, episode: Int?, title: String, description: String?, air: AirTime,
                 slot: Timecode, crossfade: Timecode?, items: [Item], locations: [String: SourceLocation]) {
         self.file = file; self.show = show; self.episode = episode; self.title = title
         self.description = description; self.air = air; self.slot = slot; self.crossfade = crossfade

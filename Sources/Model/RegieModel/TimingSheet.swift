@@ -15,7 +15,7 @@ package enum TimingSheet {
             return right ? fill + text : text + fill
         }
         var lines: [String] = []
-        lines.append("\(rundown.show.title) — episode \(rundown.episode): \(rundown.title)")
+        lines.append("\(rundown.show.title) — \(rundown.episode.map { "episode \($0)" } ?? "episode (no number)"): \(rundown.title)")
         lines.append("Air \(rundown.air.text) · slot \(time(plan.slot)) · hard end \(clock(plan.slot)) · \(rate) Hz")
         lines.append("")
         lines.append("  #  clock     offset     length     xfade   total      kind     item")
@@ -96,7 +96,7 @@ package enum TimingSheet {
             package var adjustment: Double
         }
         package var show: String
-        package var episode: Int
+        package var episode: Int?
         package var title: String
         package var air: String
         package var sampleRate: Int

@@ -46,11 +46,14 @@ package enum RundownReader {
     static func read(_ r: MappingReader, path: String, show: Show?, jinglesDirectory: String,
                      diagnostics d: inout DiagnosticList) -> Rundown? {
         r.reportUnknownKeys(known: keys, diagnostics: &d)
-        let episode = r.integer("episode", required: true, in: 1...99_999, what: "a positive whole number", diagnostics: &d)
+        let episode = r.integer("episode", in: 1...99_999, what: "a positive whole number", diagnostics: &d)
         let title = r.string("title", required: true, diagnostics: &d)
         let description = r.string("description", diagnostics: &d)
-        if !r.has("description") {
-            d.warning(r.location, "the rundown has no 'description': the podcast episode needs one before 'regie publish'")
+        // The podcast's keys are warnings here: checking, timing, playing and rendering need none.
+        let missing = ["episode", "description"].filter { !r.has($0) }
+        if !missing.isEmpty {
+            let names = missing.map { "'\($0)'" }.joined(separator: " and ")
+            d.warning(r.location, "the rundown has no \(names): the podcast episode needs \(missing.count == 1 ? "it" : "them") before 'regie publish'")
         }
         var air: AirTime?
         if let text = r.string("air", required: true, diagnostics: &d) {
@@ -80,7 +83,7 @@ package enum RundownReader {
 
         var locations = r.keyLocations
         for (key, location) in r.valueLocations { locations[key] = location }
-        guard let show, let episode, let title, let air, let slot else { return nil }
+        guard let show, let title, let air, let slot else { return nil }
         return Rundown(file: path, show: show, episode: episode, title: title, description: description,
                        air: air, slot: slot, crossfade: crossfade, items: items, locations: locations)
     }

@@ -52,6 +52,9 @@ package enum AsRunAlarm: String, Sendable, CaseIterable {
     case latePrefetch = "late_prefetch"
     /// The render thread found the recorder's ring full and dropped a block.
     case recorderOverrun = "recorder_overrun"
+    /// An earlier run of this episode in the same folder ended without closing its log (killed,
+    /// crashed, the machine lost power); logged by the next run, with that log's name.
+    case earlierRunCutShort = "earlier_run_cut_short"
 }
 
 /// What a recorder records; the raw value is the line's `source` and part of the file name.

@@ -39,7 +39,7 @@ package struct AsRunCatalog: Sendable {
     /// Show title.
     package var show: String
     /// Episode number.
-    package var episode: Int
+    package var episode: Int?
     /// Episode title.
     package var episodeTitle: String
     /// The show's sample rate (positions are in frames at this rate).
@@ -50,7 +50,7 @@ package struct AsRunCatalog: Sendable {
     package var carts: [Cart]
 
     /// A catalog given field by field (tests, probes).
-    package init(show: String, episode: Int, episodeTitle: String, sampleRate: Int, items: [Item], carts: [Cart] = []) {
+    package init(show: String, episode: Int?, episodeTitle: String, sampleRate: Int, items: [Item], carts: [Cart] = []) {
         self.show = show; self.episode = episode; self.episodeTitle = episodeTitle
         self.sampleRate = sampleRate; self.items = items; self.carts = carts
     }
@@ -223,7 +223,7 @@ package enum AsRunLog {
         add("unix_ms", number: event.wallNanoseconds / 1_000_000)
         if event.kind == .logOpened {
             add("show", catalog.show)
-            add("episode", number: Int64(catalog.episode))
+            if let episode = catalog.episode { add("episode", number: Int64(episode)) }
             add("title", catalog.episodeTitle)
         }
         if event.item >= 0 {

@@ -34,11 +34,13 @@ package enum Slug {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The episode slug: zero-padded number, then the title slug, e.g. `012-winter-on-campus`.
-    package static func episode(number: Int, title: String) -> String {
+    /// The episode slug: zero-padded number, then the title slug, e.g. `012-winter-on-campus`;
+    /// without a number (a rundown not yet numbered), the title slug alone, or `episode`.
+    package static func episode(number: Int?, title: String) -> String {
+        let t = make(title)
+        guard let number else { return t.isEmpty ? "episode" : t }
         let n = String(number)
         let padded = String(repeating: "0", count: max(0, 3 - n.count)) + n
-        let t = make(title)
         return t.isEmpty ? padded : padded + "-" + t
     }
 }
