@@ -32,7 +32,12 @@ package enum EpisodeFinisherError: Error, CustomStringConvertible {
 ///    recorded MP3 frames as they are (LAME info frame included) under a new ID3 tag;
 /// 3. `gainChanged`: a whole number of 1.505 dB steps (`MP3GainEditor`, lossless) brings it
 ///    within ±`gainTolerance` LU with the true peak still under the ceiling;
-/// 4. `reencoded`: otherwise (or when the stream refuses the lossless change) gain, the DSP
+/// 4. `gainChangedAtPeaks`: the gain those steps need would take a few peaks over the ceiling
+///    (a quiet desk return with its microphones' peaks): the same steps everywhere but around
+///    those peaks, held back granule by granule (`GranuleGainPlan`, still no re-encoding), the
+///    result decoded to check the ceiling and the loudness — when no more than
+///    `peakControlLimits` of the audio needs it;
+/// 5. `reencoded`: otherwise (or when the stream refuses the lossless change) gain, the DSP
 ///    `TruePeakLimiter` and a new LAME encode.
 ///
 /// Every path writes `<name>-normalised.mp3` atomically with the episode's ID3 tag and the
@@ -47,8 +52,16 @@ package struct EpisodeFinisher: Sendable {
         case asRecorded
         /// Every granule's global gain moved by `steps` × 1.505 dB (lossless).
         case gainChanged(steps: Int)
+        /// `steps` everywhere but around peaks: `heldBack` of the `granules` granules (13 ms each at
+        /// 44.1 kHz) got up to `deepest` steps less (lossless: nothing re-quantised).
+        case gainChangedAtPeaks(steps: Int, heldBack: Int, granules: Int, deepest: Int)
         /// Decoded, gain, limiter, encoded again; `reason` says why neither lossless path fit.
         case reencoded(reason: String)
+
+        /// Why it was re-encoded (empty for the other paths).
+        package var reencodingReason: String {
+            if case let .reencoded(reason) = self { reason } else { "" }
+        }
 
         /// Whether the recorded frames are kept (as they are, or gain-changed).
         package var isLossless: Bool {
@@ -60,6 +73,10 @@ package struct EpisodeFinisher: Sendable {
             switch self {
             case .asRecorded: "as recorded"
             case let .gainChanged(steps): String(format: "gain %+.1f dB, lossless", Double(steps) * EpisodeFinisher.gainStepDecibels)
+            case let .gainChangedAtPeaks(steps, heldBack, granules, deepest):
+                String(format: "gain %+.1f dB, lossless, held back at peaks on %.1f %% of the audio (by up to %.1f dB)",
+                       Double(steps) * EpisodeFinisher.gainStepDecibels, 100 * Double(heldBack) / Double(max(1, granules)),
+                       Double(deepest) * EpisodeFinisher.gainStepDecibels)
             case let .reencoded(reason): "re-encoded (\(reason))"
             }
         }
@@ -94,8 +111,8 @@ package struct EpisodeFinisher: Sendable {
         /// Gain applied, dB: 0 as recorded, the steps' gain when lossless, the gain before the
         /// limiter when re-encoded (includes `codecCompensation`).
         package var gainDecibels: Double
-        /// Loudness one more LAME generation loses at these settings (measured on an excerpt and
-        /// added to the gain; re-encoding only), LU.
+        /// Loudness the limiter and one more LAME generation take away at this gain (measured on an
+        /// excerpt and added to the gain; re-encoding only), LU.
         package var codecCompensation: Double
         /// Frames in the output (equals the recording's).
         package var frames: Int64
@@ -123,6 +140,9 @@ package struct EpisodeFinisher: Sendable {
     package static let asRecordedTolerance = 0.5
     /// How far from the target (LU) a lossless gain change must land.
     package static let gainTolerance = 1.0
+    /// How much holding back at peaks the lossless path may do before re-encoding (with a real
+    /// limiter) sounds better: the share of the audio held back, the deepest reduction in steps.
+    package static let peakControlLimits = (share: 0.1, deepest: 6)
     /// One step of an MP3 granule's global gain: 2^(1/4) in amplitude, 1.505 dB.
     package static let gainStepDecibels = 20 * log10(pow(2, 0.25))
 
@@ -186,6 +206,7 @@ package struct EpisodeFinisher: Sendable {
                             codecCompensation: 0, frames: inspection.frames, measureSeconds: Self.seconds(inspectTime),
                             encodeSeconds: 0, publishSeconds: 0, published: nil)
 
+        let chosenPath = path
         if path.isLossless {
             var written = false
             let copyTime = try clock.measure {
@@ -211,14 +232,36 @@ package struct EpisodeFinisher: Sendable {
             }
             result.path = path
         }
+        // Holding back at peaks: when the peaks, not the stream, kept the uniform gain out.
+        if losslessPaths, case .reencoded = chosenPath {
+            var planned: GranuleGainPlan?
+            var editSeconds = 0.0
+            let peakTime = try clock.measure {
+                var lengthTag = tag
+                lengthTag.lengthMs = Chapter.milliseconds(frames: inspection.frames, sampleRate: inspection.sampleRate)
+                planned = try gainAtPeaks(recording: recording, inspection: inspection, tag: lengthTag, output: output,
+                                          editSeconds: &editSeconds)
+            }
+            if let plan = planned {
+                result.path = .gainChangedAtPeaks(steps: plan.baseSteps, heldBack: plan.heldBack,
+                                                  granules: plan.reduction.count, deepest: plan.deepest)
+                result.gainDecibels = Double(plan.baseSteps) * Self.gainStepDecibels
+                result.encodeSeconds = editSeconds
+                result.measureSeconds += Self.seconds(peakTime) - editSeconds
+                try EpisodeTag.writeChapters(chapters, beside: output)
+                return result
+            }
+            result.path = .reencoded(reason: "\(path.reencodingReason); nor did holding back at peaks (on at most \(Int(Self.peakControlLimits.share * 100)) % of the audio, by \(Self.peakControlLimits.deepest) steps)")
+        }
 
         var gainDB = show.loudness - inspection.loudness
-        // At 128 kb/s LAME loses ~0.5 LU even on a sine; measure what this generation loses on an
-        // excerpt (a second or two for any length) and make up for it, so the file lands on target.
+        // At 128 kb/s LAME loses ~0.5 LU even on a sine, and the limiter takes more where peaks come
+        // often; measure what they take on an excerpt (a second or two for any length) and make up
+        // for it, so the file lands on target.
         var compensation = 0.0
         let calibrateTime = clock.measure {
-            compensation = (try? codecLoss(recording: recording, gainDecibels: gainDB, ceiling: show.truePeak,
-                                           bitrate: show.bitrate)) ?? 0
+            compensation = (try? encodingLoss(recording: recording, gainDecibels: gainDB, ceiling: show.truePeak,
+                                              bitrate: show.bitrate)) ?? 0
         }
         gainDB += compensation
         let gain = Float(Decibels.toLinear(gainDB))
@@ -273,6 +316,58 @@ package struct EpisodeFinisher: Sendable {
         return result
     }
 
+    /// The lossless path for a recording whose gain would take some peaks over the ceiling: plans
+    /// the granules' gains (`GranuleGainPlan`) from the blocks that would pass it, writes `output`
+    /// (with `tag`), decodes it to check the true peak and the loudness, and takes more back where
+    /// it is still over (three rounds at most). Tries the step count closest to the target, then
+    /// one more (holding back takes a little loudness away). Nil when the holding back would go
+    /// past `peakControlLimits`, the stream refuses the change, or the result misses the target:
+    /// then the caller re-encodes (over whatever `output` holds).
+    func gainAtPeaks(recording: URL, inspection: Inspection, tag: ID3v2Tag, output: URL,
+                     editSeconds: inout Double) throws -> GranuleGainPlan? {
+        let show = plan.rundown.show
+        let ceiling = Float(Decibels.toLinear(show.truePeak))
+        let nearest = Int(((show.loudness - inspection.loudness) / Self.gainStepDecibels).rounded())
+        let candidates = [nearest, nearest + 1]
+        guard let editor = try? MP3GainEditor(audio: Self.audioFrames(of: recording)) else { return nil }
+        // One scan at the lowest threshold (the largest gain) finds the blocks for every candidate.
+        let lowest = ceiling / Float(pow(2, Double(candidates.max()!) / 4))
+        let hot: [LoudnessMeter.HotBlock]
+        do { hot = try LoudnessMeter.blocksOver(lowest, path: recording.path, maximumParts: inspectionThreads).blocks } catch {
+            throw EpisodeFinisherError.unreadable("\(error)")
+        }
+        let clock = ContinuousClock()
+        func acceptable(_ plan: GranuleGainPlan) -> Bool {
+            Double(plan.heldBack) <= Self.peakControlLimits.share * Double(plan.reduction.count)
+                && plan.deepest <= Self.peakControlLimits.deepest
+        }
+        for base in candidates {
+            var plan = GranuleGainPlan(baseSteps: base, granules: editor.granuleCount, encoderDelay: editor.encoderDelay)
+            plan.limit(hot, ceiling: ceiling)
+            for _ in 0..<3 {
+                guard acceptable(plan) else { break }
+                var written = false
+                editSeconds += Self.seconds(try clock.measure {
+                    guard let bytes = try? editor.applying(granuleSteps: plan.steps, tagSteps: base) else { return }
+                    try MP3FileWriter.writeAtomically(url: output, tag: tag, audio: bytes)
+                    written = true
+                })
+                guard written else { return nil }
+                let check: (blocks: [LoudnessMeter.HotBlock], frames: Int64, integrated: Double)
+                do { check = try LoudnessMeter.blocksOver(ceiling, path: output.path, integrated: true, maximumParts: inspectionThreads) } catch {
+                    throw EpisodeFinisherError.unreadable("\(error)")
+                }
+                guard check.frames == inspection.frames else { return nil }
+                if check.blocks.isEmpty {
+                    if abs(show.loudness - check.integrated) <= Self.gainTolerance { return plan }
+                    break   // under the ceiling but off target: the next step count, if any
+                }
+                plan.tighten(check.blocks, ceiling: ceiling)
+            }
+        }
+        return nil
+    }
+
     /// Decodes `recording` and measures its integrated loudness and true peak, in up to `threads`
     /// parts decoded at once (`LoudnessMeter.measure`).
     package static func inspect(recording: URL, threads: Int = 2) throws -> Inspection {
@@ -299,31 +394,41 @@ package struct EpisodeFinisher: Sendable {
         return [UInt8](data[start...])
     }
 
-    /// Loudness (LU, clamped to 0…2) that re-encoding loses: `seconds` from the middle of the
-    /// recording, with the gain and limiter, measured before and after a LAME round trip.
-    func codecLoss(recording: URL, gainDecibels: Double, ceiling: Double, bitrate: Int, seconds: Int = 20) throws -> Double {
+    /// Loudness (LU, clamped to 0…4) that the limiter and re-encoding take away at
+    /// `gainDecibels`: `seconds` from the middle of the recording, gained, limited and through a
+    /// LAME round trip, against the same excerpt gained only; the gain made up by that much is
+    /// tried once more (the limiter takes a little more from a louder signal).
+    func encodingLoss(recording: URL, gainDecibels: Double, ceiling: Double, bitrate: Int, seconds: Int = 20) throws -> Double {
         let decoder = try SndFileDecoder(path: recording.path)
         let rate = decoder.info.sampleRate
         let length = min(Int64(seconds * rate), decoder.info.frames)
         try decoder.seek(toFrame: max(0, decoder.info.frames / 2 - length / 2))
-        var samples = [Float](repeating: 0, count: Int(length) * 2)
-        let got = samples.withUnsafeMutableBufferPointer { decoder.read(into: $0.baseAddress!, frames: Int(length)) }
+        var excerpt = [Float](repeating: 0, count: Int(length) * 2)
+        let got = excerpt.withUnsafeMutableBufferPointer { decoder.read(into: $0.baseAddress!, frames: Int(length)) }
         guard got > rate else { return 0 }   // under a second: nothing reliable to learn
-        let gain = Float(Decibels.toLinear(gainDecibels))
-        for i in 0..<(got * 2) { samples[i] *= gain }
-        let limiter = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: Float(ceiling))
-        samples.withUnsafeMutableBufferPointer { limiter.process(UnsafeMutableBufferPointer(rebasing: $0[0..<(got * 2)])) }
-        let before = LoudnessMeter(sampleRate: rate)
-        samples.withUnsafeBufferPointer { before.add($0.baseAddress!, frames: got) }
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("regie-calibrate-\(UUID().uuidString).mp3")
-        defer { try? FileManager.default.removeItem(at: temp) }
-        let writer = try MP3FileWriter(url: temp, mode: .atomic, sampleRate: rate, bitrateKbps: bitrate, quality: quality,
-                                       tag: ID3v2Tag(), reservedTagSpace: 0)
-        try samples.withUnsafeBufferPointer { try writer.write(interleaved: $0.baseAddress!, frames: got) }
-        try writer.finish()
-        let after = try LoudnessMeter.measureFile(path: temp.path, truePeak: false).integrated
-        let loss = before.integrated - after
-        return loss.isFinite ? min(max(loss, 0), 2) : 0
+        excerpt.removeLast(excerpt.count - 2 * got)
+        let meter = LoudnessMeter(sampleRate: rate)
+        excerpt.withUnsafeBufferPointer { meter.add($0.baseAddress!, frames: got) }
+        let intended = meter.integrated + gainDecibels
+        guard intended.isFinite else { return 0 }
+        var loss = 0.0
+        for _ in 0..<2 {
+            var samples = excerpt
+            let gain = Float(Decibels.toLinear(gainDecibels + loss))
+            for i in samples.indices { samples[i] *= gain }
+            let limiter = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: Float(ceiling))
+            samples.withUnsafeMutableBufferPointer { limiter.process($0) }
+            let temp = FileManager.default.temporaryDirectory.appendingPathComponent("regie-calibrate-\(UUID().uuidString).mp3")
+            defer { try? FileManager.default.removeItem(at: temp) }
+            let writer = try MP3FileWriter(url: temp, mode: .atomic, sampleRate: rate, bitrateKbps: bitrate, quality: quality,
+                                           tag: ID3v2Tag(), reservedTagSpace: 0)
+            try samples.withUnsafeBufferPointer { try writer.write(interleaved: $0.baseAddress!, frames: got) }
+            try writer.finish()
+            let after = try LoudnessMeter.measureFile(path: temp.path, truePeak: false).integrated
+            guard after.isFinite else { return 0 }
+            loss = min(max(loss + intended - after, 0), 4)
+        }
+        return loss
     }
 
     /// Publishes `mp3` as this plan's episode into `folder` (default `public/<show>`) with

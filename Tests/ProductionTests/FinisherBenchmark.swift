@@ -34,7 +34,7 @@ struct FinisherBenchmark {
     /// encoded by `MP3FileWriter` in crash-safe mode with the episode's tag. Returns the PCM
     /// loudness the recorder would report.
     static func record(material: URL, materialLoudness: Double, to url: URL, plan: Plan, loudness: Double,
-                       limit: Float) throws -> Double {
+                       limit: Float, burstEvery: Int? = nil) throws -> Double {
         let input = try FileHandle(forReadingFrom: material)
         defer { try? input.close() }
         // The limiter takes some loudness off the kicks: find the gain that lands the limited
@@ -58,7 +58,7 @@ struct FinisherBenchmark {
         let limiter = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: limit)
         let meter = LoudnessMeter(sampleRate: rate, truePeak: false)
         let writer = try MP3FileWriter(url: url, mode: .crashSafe(), sampleRate: rate, tag: EpisodeTag.of(plan))
-        var toSkip = limiter.latencyFrames, tail = limiter.latencyFrames
+        var toSkip = limiter.latencyFrames, tail = limiter.latencyFrames, written = 0
         while true {
             var block: [Float]
             if let data = try input.read(upToCount: 8 * rate), !data.isEmpty {
@@ -73,7 +73,20 @@ struct FinisherBenchmark {
             block.withUnsafeMutableBufferPointer { limiter.process($0) }
             let skip = min(toSkip, block.count / 2)
             toSkip -= skip
-            let out = Array(block[(2 * skip)...])
+            var out = Array(block[(2 * skip)...])
+            // After the limiter, a 3 ms burst of 1 kHz at −1.5 dBFS every `burstEvery` seconds:
+            // a presenter's plosive, which no limiter caught at the desk.
+            if let every = burstEvery {
+                let period = every * rate
+                for f in 0..<(out.count / 2) where (written + f) % period == period / 2 {
+                    for n in 0..<min(3 * rate / 1000, out.count / 2 - f) {
+                        let x = Float(0.84 * sin(2 * Double.pi * 1000 * Double(n) / Double(rate)))
+                        out[2 * (f + n)] += x
+                        out[2 * (f + n) + 1] += x
+                    }
+                }
+            }
+            written += out.count / 2
             out.withUnsafeBufferPointer { meter.add($0.baseAddress!, frames: out.count / 2) }
             try writeBlocks(writer, out, block: 4410)
         }
@@ -123,13 +136,16 @@ struct FinisherBenchmark {
         }
         // Three recordings: on target (limited 0.5 dB under the ceiling, as LAME adds a little
         // peak), 3 dB under with headroom (two lossless steps), 4 dB under without (re-encode).
-        let cases: [(name: String, loudness: Double, limit: Float)] = [("a", -16, -1.5), ("b", -19, -5), ("c", -20, -1.5)]
+        // And a quiet desk return: 4.5 dB under with headroom, but a microphone peak every 7 s that
+        // the gain would take over the ceiling (held back at peaks).
+        let cases: [(name: String, loudness: Double, limit: Float, bursts: Int?)] = [
+            ("a", -16, -1.5, nil), ("b", -19, -5, nil), ("c", -20, -1.5, nil), ("d", -20.5, -9, 7)]
         var recordings: [String: (url: URL, pcm: Double)] = [:]
         let recordTime = try clock.measure {
             for c in cases {
                 let url = dir.appendingPathComponent("\(c.name)-program.mp3")
                 let pcm = try Self.record(material: material, materialLoudness: materialLoudness, to: url, plan: plan,
-                                          loudness: c.loudness, limit: c.limit)
+                                          loudness: c.loudness, limit: c.limit, burstEvery: c.bursts)
                 recordings[c.name] = (url, pcm)
             }
         }
@@ -163,21 +179,27 @@ struct FinisherBenchmark {
 
         // (a) and (b): three runs each, medians; (c): one run.
         var aTotals: [Double] = [], bTotals: [Double] = [], aInspect: [Double] = [], bWrite: [Double] = [], aWrite: [Double] = []
-        var aOne: [Double] = []
+        var aOne: [Double] = [], dTotals: [Double] = []
         for round in 0..<3 {
             let (a, ta) = try finish("a")
             let (b, tb) = try finish("b")
             let (a1, ta1) = try finish("a", threads: 1)
+            let (d, td) = try finish("d")
             if round == 0 {
                 print(line("(a) on target", a, ta))
                 print(line("(b) 3 dB under", b, tb))
                 print(line("(a) one inspection thread", a1, ta1))
+                print(line("(d) quiet desk return, a peak every 7 s", d, td))
                 #expect(a.path == .asRecorded)
                 #expect(b.path == .gainChanged(steps: 2))
                 #expect(try ffprobeDecodedFrames(b.url) == seconds * Self.rate)
+                if case .gainChangedAtPeaks = d.path {} else { Issue.record("the desk return must be held back at peaks, got \(d.path)") }
+                let out = try ffmpegLoudness(d.url)
+                print("[bench-finish] (d) output by ffmpeg: \(Self.f(out.integrated)) LUFS, \(Self.f(out.truePeak)) dBTP")
+                #expect(abs(out.integrated - -16) <= 1 && out.truePeak <= -1)
             }
             aTotals.append(ta); bTotals.append(tb); aInspect.append(a.measureSeconds); aWrite.append(a.encodeSeconds)
-            bWrite.append(b.encodeSeconds); aOne.append(ta1)
+            bWrite.append(b.encodeSeconds); aOne.append(ta1); dTotals.append(td)
         }
         let (c, tc) = try finish("c")
         print(line("(c) 4 dB under, no headroom", c, tc))
@@ -201,7 +223,7 @@ struct FinisherBenchmark {
 
         let ta = median(aTotals), tb = median(bTotals)
         print("""
-        [bench-finish] medians of 3: (a) \(Self.f(ta)) s (inspect \(Self.f(median(aInspect))) s, write \(Self.f(median(aWrite))) s; one inspection thread \(Self.f(median(aOne))) s), (b) \(Self.f(tb)) s (write \(Self.f(median(bWrite))) s), (c) \(Self.f(tc)) s (one run)
+        [bench-finish] medians of 3: (a) \(Self.f(ta)) s (inspect \(Self.f(median(aInspect))) s, write \(Self.f(median(aWrite))) s; one inspection thread \(Self.f(median(aOne))) s), (b) \(Self.f(tb)) s (write \(Self.f(median(bWrite))) s), (d) \(Self.f(median(dTotals))) s, (c) \(Self.f(tc)) s (one run)
         [bench-finish] references: cp \(Self.f(tCopy)) s, mp3gain -g 2 \(Self.f(tGain)) s, ffmpeg ebur128=peak=true \(Self.f(tEbur)) s, ffmpeg | lame -q 2 \(Self.f(tLame)) s
         [bench-finish] ratios: inspection / ffmpeg ebur128 \(Self.f(median(aInspect) / tEbur)); (a) write / cp \(Self.f(median(aWrite) / tCopy)); (b) write / mp3gain \(Self.f(median(bWrite) / tGain)); (c) / (ffmpeg | lame) \(Self.f(tc / tLame)); (c) / (a) \(Self.f(tc / ta, 1))
         """)

@@ -55,7 +55,7 @@ struct FinisherPathTests {
     /// `MP3FileWriter` (crash-safe mode, 128 kb/s, the episode tag with 64 KiB reserve). Returns
     /// the file, its frames and the PCM loudness (what the recorder reports).
     static func record(in dir: URL, plan: Plan, name: String, loudness: Double, limit: Float,
-                       leadingSilence: Int = 0) throws -> (url: URL, frames: Int, pcmLoudness: Double) {
+                       leadingSilence: Int = 0, bursts: [Double] = []) throws -> (url: URL, frames: Int, pcmLoudness: Double) {
         let raw = dir.appendingPathComponent("\(name).f32")
         let sox = try run("sox", ["-R", "-n", "-r", "\(rate)", "-c", "2", "-e", "floating-point", "-b", "32", "-t", "raw", raw.path,
                                   "synth", "\(seconds)", "pinknoise", "sine", "330", "lowpass", "9000",
@@ -72,6 +72,15 @@ struct FinisherPathTests {
         audio += [Float](repeating: 0, count: 2 * limiter.latencyFrames)
         audio.withUnsafeMutableBufferPointer { limiter.process($0) }
         audio.removeFirst(2 * limiter.latencyFrames)
+        // After the limiter, 3 ms bursts of 1 kHz at −1.5 dBFS (a microphone's plosives).
+        for at in bursts {
+            let start = Int(at * Double(rate))
+            for n in 0..<(3 * rate / 1000) where start + n < frames {
+                let x = Float(0.84 * sin(2 * Double.pi * 1000 * Double(n) / Double(rate)))
+                audio[2 * (start + n)] += x
+                audio[2 * (start + n) + 1] += x
+            }
+        }
         let meter = LoudnessMeter(sampleRate: rate, truePeak: false)
         audio.withUnsafeBufferPointer { meter.add($0.baseAddress!, frames: frames) }
 
@@ -256,6 +265,84 @@ struct FinisherPathTests {
         var worst: Float = 0
         for i in 0..<min(original.count, reencoded.count) { worst = max(worst, abs(reencoded[i] - factor * original[i])) }
         #expect(worst > 1e-3, "re-encoding leaves coding noise and limiting (\(worst))")
+    }
+
+    @Test("granule gains: a peak holds back the three granules that sound in its output block, with a one-step-per-granule ramp into it, then holds and releases one step every four granules")
+    func granuleGainPlan() {
+        // Decoded frame f is raw decoder output sample f + 576 + 529; granule g sounds in raw blocks g, g+1, g+2.
+        var plan = GranuleGainPlan(baseSteps: 3, granules: 40, encoderDelay: 576)
+        let ceiling: Float = 0.5
+        // Frames 1775…1838 are raw samples 2880…2943: block 5, heard from granules 3, 4 and 5. As
+        // recorded 0.42, after +3 steps (×1.68) 0.71: over by 3.0 dB, two steps (3.01 dB) to take back.
+        plan.limit([LoudnessMeter.HotBlock(frame: 1775, frames: 64, peak: 0.42)], ceiling: ceiling)
+        #expect(GranuleGainPlan.stepsOver(peak: 0.42 * Float(pow(2, 0.75)), ceiling: ceiling) == 2)
+        // Ramp in (granule 2), the three granules, a hold of three, then one step every four.
+        let expected = [0, 0, 1] + [2, 2, 2] + [2, 2, 2] + [1, 1, 1, 1] + Array(repeating: 0, count: 27)
+        #expect(plan.reduction == expected, "\(plan.reduction)")
+        #expect(plan.steps.prefix(7) == [3, 3, 2, 1, 1, 1, 1])
+        #expect(plan.heldBack == 11 && plan.deepest == 2)
+        // Still over in the edited file (0.55): one more step than the deepest there.
+        plan.tighten([LoudnessMeter.HotBlock(frame: 1775, frames: 64, peak: 0.55)], ceiling: ceiling)
+        #expect(plan.reduction.prefix(18) == [0, 1, 2, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0], "\(plan.reduction)")
+        // A block at the very start (raw block 1 without a LAME tag: LAME's 576 assumed) maps to
+        // granules 0…2: 1.19 against 0.5 is 7.5 dB, five steps.
+        var start = GranuleGainPlan(baseSteps: 1, granules: 10, encoderDelay: nil)
+        start.limit([LoudnessMeter.HotBlock(frame: 0, frames: 64, peak: 1)], ceiling: ceiling)
+        #expect(start.reduction.prefix(8) == [5, 5, 5, 5, 5, 5, 4, 4], "\(start.reduction)")
+    }
+
+    @Test("a quiet desk return with a few loud peaks: the gain everywhere, held back granule by granule at the peaks; on target, under the ceiling, lossless away from them")
+    func gainHeldBackAtPeaks() throws {
+        let dir = try TempDir("regie-test").url
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = try Self.plan(in: dir)
+        // −20.2 LUFS with headroom (limited at −9 dBTP), then five 3 ms bursts at −1.5 dBTP, as a
+        // presenter's plosives: +3 steps (4.5 dB) land on target but take the bursts over the ceiling.
+        let bursts = [2.5, 6.0, 9.5, 13.0, 16.5]
+        let rec = try Self.record(in: dir, plan: plan, name: "desk", loudness: -20.2, limit: -9, bursts: bursts)
+        let result = try EpisodeFinisher(plan: plan).normalise(recording: rec.url, chapters: Self.chapters)
+        print("[paths] desk return: MP3 \(result.inspection.loudness) LUFS \(result.inspection.truePeak) dBTP -> \(result.path); measure \(result.measureSeconds) s, write \(result.encodeSeconds) s")
+        guard case let .gainChangedAtPeaks(steps, heldBack, granules, deepest) = result.path else {
+            Issue.record("expected the gain held back at peaks, got \(result.path)")
+            return
+        }
+        #expect(steps == 3)
+        #expect(deepest >= 2 && deepest <= 4)
+        #expect(heldBack > 0 && Double(heldBack) < 0.1 * Double(granules), "\(heldBack) of \(granules) granules")
+        try Self.expectPublishable(result, frames: rec.frames)
+
+        // Away from the bursts the output is the recording × 2^(3/4), exactly (no re-encoding);
+        // at the bursts it is held back.
+        let original = try decodeWithFFmpeg(rec.url)
+        let changed = try decodeWithFFmpeg(result.url)
+        #expect(changed.count == original.count)
+        let factor = Float(pow(2, 0.75))
+        var worstAway: Float = 0, heldAtBursts = 0
+        for i in stride(from: 0, to: min(original.count, changed.count), by: 2) {
+            let second = Double(i / 2) / Double(Self.rate)
+            let distance = bursts.map { abs($0 - second) }.min()!
+            let difference = abs(changed[i] - factor * original[i])
+            if distance > 0.4 { worstAway = max(worstAway, difference) }
+            else if distance < 0.002 && abs(changed[i]) < 0.9 * factor * abs(original[i]) { heldAtBursts += 1 }
+        }
+        #expect(worstAway <= 2e-6, "lossless away from the peaks: \(worstAway)")
+        #expect(heldAtBursts > 100, "held back at the bursts")
+        let lame = try #require(pythonJSON(lameTagCheck, [result.url.path], interpreter: systemPython) as? [String: Any])
+        #expect(lame["mp3gain"] as? Int == 3)
+        #expect(lame["music_crc"] as? Int == lame["computed_music_crc"] as? Int)
+        #expect(try Self.streamEncoder(result.url)?.hasPrefix("LAME") == true)
+
+        // Dense peaks (every 200 ms) would need holding back nearly everywhere: re-encoded instead.
+        let dense = try Self.record(in: dir, plan: plan, name: "dense", loudness: -20.2, limit: -9,
+                                    bursts: stride(from: 0.1, to: Double(Self.seconds) - 0.1, by: 0.2).map { $0 })
+        let reencoded = try EpisodeFinisher(plan: plan).normalise(recording: dense.url, chapters: Self.chapters)
+        print("[paths] dense peaks: MP3 \(reencoded.inspection.loudness) LUFS \(reencoded.inspection.truePeak) dBTP -> \(reencoded.path), gain \(reencoded.gainDecibels) (codec \(reencoded.codecCompensation)); out \(try ffmpegLoudness(reencoded.url)), ours \(try LoudnessMeter.measureFile(path: reencoded.url.path).integrated)")
+        guard case let .reencoded(reason) = reencoded.path else {
+            Issue.record("dense peaks must be re-encoded, got \(reencoded.path)")
+            return
+        }
+        #expect(reason.contains("nor did holding back at peaks"), "\(reason)")
+        try Self.expectPublishable(reencoded, frames: dense.frames)
     }
 
     @Test("the editor walks only MPEG-1 Layer III: a 22.05 kHz (MPEG-2) stream is refused")

@@ -161,6 +161,50 @@ package final class LoudnessMeter: @unchecked Sendable {
     }
 }
 
+extension LoudnessMeter {
+    /// A stretch of a file whose true peak exceeds a threshold.
+    package struct HotBlock: Sendable, Equatable {
+        /// Its first frame (from the file's first decoded frame).
+        package var frame: Int64
+        /// Frames in it (`TruePeakMeter.blockFrames`, fewer at the very end).
+        package var frames: Int
+        /// Its true peak, linear (for a last partial block, an upper bound).
+        package var peak: Float
+
+        package init(frame: Int64, frames: Int, peak: Float) {
+            self.frame = frame; self.frames = frames; self.peak = peak
+        }
+    }
+
+    /// Decodes the file at `path` once (in parts, on up to `maximumParts` threads, as `measure`)
+    /// and returns every 64-frame block whose true peak (`TruePeakMeter`, 8× interpolated)
+    /// exceeds `threshold` (linear), in order, with the file's frame count and, when asked, its
+    /// integrated loudness (LUFS; −∞ when not measured).
+    package static func blocksOver(_ threshold: Float, path: String, integrated: Bool = false, maximumParts: Int = 2)
+        throws(AudioFileError) -> (blocks: [HotBlock], frames: Int64, integrated: Double) {
+        let first = try SndFileDecoder(path: path)
+        let count = parts(frames: first.info.frames, maximum: maximumParts)
+        let rate = first.info.sampleRate
+        let job = PartsJob(path: path, first: first, parts: count,
+                           meters: (0..<count).map { _ in integrated ? LoudnessMeter(sampleRate: rate, truePeak: false) : nil },
+                           peakMeters: (0..<count).map { _ in TruePeakMeter() }, hotThreshold: threshold)
+        let done = DispatchSemaphore(value: 0)
+        for part in 1..<count {
+            let thread = Thread { Thread.current.name = "regie-measure"; job.measure(part: part); done.signal() }
+            thread.start()
+        }
+        job.measure(part: 0)
+        for _ in 1..<count { done.wait() }
+        if let error = job.failure {
+            if count > 1 { return try blocksOver(threshold, path: path, integrated: integrated, maximumParts: 1) }
+            throw error
+        }
+        let meters = job.meters.compactMap { $0 }
+        return (job.hotBlocks.flatMap { $0 }, job.framesRead.reduce(0, +),
+                meters.isEmpty ? -.infinity : LoudnessMeter.integrated(of: meters))
+    }
+}
+
 /// The parts of one file being measured, each by its own thread (`LoudnessMeter.measure`): part
 /// `k` touches only the `k`-th meters and its own decoder.
 private final class PartsJob: @unchecked Sendable {
@@ -169,15 +213,25 @@ private final class PartsJob: @unchecked Sendable {
     let parts: Int
     let meters: [LoudnessMeter?]
     let peakMeters: [TruePeakMeter?]
+    /// With a threshold, the peak meters look for the blocks over it (`blocksOver`) instead.
+    let hotThreshold: Float?
     private let lock = NSLock()
     private var firstFailure: AudioFileError?
+    /// Per part: the hot blocks found, the frames read (each part's written under the lock by its
+    /// thread, read after every thread is done).
+    private(set) var hotBlocks: [[LoudnessMeter.HotBlock]]
+    private(set) var framesRead: [Int64]
 
-    init(path: String, first: SndFileDecoder, parts: Int, meters: [LoudnessMeter?], peakMeters: [TruePeakMeter?]) {
+    init(path: String, first: SndFileDecoder, parts: Int, meters: [LoudnessMeter?], peakMeters: [TruePeakMeter?],
+         hotThreshold: Float? = nil) {
         self.path = path
         self.first = first
         self.parts = parts
         self.meters = meters
         self.peakMeters = peakMeters
+        self.hotThreshold = hotThreshold
+        hotBlocks = Array(repeating: [], count: parts)
+        framesRead = Array(repeating: 0, count: parts)
     }
 
     /// The first error any part met.
@@ -202,13 +256,26 @@ private final class PartsJob: @unchecked Sendable {
             // The last part reads to the end of the file, whatever the header announced.
             let last = part == parts - 1
             var position = start
+            var hot: [LoudnessMeter.HotBlock] = []
             while last || position < end {
                 let n = decoder.read(into: buffer, frames: last ? chunk : Int(min(Int64(chunk), end - position)))
                 if n == 0 { break }
                 meters[part]?.add(buffer, frames: n)
-                peakMeters[part]?.processSkippingQuiet(UnsafeBufferPointer(start: buffer, count: n * 2))
+                let samples = UnsafeBufferPointer(start: buffer, count: n * 2)
+                if let threshold = hotThreshold {
+                    let at = position
+                    peakMeters[part]?.scanBlocks(samples, over: threshold) { frame, peak in
+                        hot.append(.init(frame: at + Int64(frame), frames: min(TruePeakMeter.blockFrames, n - frame), peak: peak))
+                    }
+                } else {
+                    peakMeters[part]?.processSkippingQuiet(samples)
+                }
                 position += Int64(n)
             }
+            lock.lock()
+            hotBlocks[part] = hot
+            framesRead[part] = position - start
+            lock.unlock()
         } catch {
             lock.lock(); if firstFailure == nil { firstFailure = error }; lock.unlock()
         }

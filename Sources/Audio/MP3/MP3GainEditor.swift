@@ -147,24 +147,71 @@ package struct MP3GainEditor {
             let frame = firstFrame { $0 == value }
             throw MP3GainError.globalGainOutOfRange(frame: frame, value: value, steps: steps)
         }
+        return edited(tagSteps: steps, uniform: true) { _ in steps }
+    }
+
+    /// Granules in the stream (two per frame), in decoding order: granule `g` is the first or
+    /// second half of audio frame `g / 2`, and decodes into output samples `576 g …` of the
+    /// decoder's raw output (before the gapless trim of `encoderDelay` + 529 samples). Through the
+    /// decoder's overlap (the IMDCT's, then the synthesis filter's 512 taps) it sounds in the raw
+    /// output blocks `g`, `g + 1` and `g + 2`.
+    package var granuleCount: Int { frames.count * 2 }
+
+    /// The encoder delay the LAME tag states (samples a gapless decoder drops at the start, before
+    /// its own 529), nil without a LAME tag.
+    package var encoderDelay: Int? {
+        guard let lame = lameTagOffset else { return nil }
+        return Int(audio[lame + 21]) << 4 | Int(audio[lame + 22]) >> 4
+    }
+
+    /// The stream with each granule's global gain (every channel of it) moved by
+    /// `granuleSteps[g]` steps: a gain that changes along the stream, still without re-quantising
+    /// anything (each granule's decoded contribution is scaled exactly; where neighbouring
+    /// granules differ, the decoder's overlap cross-fades between their gains). `tagSteps` is
+    /// recorded as the LAME tag's MP3 gain (its peak amplitude is cleared: no longer known).
+    /// Throws `globalGainOutOfRange` (and changes nothing) when a gain would leave 0…255.
+    package func applying(granuleSteps: [Int], tagSteps: Int) throws -> [UInt8] {
+        precondition(granuleSteps.count == granuleCount, "one step count per granule")
+        try audio.withUnsafeBufferPointer { buf in
+            for (index, offset) in frames.enumerated() {
+                let mono = buf[offset + 3] >> 6 == 3
+                let side = buf.baseAddress! + offset + 4
+                for block in 0..<(mono ? 2 : 4) {
+                    let start = (mono ? 18 : 20) + block * Self.granuleBits
+                    guard Self.bits(side, at: start, count: 12) > 0 else { continue }
+                    let gain = Self.bits(side, at: start + Self.globalGainBit, count: 8)
+                    let steps = granuleSteps[2 * index + block / (mono ? 1 : 2)]
+                    if gain + steps < 0 || gain + steps > 255 {
+                        throw MP3GainError.globalGainOutOfRange(frame: index, value: gain, steps: steps)
+                    }
+                }
+            }
+        }
+        return edited(tagSteps: tagSteps, uniform: false) { granuleSteps[$0] }
+    }
+
+    /// A copy with granule `g`'s audible blocks moved by `steps(g)` and the LAME tag brought up to date.
+    private func edited(tagSteps: Int, uniform: Bool, steps: (Int) -> Int) -> [UInt8] {
         var out = audio
         out.withUnsafeMutableBufferPointer { buf in
             let base = buf.baseAddress!
-            for offset in frames {
+            for (index, offset) in frames.enumerated() {
                 let mono = base[offset + 3] >> 6 == 3
                 let side = base + offset + 4
                 for block in 0..<(mono ? 2 : 4) {
                     let start = (mono ? 18 : 20) + block * Self.granuleBits
                     guard Self.bits(side, at: start, count: 12) > 0 else { continue }
                     let gain = Self.bits(side, at: start + Self.globalGainBit, count: 8)
-                    Self.setBits(side, at: start + Self.globalGainBit, count: 8, to: gain + steps)
+                    Self.setBits(side, at: start + Self.globalGainBit, count: 8,
+                                 to: gain + steps(2 * index + block / (mono ? 1 : 2)))
                 }
             }
             if let lame = lameTagOffset {
+                if !uniform { Self.setBE32(base + lame + 11, 0) }
                 Self.updateLAMETag(base, lame: lame, infoLength: infoFrameLength,
                                    music: UnsafeBufferPointer(start: base + infoFrameLength,
                                                               count: buf.count - infoFrameLength - trailer),
-                                   steps: steps)
+                                   steps: tagSteps)
             }
         }
         return out

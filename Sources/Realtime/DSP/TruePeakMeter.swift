@@ -96,8 +96,7 @@ package final class TruePeakMeter: @unchecked Sendable {
             } else {
                 if max(blockMax, previousMax) * TruePeakLimiter.interpolationOvershootBound > peak {
                     // Something here may beat the peak: interpolate.
-                    scan(part)
-                    peak = max(peak, blockMax)
+                    peak = max(scan(part, above: peak), blockMax)
                 }
                 setHistory(lastFramesOf: part)
             }
@@ -106,12 +105,50 @@ package final class TruePeakMeter: @unchecked Sendable {
         }
     }
 
-    /// The interpolated peak of one full block (history untouched; the caller moves it on): eight
-    /// instants at a time, first their bound from the envelope, then, only where the bound beats
-    /// the peak so far, the seven phases (summed in the same order as `process`, so the same value).
-    private func scan(_ part: UnsafeBufferPointer<Float>) {
+    /// Frames in the blocks `scanBlocks(_:over:_:)` reports.
+    package static let blockFrames = scanBlock
+
+    /// Scans `buffer` (interleaved stereo, following what was scanned or primed before) against a
+    /// fixed linear `threshold` instead of the peak so far: calls `over(frame, peak)` for every
+    /// 64-frame block (its first frame within `buffer`) whose true peak — sampled or interpolated,
+    /// the same values as `process(_:)` — exceeds it. Blocks that cannot exceed it skip the
+    /// interpolation, so a scan for the few hot blocks of an hour costs little more than decoding
+    /// it. A last partial block is reported when its samples times the overshoot bound could
+    /// exceed the threshold (conservative). `peak` is not updated.
+    package func scanBlocks(_ buffer: UnsafeBufferPointer<Float>, over threshold: Float, _ over: (Int, Float) -> Void) {
+        let block = Self.scanBlock
+        let frames = buffer.count / 2
+        var start = 0
+        var previousMax: Float = 0
+        for i in 0..<(2 * 2 * Self.taps) { previousMax = max(previousMax, abs(history[i])) }
+        while start < frames {
+            let count = min(block, frames - start)
+            let part = UnsafeBufferPointer(rebasing: buffer[(2 * start)..<(2 * (start + count))])
+            var blockMax: Float = 0
+            for x in part { blockMax = max(blockMax, abs(x)) }
+            let bound = max(blockMax, previousMax) * TruePeakLimiter.interpolationOvershootBound
+            if count < block {
+                if bound > threshold { over(start, bound) }
+                pushHistory(part)
+            } else {
+                if bound > threshold {
+                    let found = max(scan(part, above: threshold), blockMax)
+                    if found > threshold { over(start, found) }
+                }
+                setHistory(lastFramesOf: part)
+            }
+            previousMax = blockMax
+            start += count
+        }
+    }
+
+    /// The interpolated peak of one full block, or `best` when nothing in it beats `best`
+    /// (history untouched; the caller moves it on): eight instants at a time, first their bound
+    /// from the envelope, then, only where the bound beats `best`, the seven phases (summed in the
+    /// same order as `process`, so the same value).
+    private func scan(_ part: UnsafeBufferPointer<Float>, above start: Float) -> Float {
         let taps = Self.taps, block = Self.scanBlock, stride = block + taps
-        var best = peak
+        var best = start
         for c in 0..<2 {
             let line = scratch + c * stride
             let magnitudes = scratch + (2 + c) * stride
@@ -145,7 +182,7 @@ package final class TruePeakMeter: @unchecked Sendable {
                 n += 8
             }
         }
-        peak = best
+        return best
     }
 
     /// Loads the filter's history with the end of `buffer` (interleaved stereo, at least 16 frames)
@@ -169,6 +206,21 @@ package final class TruePeakMeter: @unchecked Sendable {
             }
         }
         position = 0
+    }
+
+    /// Moves the history on by the frames of `buffer` (any count) without measuring them.
+    private func pushHistory(_ buffer: UnsafeBufferPointer<Float>) {
+        let taps = Self.taps
+        var i = 0
+        while i + 1 < buffer.count {
+            for c in 0..<2 {
+                let h = history + c * 2 * taps
+                h[position] = buffer[i + c]
+                h[position + taps] = buffer[i + c]
+            }
+            position = position + 1 == taps ? 0 : position + 1
+            i += 2
+        }
     }
 
     /// The true peak so far, dBTP (−∞ for silence).
