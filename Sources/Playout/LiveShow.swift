@@ -125,7 +125,8 @@ package final class LiveShow: @unchecked Sendable {
         package var isRehearsal: Bool
         /// Which recording the episode is made from.
         package var episodeSource: RecordingSource?
-        /// The finished episode (normalised, tagged) and the seconds it took.
+        /// The finished episode (normalised, tagged) and the seconds from the show's last frame to
+        /// it (the recordings closed, the episode finished and, when it was, published).
         package var finished: (result: EpisodeFinisher.Result, seconds: Double)?
         /// Whether it was published.
         package var published: Bool
@@ -329,6 +330,7 @@ package final class LiveShow: @unchecked Sendable {
                 if console.quit { stop.raise() }
             }
         })
+        let showOver = ContinuousClock.now
         console?.close()
         captureThread?.stopAndWait()
         let out = Int64(loop.framesOut.load(ordering: .relaxed))
@@ -406,7 +408,7 @@ package final class LiveShow: @unchecked Sendable {
         }
         summary.episodeSource = capture != nil ? .capture : .program
 
-        let started = ContinuousClock.now
+        let started = showOver
         let finisher = EpisodeFinisher(plan: plan)
         if configuration.publish && reasons.isEmpty {
             do {

@@ -99,7 +99,7 @@ import Engine
         #expect(captureStart.roundTripFrames == roundTrip, "the round trip is in the as-run log")
 
         // Published when nothing went wrong (an xrun on a loaded machine keeps it back, finished).
-        let (result, _) = try #require(summary.finished)
+        let (result, endToEpisode) = try #require(summary.finished)
         if summary.published {
             #expect(FileManager.default.fileExists(atPath: published.appendingPathComponent("feed.xml").path))
         } else {
@@ -124,6 +124,6 @@ import Engine
         let chapterStart = chapters[1].startTime * Double(rate)
         let error = abs(Double(heard) - chapterStart) / Double(rate)
         #expect(error <= 0.05, "the Interview chapter is \(Int(error * 1000)) ms from where it was heard")
-        print("[measure] desk's return: round trip \(String(format: "%.1f", Double(roundTrip) / Double(rate) * 1000)) ms, chapter error \(String(format: "%+.1f", (Double(heard) - chapterStart) / Double(rate) * 1000)) ms (heard minus chapter), episode \(String(format: "%.2f", loudness.integrated)) LUFS")
+        print("[measure] desk's return: round trip \(String(format: "%.1f", Double(roundTrip) / Double(rate) * 1000)) ms, chapter error \(String(format: "%+.1f", (Double(heard) - chapterStart) / Double(rate) * 1000)) ms (heard minus chapter), episode \(String(format: "%.2f", loudness.integrated)) LUFS by \(result.path), \(summary.published ? "published" : "finished") \(String(format: "%.2f", endToEpisode)) s after the show ended")
     }
 }

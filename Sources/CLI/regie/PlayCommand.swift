@@ -180,7 +180,7 @@ struct Play: ParsableCommand {
         let from = summary.episodeSource.map { " from the \($0 == .capture ? "desk's return" : "programme")" } ?? ""
         if summary.published {
             let folder = published?.path ?? "public/\(plan.rundown.show.slug)"
-            print("  published \(result.url.lastPathComponent)\(from) to \(folder) in \(String(format: "%.1f", seconds)) s (\(result.path))")
+            print("  published \(result.url.lastPathComponent)\(from) to \(folder), \(String(format: "%.1f", seconds)) s after the show ended (\(result.path))")
         } else {
             print("  finished \(result.url.path)\(from) (\(result.path)), not published:")
             for reason in summary.notPublishedBecause { print("    - \(reason)") }
