@@ -316,58 +316,6 @@ package struct EpisodeFinisher: Sendable {
         return result
     }
 
-    /// The lossless path for a recording whose gain would take some peaks over the ceiling: plans
-    /// the granules' gains (`GranuleGainPlan`) from the blocks that would pass it, writes `output`
-    /// (with `tag`), decodes it to check the true peak and the loudness, and takes more back where
-    /// it is still over (three rounds at most). Tries the step count closest to the target, then
-    /// one more (holding back takes a little loudness away). Nil when the holding back would go
-    /// past `peakControlLimits`, the stream refuses the change, or the result misses the target:
-    /// then the caller re-encodes (over whatever `output` holds).
-    func gainAtPeaks(recording: URL, inspection: Inspection, tag: ID3v2Tag, output: URL,
-                     editSeconds: inout Double) throws -> GranuleGainPlan? {
-        let show = plan.rundown.show
-        let ceiling = Float(Decibels.toLinear(show.truePeak))
-        let nearest = Int(((show.loudness - inspection.loudness) / Self.gainStepDecibels).rounded())
-        let candidates = [nearest, nearest + 1]
-        guard let editor = try? MP3GainEditor(audio: Self.audioFrames(of: recording)) else { return nil }
-        // One scan at the lowest threshold (the largest gain) finds the blocks for every candidate.
-        let lowest = ceiling / Float(pow(2, Double(candidates.max()!) / 4))
-        let hot: [LoudnessMeter.HotBlock]
-        do { hot = try LoudnessMeter.blocksOver(lowest, path: recording.path, maximumParts: inspectionThreads).blocks } catch {
-            throw EpisodeFinisherError.unreadable("\(error)")
-        }
-        let clock = ContinuousClock()
-        func acceptable(_ plan: GranuleGainPlan) -> Bool {
-            Double(plan.heldBack) <= Self.peakControlLimits.share * Double(plan.reduction.count)
-                && plan.deepest <= Self.peakControlLimits.deepest
-        }
-        for base in candidates {
-            var plan = GranuleGainPlan(baseSteps: base, granules: editor.granuleCount, encoderDelay: editor.encoderDelay)
-            plan.limit(hot, ceiling: ceiling)
-            for _ in 0..<3 {
-                guard acceptable(plan) else { break }
-                var written = false
-                editSeconds += Self.seconds(try clock.measure {
-                    guard let bytes = try? editor.applying(granuleSteps: plan.steps, tagSteps: base) else { return }
-                    try MP3FileWriter.writeAtomically(url: output, tag: tag, audio: bytes)
-                    written = true
-                })
-                guard written else { return nil }
-                let check: (blocks: [LoudnessMeter.HotBlock], frames: Int64, integrated: Double)
-                do { check = try LoudnessMeter.blocksOver(ceiling, path: output.path, integrated: true, maximumParts: inspectionThreads) } catch {
-                    throw EpisodeFinisherError.unreadable("\(error)")
-                }
-                guard check.frames == inspection.frames else { return nil }
-                if check.blocks.isEmpty {
-                    if abs(show.loudness - check.integrated) <= Self.gainTolerance { return plan }
-                    break   // under the ceiling but off target: the next step count, if any
-                }
-                plan.tighten(check.blocks, ceiling: ceiling)
-            }
-        }
-        return nil
-    }
-
     /// Decodes `recording` and measures its integrated loudness and true peak, in up to `threads`
     /// parts decoded at once (`LoudnessMeter.measure`).
     package static func inspect(recording: URL, threads: Int = 2) throws -> Inspection {
