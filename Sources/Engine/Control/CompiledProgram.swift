@@ -57,6 +57,9 @@ package struct CompiledProgram: Sendable {
                                    release: Double(ducking.release.nanoseconds) / 1e9)
         var pairs: [(VoiceSpec, VoiceSource?)] = []
         let airing = plan.airing
+        // A hard post that cut what was on air starts at full level over its fade-out (the cut
+        // item's own `fadeOut`), as a jingle does: no crossfade on either side.
+        let hardCuts = Set(plan.posts.filter { $0.mode == .hard && $0.overrun > 0 }.map(\.index))
         for (position, entry) in airing.enumerated() {
             let item = Int32(entry.item.index)
             if let source = entry.source {
@@ -64,9 +67,10 @@ package struct CompiledProgram: Sendable {
                 // is never faded by a crossfade: it starts at full level over the fading end of the
                 // item before it, and its tail plays over the start of the item after it, which
                 // itself starts at full level.
-                let isJingle = entry.item.kind == .jingle
+                let isJingle = entry.item.kind == .jingle || hardCuts.contains(entry.item.index)
                 let previousIsJingle = position > 0 && airing[position - 1].item.kind == .jingle
-                let nextOverlap = position + 1 < airing.count ? airing[position + 1].overlap : 0
+                let nextIsCutPost = position + 1 < airing.count && hardCuts.contains(airing[position + 1].item.index)
+                let nextOverlap = position + 1 < airing.count && !nextIsCutPost ? airing[position + 1].overlap : 0
                 let voice = VoiceSpec(start: entry.start, length: entry.length, slot: 0, item: item,
                                       fadeIn: entry.fadeIn, fadeOut: entry.fadeOut,
                                       crossfadeIn: isJingle || previousIsJingle ? 0 : entry.overlap,

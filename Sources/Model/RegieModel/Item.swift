@@ -1,3 +1,12 @@
+/// How a fixed-time item (a post) keeps its time.
+package enum PostMode: String, Sendable, CaseIterable, Codable {
+    /// It starts at its time whatever is on air, which fades out under it.
+    case hard
+    /// It becomes next at its time: what waits before it is dropped, and it starts when the item
+    /// on air ends.
+    case soft
+}
+
 /// One line of the running order.
 package struct Item: Sendable {
     /// What kind of item: the key that introduced it.
@@ -49,8 +58,12 @@ package struct Item: Sendable {
     package var crossfade: Timecode?
     /// May be dropped to fit the slot.
     package var optional: Bool
-    /// Scheduled to end exactly at the hard end.
+    /// Scheduled to end exactly at the hard end: a hard post at the hard end minus its length.
     package var backtime: Bool
+    /// A fixed time: the item is a post at this time of day.
+    package var at: TimeOfDay?
+    /// What the post at `at` does: starts whatever is on air (hard), or becomes next (soft).
+    package var post: PostMode = .hard
     /// Free text for the technician.
     package var notes: String?
     /// Where the item starts in the file.

@@ -47,8 +47,10 @@ package struct Plan: Sendable {
         package var writtenStart: Int64
         /// Overlap from the previous item as written.
         package var writtenOverlap: Int64
-        /// True when the fit drops this optional item.
+        /// True when the fit drops this item (an optional one, or one a post cut off).
         package var dropped: Bool
+        /// A post cut this item short (it fades out under the post) or dropped it.
+        package var cutAtPost = false
         /// Fitted length (differs from written for squeezed or stretched live items).
         package var length: Int64
         /// Fitted start, frames from the top of the show.
@@ -84,6 +86,34 @@ package struct Plan: Sendable {
     package var total: Int64
     /// Index of the back-timed item, if any.
     package var backtimeIndex: Int?
+    /// The posts (fixed-time items and the back-timed closer), in running order, as fitted.
+    package var posts: [Post] = []
+
+    /// A fixed time the show must meet: an item with `at`, or the back-timed closer.
+    package struct Post: Sendable, Equatable {
+        /// The item (rundown index).
+        package var index: Int
+        /// Its time, frames from the top of the show.
+        package var target: Int64
+        /// Hard (starts at its time whatever is on air) or soft (becomes next at its time).
+        package var mode: PostMode
+        /// Where it starts in the fitted schedule: its time, earlier when the items before it run
+        /// short, later for a soft post they overrun.
+        package var start: Int64 = 0
+        /// How far the items before it, fitted, run over its time (0 when they do not).
+        package var overrun: Int64 = 0
+        /// The item a hard post cut short, if any.
+        package var cutItem: Int?
+        /// Items the post dropped (they would have started after its time).
+        package var droppedItems: [Int] = []
+        /// As written (every item at its written length, each stretch from its post): the time
+        /// left to fill before it (negative: to remove).
+        package var writtenGap: Int64 = 0
+
+        package init(index: Int, target: Int64, mode: PostMode) {
+            self.index = index; self.target = target; self.mode = mode
+        }
+    }
 
     /// The gap before the back-timed item (or before the hard end without one) as written:
     /// positive = time to fill, negative = overlap to remove.
@@ -97,5 +127,5 @@ package struct Plan: Sendable {
     /// Entries the fit drops.
     package var droppedEntries: [Entry] { entries.filter(\.dropped) }
     /// Live entries whose length the fit changed.
-    package var adjustedEntries: [Entry] { entries.filter { !$0.dropped && $0.adjustment != 0 } }
+    package var adjustedEntries: [Entry] { entries.filter { !$0.dropped && !$0.cutAtPost && $0.adjustment != 0 } }
 }

@@ -88,42 +88,77 @@ package enum Planner {
         let backtimeIndex = entries.firstIndex { $0.item.backtime }
         if let b = backtimeIndex { entries[b].writtenStart = slot - entries[b].writtenLength }
 
-        // The fit: drop optional items from the end until squeezing can close the gap, then
-        // squeeze or stretch live items to absorb what is left.
-        var airing = entries.map { _ in true }
-        let minimumLengths = entries.map { entry -> Int64 in
-            guard entry.item.kind == .live else { return entry.writtenLength }
-            return entry.item.min?.frames(at: rate) ?? entry.writtenLength
+        // The posts: fixed-time items and the back-timed closer (a hard post at the hard end less
+        // its length), in running order, their times rising through the slot.
+        var posts: [Plan.Post] = []
+        for entry in entries {
+            let item = entry.item
+            var target: Int64?
+            if let at = item.at {
+                let frame = at.seconds(after: rundown.air) * Int64(rate)
+                if item.index == 0 {
+                    diagnostics.error(item.location(ofValue: "at"),
+                        "the first item starts at the air time (\(rundown.air.clock(after: 0, sampleRate: rate))): 'at' is for the items after it")
+                } else if frame <= 0 || frame >= slot {
+                    diagnostics.error(item.location(ofValue: "at"),
+                        "'at' (\(at)) is outside the slot, \(rundown.air.clock(after: 0, sampleRate: rate)) to \(rundown.air.clock(after: slot, sampleRate: rate))")
+                } else {
+                    target = frame
+                }
+            } else if item.backtime {
+                target = slot - entry.writtenLength
+            }
+            guard let target else { continue }
+            if let previous = posts.last, target <= previous.target {
+                let what = item.backtime ? "the back-timed item's time (\(rundown.air.clock(after: target, sampleRate: rate)))" : "'at' (\(item.at!))"
+                diagnostics.error(item.backtime ? item.keyLocations["backtime"] ?? item.location : item.location(ofValue: "at"),
+                    "\(what) comes before the post of item \(previous.index + 1) (\(rundown.air.clock(after: previous.target, sampleRate: rate))): posts must follow the running order")
+                continue
+            }
+            posts.append(Plan.Post(index: item.index, target: target, mode: item.backtime ? .hard : item.post))
         }
-        let droppable = entries.indices.reversed().filter { entries[$0].item.optional && !entries[$0].item.backtime }
-        for candidate in droppable {
-            let shortest = schedule(entries, rundown: rundown, lengths: minimumLengths, airing: airing).total
-            if shortest <= slot { break }
-            airing[candidate] = false
-        }
-        let base = schedule(entries, rundown: rundown, lengths: entries.map(\.writtenLength), airing: airing)
-        var lengths = entries.map(\.writtenLength)
-        let gap = slot - base.total
-        let live = entries.indices.filter { airing[$0] && entries[$0].item.kind == .live }
-        let rooms = live.map { index -> Int64 in
-            let item = entries[index].item
-            if gap > 0 { return max(0, (item.max?.frames(at: rate) ?? lengths[index]) - lengths[index]) }
-            return max(0, lengths[index] - (item.min?.frames(at: rate) ?? lengths[index]))
-        }
-        let shares = distribute(gap.magnitude, rooms: rooms)
-        for (position, index) in live.enumerated() {
-            lengths[index] += gap > 0 ? shares[position] : -shares[position]
-        }
-        let fitted = schedule(entries, rundown: rundown, lengths: lengths, airing: airing)
-        for index in entries.indices {
-            entries[index].dropped = !airing[index]
-            entries[index].length = lengths[index]
-            entries[index].start = fitted.starts[index]
-            entries[index].overlap = fitted.overlaps[index]
+        if diagnostics.hasErrors { return Result(plan: nil, diagnostics: diagnostics.all) }
+        // As written, each post is at its time and what follows it runs on from there; the gap
+        // before it is what the items before it, at their written lengths, leave to fill.
+        var shift: Int64 = 0
+        for (k, post) in posts.enumerated() {
+            let next = k + 1 < posts.count ? posts[k + 1].index : entries.count
+            posts[k].writtenGap = post.target - (written.starts[post.index] + shift)
+            shift = post.target - written.starts[post.index]
+            for index in post.index..<next { entries[index].writtenStart = written.starts[index] + shift }
         }
 
+        // The fit, stretch by stretch: the items before each post fill the time to it (the last
+        // stretch fills the slot). In each, optional items are dropped from its end until
+        // squeezing can close the gap, then live items are squeezed or stretched to absorb what is
+        // left; then the post is placed: a hard post starts at its time whatever is on air (which
+        // fades out under it over the post's fade), a soft one when the item on air at its time
+        // ends (what waits before it is dropped); either starts early when the stretch runs short.
+        let postFade = rundown.show.postFade.frames(at: rate)
+        var fit = Fit(entries: entries, rundown: rundown)
+        var stretchStart: Int64 = 0
+        var first = 0
+        for k in 0...posts.count {
+            let end = k < posts.count ? posts[k].index : entries.count
+            let target = k < posts.count ? posts[k].target : slot
+            fit.fitStretch(first..<end, from: stretchStart, to: target, post: k < posts.count ? end : nil)
+            guard k < posts.count else { break }
+            posts[k] = fit.place(posts[k], after: first..<end, fade: entries[posts[k].index].fadeIn > 0 ? entries[posts[k].index].fadeIn : postFade)
+            stretchStart = posts[k].start
+            first = posts[k].index
+        }
+        for index in entries.indices {
+            entries[index].dropped = !fit.airing[index]
+            entries[index].cutAtPost = fit.cutAtPost[index]
+            entries[index].length = fit.lengths[index]
+            entries[index].fadeOut = fit.fadeOuts[index]
+            entries[index].start = fit.starts[index]
+            entries[index].overlap = fit.overlaps[index]
+        }
+        let fittedTotal = entries.indices.filter { fit.airing[$0] }.map { fit.starts[$0] + fit.lengths[$0] }.max() ?? 0
+
         let plan = Plan(rundown: rundown, sampleRate: rate, entries: entries, slot: slot,
-                        writtenTotal: written.total, total: fitted.total, backtimeIndex: backtimeIndex)
+                        writtenTotal: written.total, total: fittedTotal, backtimeIndex: backtimeIndex, posts: posts)
         let slotLocation = rundown.locations["slot"]
         let hasLive = entries.contains { $0.item.kind == .live && !$0.dropped }
         // Radio times to the second: a fitted show within a second of its slot is on time (the
@@ -134,7 +169,26 @@ package enum Planner {
             diagnostics.warning(slotLocation, hasLive
                 ? "the show cannot fill its slot: \(amount) short even with every live item at its 'max'"
                 : "the show cannot fill its slot: \(amount) short, and it has no live item to stretch")
-        } else if plan.overUnder > tolerance {
+        }
+        for post in plan.posts {
+            let item = entries[post.index].item
+            let location = item.backtime ? item.keyLocations["backtime"] ?? item.location : item.location(ofValue: "at")
+            let when = rundown.air.clock(after: post.target, sampleRate: rate)
+            let name = item.backtime ? "the back-timed item's time (\(when))" : "the \(post.mode.rawValue) post at \(when)"
+            if post.overrun > tolerance {
+                let amount = FrameMath.format(frames: post.overrun, sampleRate: rate)
+                var consequence: [String] = []
+                if let cut = post.cutItem { consequence.append("item \(cut + 1) is cut at the post") }
+                if !post.droppedItems.isEmpty {
+                    consequence.append("item\(post.droppedItems.count == 1 ? "" : "s") \(post.droppedItems.map { String($0 + 1) }.joined(separator: ", ")) \(post.droppedItems.count == 1 ? "is" : "are") dropped")
+                }
+                if post.mode == .soft { consequence.append("the post starts \(FrameMath.format(frames: post.start - post.target, sampleRate: rate)) late") }
+                diagnostics.warning(location, "the items before \(name) run over it by \(amount) even fitted: \(consequence.joined(separator: ", "))")
+            } else if post.target - post.start > tolerance && item.at != nil {
+                diagnostics.warning(location, "\(name) is reached \(FrameMath.format(frames: post.target - post.start, sampleRate: rate)) early even with every live item before it at its 'max': it starts then")
+            }
+        }
+        if plan.overUnder > tolerance {
             let amount = FrameMath.format(frames: plan.overUnder, sampleRate: rate)
             let hasOptional = entries.contains { $0.item.optional }
             let tried = [hasLive ? "every live item at its 'min'" : nil, hasOptional ? "every optional item dropped" : nil].compactMap { $0 }
@@ -228,5 +282,168 @@ package enum Planner {
             index = (index + 1) % shares.count
         }
         return shares
+    }
+}
+
+/// The fitted schedule being built, stretch by stretch (`Planner.plan`).
+struct Fit {
+    let entries: [Plan.Entry]
+    let rundown: Rundown
+    var airing: [Bool]
+    var lengths: [Int64]
+    var fadeOuts: [Int64]
+    var starts: [Int64]
+    var overlaps: [Int64]
+    var cutAtPost: [Bool]
+    /// Items whose start a post fixed (their overlap is set by the post, not a crossfade).
+    var fixedStart: [Bool]
+
+    init(entries: [Plan.Entry], rundown: Rundown) {
+        self.entries = entries
+        self.rundown = rundown
+        airing = entries.map { _ in true }
+        lengths = entries.map(\.writtenLength)
+        fadeOuts = entries.map(\.fadeOut)
+        starts = entries.map { _ in 0 }
+        overlaps = entries.map { _ in 0 }
+        cutAtPost = entries.map { _ in false }
+        fixedStart = entries.map { _ in false }
+    }
+
+    var rate: Int { rundown.show.sampleRate }
+
+    /// The crossfade from airing item `previous` into airing item `index` (both audio), capped
+    /// at the shorter of the two.
+    func crossfade(from previous: Int, into index: Int, lengths: [Int64]) -> Int64 {
+        let item = entries[index].item
+        guard item.kind.hasAudio, entries[previous].item.kind.hasAudio else { return 0 }
+        let overlap = (item.crossfade ?? rundown.defaultCrossfade).frames(at: rate)
+        return min(overlap, lengths[previous], lengths[index])
+    }
+
+    /// Lays out the airing items of `range` back to back from `start` (the first one at `start`
+    /// exactly when its start is fixed), with `lengths`; returns the starts, overlaps and the end.
+    func layout(_ range: Range<Int>, from start: Int64, lengths: [Int64], airing: [Bool])
+        -> (starts: [Int: Int64], overlaps: [Int: Int64], end: Int64) {
+        var result: [Int: Int64] = [:], overlapsOut: [Int: Int64] = [:]
+        var cursor = start
+        var previous: Int?
+        for index in range where airing[index] {
+            var overlap: Int64 = 0
+            if fixedStart[index] && previous == nil {
+                result[index] = start
+                overlap = overlaps[index]
+            } else {
+                if let p = previous { overlap = crossfade(from: p, into: index, lengths: lengths) }
+                else if range.lowerBound > 0, let p = (0..<range.lowerBound).last(where: { airing[$0] }) {
+                    overlap = crossfade(from: p, into: index, lengths: lengths)
+                }
+                result[index] = max(0, cursor - overlap)
+            }
+            overlapsOut[index] = overlap
+            cursor = result[index]! + lengths[index]
+            previous = index
+        }
+        return (result, overlapsOut, range.isEmpty ? start : cursor)
+    }
+
+    /// Where the post (`post`, the item after `range`) would start after the layout of `range`
+    /// with `lengths` and `airing`: its end less the crossfade into the post.
+    func reach(_ range: Range<Int>, from start: Int64, lengths: [Int64], airing: [Bool], post: Int?) -> Int64 {
+        let end = layout(range, from: start, lengths: lengths, airing: airing).end
+        guard let post, let last = range.last(where: { airing[$0] }) else { return end }
+        return end - crossfade(from: last, into: post, lengths: lengths)
+    }
+
+    /// Fits the items of `range` (the first one's start fixed at `start` when it is a post) into
+    /// the time to `target` (where the post after them, if any, is to start): optional items
+    /// dropped from the end while the shortest layout still runs over, then the live items
+    /// squeezed or stretched within `min`/`max` by what is left.
+    mutating func fitStretch(_ range: Range<Int>, from start: Int64, to target: Int64, post: Int?) {
+        let minimum = lengths.indices.map { index -> Int64 in
+            let entry = entries[index]
+            guard entry.item.kind == .live else { return lengths[index] }
+            return entry.item.min?.frames(at: rate) ?? lengths[index]
+        }
+        for candidate in range.reversed() where entries[candidate].item.optional {
+            if reach(range, from: start, lengths: minimum, airing: airing, post: post) <= target { break }
+            airing[candidate] = false
+        }
+        let base = reach(range, from: start, lengths: lengths, airing: airing, post: post)
+        let gap = target - base
+        let live = range.filter { airing[$0] && entries[$0].item.kind == .live }
+        let rooms = live.map { index -> Int64 in
+            let item = entries[index].item
+            if gap > 0 { return max(0, (item.max?.frames(at: rate) ?? lengths[index]) - lengths[index]) }
+            return max(0, lengths[index] - (item.min?.frames(at: rate) ?? lengths[index]))
+        }
+        let shares = Planner.distribute(gap.magnitude, rooms: rooms)
+        for (position, index) in live.enumerated() {
+            lengths[index] += gap > 0 ? shares[position] : -shares[position]
+        }
+        let placed = layout(range, from: start, lengths: lengths, airing: airing)
+        for (index, value) in placed.starts { starts[index] = value }
+        for (index, value) in placed.overlaps where !fixedStart[index] { overlaps[index] = value }
+        // Dropped items show where they would have been.
+        for index in range where !airing[index] {
+            starts[index] = index > range.lowerBound ? starts[index - 1] + (airing[index - 1] ? lengths[index - 1] : 0) : start
+        }
+    }
+
+    /// Places `post` after the stretch `range` as fitted: returns it with its start and what it
+    /// cut or dropped.
+    mutating func place(_ post: Plan.Post, after range: Range<Int>, fade: Int64) -> Plan.Post {
+        var post = post
+        let p = post.index
+        let sounding = range.filter { airing[$0] }
+        let natural: Int64 = {
+            guard let last = sounding.last else { return range.isEmpty ? post.target : starts[range.lowerBound] }
+            return max(0, starts[last] + lengths[last] - crossfade(from: last, into: p, lengths: lengths))
+        }()
+        fixedStart[p] = true
+        guard natural > post.target else {
+            post.start = natural
+            starts[p] = natural
+            overlaps[p] = sounding.last.map { crossfade(from: $0, into: p, lengths: lengths) } ?? 0
+            return post
+        }
+        post.overrun = natural - post.target
+        switch post.mode {
+        case .hard:
+            // Whatever is on air at the post fades out under it; what would start after is dropped.
+            post.start = post.target
+            var under: Int64 = 0
+            for index in sounding {
+                if starts[index] >= post.target {
+                    airing[index] = false
+                    cutAtPost[index] = true
+                    post.droppedItems.append(index)
+                } else if starts[index] + lengths[index] > post.target {
+                    let kept = min(lengths[index], post.target - starts[index] + fade)
+                    lengths[index] = kept
+                    fadeOuts[index] = min(kept, max(fadeOuts[index], min(fade, kept)))
+                    cutAtPost[index] = true
+                    post.cutItem = index
+                    under = max(under, starts[index] + kept - post.target)
+                }
+            }
+            starts[p] = post.target
+            overlaps[p] = under
+        case .soft:
+            // It becomes next at its time: the item on air then plays to its end, what waits is dropped.
+            let onAir = sounding.last { starts[$0] <= post.target }
+            var previous = onAir
+            for index in sounding where onAir.map({ index > $0 }) ?? true {
+                airing[index] = false
+                cutAtPost[index] = true
+                post.droppedItems.append(index)
+            }
+            if onAir == nil { previous = nil }
+            let start = previous.map { max(0, starts[$0] + lengths[$0] - crossfade(from: $0, into: p, lengths: lengths)) } ?? post.target
+            post.start = max(start, post.target)
+            starts[p] = post.start
+            overlaps[p] = previous.map { crossfade(from: $0, into: p, lengths: lengths) } ?? 0
+        }
+        return post
     }
 }

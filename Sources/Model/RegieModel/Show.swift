@@ -40,6 +40,9 @@ package struct Show: Sendable {
     package var jinglesDirectory: String
     /// How beds duck under live talk.
     package var ducking: Ducking
+    /// How long what is on air fades out under a hard post (the back-timed closer, an `at` item
+    /// with `post: hard`) when the post's item has no `fade_in` of its own.
+    package var postFade: Timecode = Timecode(seconds: 2)
     /// The cart wall.
     package var carts: [Cart]
     /// Where each key of the file was written, for diagnostics found later.

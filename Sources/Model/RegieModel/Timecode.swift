@@ -142,3 +142,32 @@ extension String {
         return slice
     }
 }
+
+/// A time of day as the producer writes it for a fixed-time item (`at: 18:30:00`, `at: 18:30`),
+/// in the air time's UTC offset.
+package struct TimeOfDay: Hashable, Sendable, CustomStringConvertible {
+    /// Seconds since midnight.
+    package var secondsOfDay: Int
+    /// The text as written.
+    package var text: String
+
+    /// Parses `HH:MM` or `HH:MM:SS` (24-hour clock); nil otherwise.
+    package init?(parsing text: String) {
+        let fields = text.trimmingWhitespace().split(separator: ":", omittingEmptySubsequences: false)
+        guard fields.count == 2 || fields.count == 3,
+              fields.allSatisfy({ $0.count == 2 && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return nil }
+        let values = fields.map { Int($0)! }
+        guard values[0] < 24, values[1] < 60, values.count == 2 || values[2] < 60 else { return nil }
+        secondsOfDay = values[0] * 3600 + values[1] * 60 + (values.count == 3 ? values[2] : 0)
+        self.text = String(text.trimmingWhitespace())
+    }
+
+    /// Seconds from `air` to the next time this time of day comes (0 at the air time itself; a
+    /// show that runs past midnight reaches times of the next day).
+    package func seconds(after air: AirTime) -> Int64 {
+        let airLocal = (air.epochSeconds + Int64(air.utcOffsetSeconds)).floorMod(86400)
+        return (Int64(secondsOfDay) - airLocal).floorMod(86400)
+    }
+
+    package var description: String { text }
+}

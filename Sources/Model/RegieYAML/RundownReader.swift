@@ -9,7 +9,7 @@ package enum RundownReader {
     /// The keys that say what an item is.
     package static let kindKeys = Item.Kind.allCases.map(\.rawValue)
     /// Keys any item may carry besides its kind.
-    package static let commonItemKeys = ["title", "optional", "notes"]
+    package static let commonItemKeys = ["title", "optional", "notes", "at", "post"]
     /// Keys for items that play a file.
     package static let audioItemKeys = ["in", "out", "fade_in", "fade_out", "crossfade", "backtime"]
     /// Keys for music only.
@@ -132,6 +132,29 @@ package enum RundownReader {
         item.title = r.string("title", required: kind == .segment || kind == .music, diagnostics: &d)
         item.notes = r.string("notes", diagnostics: &d)
         item.optional = r.bool("optional", diagnostics: &d) ?? false
+        if let text = r.string("at", diagnostics: &d) {
+            item.at = TimeOfDay(parsing: text)
+            if item.at == nil {
+                d.error(r.valueLocations["at"], "'at' must be a time of day like 18:30:00 or 18:30, found '\(text)'")
+            }
+        }
+        if let text = r.string("post", diagnostics: &d) {
+            if let mode = PostMode(rawValue: text) {
+                item.post = mode
+            } else {
+                var message = "'post' must be hard or soft, found '\(text)'"
+                if let suggestion = Suggestions.closest(to: text, among: PostMode.allCases.map(\.rawValue)) {
+                    message += "; did you mean '\(suggestion)'?"
+                }
+                d.error(r.valueLocations["post"], message)
+            }
+            if !r.has("at") {
+                d.error(r.keyLocations["post"], "'post' says how a fixed time is kept: it needs 'at' (the time of day)")
+            }
+        }
+        if item.at != nil && item.optional {
+            d.error(r.keyLocations["optional"], "a fixed-time item ('at') cannot be optional: it is a post the show must meet")
+        }
         let location = r.valueLocations[kindName]
         switch kind {
         case .jingle:
@@ -168,6 +191,9 @@ package enum RundownReader {
             item.fadeOut = r.timecode("fade_out", diagnostics: &d)
             item.crossfade = r.timecode("crossfade", diagnostics: &d)
             item.backtime = r.bool("backtime", diagnostics: &d) ?? false
+            if item.backtime && item.at != nil {
+                d.error(r.keyLocations["at"], "a back-timed item already has its time (the hard end minus its length): give 'at' or 'backtime', not both")
+            }
         }
         return item
     }

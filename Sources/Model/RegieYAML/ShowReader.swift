@@ -7,7 +7,7 @@ package enum ShowReader {
     /// Every key `show.yaml` accepts.
     package static let keys = ["title", "description", "author", "language", "category", "explicit", "artwork",
                               "link", "base_url", "owner", "loudness", "true_peak", "bitrate", "sample_rate",
-                              "crossfade", "jingles", "ducking", "carts"]
+                              "crossfade", "post_fade", "jingles", "ducking", "carts"]
 
     /// Reads and validates a show file. The show is nil when an error makes it unusable.
     package static func read(path: String) -> (show: Show?, diagnostics: [Diagnostic]) {
@@ -104,15 +104,17 @@ package enum ShowReader {
             if let release = m.timecode("release", diagnostics: &d) { ducking.release = release }
         }
         let carts = readCarts(r, path: path, jinglesDirectory: jingles, diagnostics: &d)
+        let postFade = r.timecode("post_fade", diagnostics: &d)
 
         var locations = r.keyLocations
         for (key, location) in r.valueLocations { locations[key] = location }
         guard let title else { return nil }
-        let show = Show(directory: directory, file: path, title: title, description: description, author: author,
+        var show = Show(directory: directory, file: path, title: title, description: description, author: author,
                     language: language, category: category, explicit: explicit, artwork: artwork, link: link,
                     baseURL: baseURL, owner: owner, loudness: loudness, truePeak: truePeak, bitrate: bitrate,
                     sampleRate: sampleRate, crossfade: crossfade, jinglesDirectory: jingles, ducking: ducking,
                     carts: carts, locations: locations)
+        if let postFade { show.postFade = postFade }
         // Podcast keys are only needed to publish: their absence is a note for later, not an error.
         let missing = show.missingPodcastKeys.filter { !r.has($0) }
         if !missing.isEmpty {
