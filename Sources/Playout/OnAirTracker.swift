@@ -197,8 +197,24 @@ final class OnAirTracker {
             asRun?.log(AsRunEvent(.resumed, position: event.position, wallNanoseconds: now))
         case .holding:
             break
+        case .itemDropped:
+            guard item >= 0 && item < items.count else { return }
+            items[item].state = .dropped
+            asRun?.log(AsRunEvent(.itemDropped, position: event.position, item: event.item, wallNanoseconds: now),
+                       message: "not aired: the post after it came first")
+        case .postForced:
+            asRun?.log(AsRunEvent(.postStarted, position: event.position, item: event.item, detail: event.detail,
+                                  wallNanoseconds: now))
+        case .postMadeNext:
+            asRun?.log(AsRunEvent(.postMadeNext, position: event.position, item: event.item, wallNanoseconds: now))
+        case .editApplied, .editRejected:
+            onEditAnswer?(event.detail, event.kind == .editApplied, event.position)
         }
     }
+
+    /// Called when the render thread answers a running-order change: its id, whether it was
+    /// applied, and the programme frame.
+    var onEditAnswer: ((Int64, Bool, Int64) -> Void)?
 
     /// Silence on the programme for more than ten seconds while something should sound (an
     /// audio item or a bed; not a bare live item, a pause or the wait for GO) raises an alarm once.

@@ -201,21 +201,22 @@ final class InteractiveHarness {
     }
 
     @Test func skippingThroughItemsSharingARingPlaysEachFromItsFirstFrame() throws {
-        // Five 4-second segments: the fourth reuses the first one's ring, which still holds the
-        // first one's unplayed audio when it is skipped; the mixer must discard exactly that.
+        // Eleven 4-second segments skipped through: the live mixer has eight rings, so the ninth
+        // on takes the ring of one skipped before, which still holds its unplayed audio; the
+        // mixer must discard exactly that.
         let show = try TestShow()
         var items = ""
-        for n in 0..<5 {
+        for n in 0..<11 {
             try show.writeAudio("audio/\(n).wav", samples: Self.marked(seconds: 4, frequency: 200 + 50 * Double(n), clickAt: 22050),
                                 sampleRate: 44100)
             items += "\n  - segment: audio/\(n).wav\n    title: S\(n)"
         }
-        let rundown = try show.writeRundown(Self.header + "\nslot: 20\nitems:" + items)
+        let rundown = try show.writeRundown(Self.header + "\nslot: 44\nitems:" + items)
         let h = try InteractiveHarness(rundown, show: show, mode: .interactive)
-        #expect(h.program.voices.map(\.slot) == [0, 1, 2, 0, 1])
+        #expect(h.program.voices.allSatisfy { $0.slot == VoiceSpec.onAir }, "rings are given on air")
         h.send(.go)
         var starts: [Int64] = [0]
-        for _ in 0..<3 {
+        for _ in 0..<9 {
             h.run(blocks: 37)
             starts.append(h.position)
             h.send(.skip)
@@ -225,9 +226,9 @@ final class InteractiveHarness {
             #expect(h.positions(.itemStarted, item: Int32(item)) == [start])
             #expect(h.loudestFrame(around: start, radius: 300) == start, "item \(item) starts with its own first frame")
         }
-        // The fourth item plays on to its click half a second in, exactly.
-        #expect(h.loudestFrame(around: starts[3] + 22050, radius: 3000) == starts[3] + 22050)
-        #expect(h.events.filter { $0.kind == .itemSkipped }.map(\.item) == [0, 1, 2])
+        // The tenth item plays on to its click half a second in, exactly.
+        #expect(h.loudestFrame(around: starts[9] + 22050, radius: 3000) == starts[9] + 22050)
+        #expect(h.events.filter { $0.kind == .itemSkipped }.map(\.item) == Array(0..<9))
         #expect(h.mixer.lateFrames.load(ordering: .relaxed) == 0)
     }
 
@@ -382,7 +383,7 @@ final class InteractiveHarness {
 @Suite struct LivePrefetchTests {
     @Test func quickSkipsOnAirFindTheNextItemsPrefetched() throws {
         // Thirteen 6-second items, longer than the 4-second rings, so a ring holds only the current
-        // item when it is cut. With live slot colouring item k reuses item k-3's ring.
+        // item when it is cut. Rings are given on air: from the ninth item on, an item takes the ring of one cut before.
         let count = 13
         let show = try TestShow()
         var items = ""
@@ -393,7 +394,8 @@ final class InteractiveHarness {
         }
         let rundown = try show.writeRundown(InteractivePlayoutTests.header + "\nslot: 90\nitems:" + items)
         let program = CompiledProgram(plan: try SchedulingTests.program(rundown).plan, playout: .interactive)
-        #expect(Array(program.voices.map(\.slot).prefix(6)) == [0, 1, 2, 0, 1, 2])
+        #expect(program.voices.allSatisfy { $0.slot == VoiceSpec.onAir } && program.slotCount == 8,
+                "rings given on air: the ninth item on takes the ring of one cut before it")
         let player = LivePlayer(program: program, cache: LoudnessCache(showDirectory: show.directory.path), device: nil,
                                 paceByClock: true, periodFrames: 441)
         // GO at 0.3 s, then a skip every 40 ms from 1.5 s through item 11: each item from the

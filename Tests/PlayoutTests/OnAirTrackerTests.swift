@@ -36,13 +36,17 @@ import TestSupport
             dir = try TempDir("regie-tracker")
             plan = try makePlan(in: dir.url, rate: OnAirTrackerTests.rate, items: items, carts: carts, slotSeconds: slotSeconds)
             let program = CompiledProgram(plan: plan, playout: mode)
-            let total = Int(program.voices.map(\.end).max() ?? 0) * 2 + 1024
-            let rings = (0..<program.slotCount).map { _ in SPSCRing<Float>(capacity: total) }
-            for voice in program.voices where voice.hasAudio {
-                rings[Int(voice.slot)].write(repeating: level, count: Int(voice.length) * 2)
+            // Each voice with audio its own ring, filled before the show (no prefetcher here).
+            var voices = program.voices
+            var rings: [SPSCRing<Float>] = []
+            for index in voices.indices where voices[index].hasAudio {
+                voices[index].slot = Int32(rings.count)
+                let ring = SPSCRing<Float>(capacity: Int(voices[index].length) * 2 + 1024)
+                ring.write(repeating: level, count: Int(voices[index].length) * 2)
+                rings.append(ring)
             }
             let cartAudio = CartAudio(carts: carts.map { _ in [Float](repeating: 0.1, count: 2 * OnAirTrackerTests.rate) })
-            mixer = ProgrammeMixer(sampleRate: OnAirTrackerTests.rate, voices: program.voices, rings: rings, maxBlockFrames: 512,
+            mixer = ProgrammeMixer(sampleRate: OnAirTrackerTests.rate, voices: voices, rings: rings, maxBlockFrames: 512,
                                    truePeakCeiling: -1, ducking: program.ducking, mode: mode, carts: cartAudio)
             log = try AsRunLogWriter(url: dir.url.appendingPathComponent("asrun.jsonl"), catalog: AsRunCatalog(plan: plan),
                                      timeZone: TimeZone(secondsFromGMT: 3600)!)

@@ -12,15 +12,15 @@ import TestSupport
         func tone(_ seconds: Int, _ frequency: Double) -> [Float] {
             (0..<(seconds * rate)).map { Float(0.1 * sin(2 * Double.pi * frequency * Double($0) / Double(rate))) }
         }
-        try show.writeAudio("audio/a.wav", samples: tone(6, 330), sampleRate: rate)
+        try show.writeAudio("audio/a.wav", samples: tone(11, 330), sampleRate: rate)
         try show.writeAudio("audio/b.wav", samples: tone(1, 440), sampleRate: rate)
-        let doomed = try show.writeAudio("audio/d.wav", samples: tone(12, 550), sampleRate: rate)
+        let doomed = try show.writeAudio("audio/d.wav", samples: tone(11, 550), sampleRate: rate)
         let rundown = try show.writeRundown("""
             episode: 7
             title: Alarms
             description: d
             air: 2026-12-03T18:00:00+01:00
-            slot: 20
+            slot: 25
             items:
               - segment: audio/a.wav
                 title: A
@@ -28,6 +28,8 @@ import TestSupport
                 title: B
               - segment: audio/b.wav
                 title: C
+              - segment: audio/b.wav
+                title: E
               - segment: audio/d.wav
                 title: D
             """)
@@ -35,9 +37,9 @@ import TestSupport
         let log = out.appendingPathComponent("007-alarms.asrun.jsonl")
         let process = try RunningProgram(TestSupport.regie.path, ["play", "--auto", rundown.path, "--device", "null",
                                                                   "--record", "none", "--no-publish", "--out", out.path])
-        // Once the show has started (every source was measured before it), D goes away. D shares
-        // A's ring (B and C take the two others), so the prefetcher opens it only once all of A
-        // is in the ring, about 2 s in.
+        // Once the show has started (every source was measured before it), D goes away. D starts
+        // at 14 s, after three other items: the mixer gives it a ring (and the prefetcher opens
+        // its file) only once it is among the next three or starts within 10 s, 4 s in.
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, !((try? String(contentsOf: log, encoding: .utf8))?.contains("\"item_started\"") ?? false) {
             Thread.sleep(forTimeInterval: 0.05)
@@ -45,7 +47,7 @@ import TestSupport
         try FileManager.default.removeItem(at: doomed)
         let result = process.result()
         #expect(result.status == 4, "the show ran to its end, with a fault: \(result.stdout)")
-        #expect(result.stdout.contains("Played 0:20.000"), "\(result.stdout)")
+        #expect(result.stdout.contains("Played 0:25.000"), "\(result.stdout)")
         #expect(result.stdout.contains("fault: 1 audio file could not be read on air (played as silence)"), "\(result.stdout)")
         // Headless, the alarms reach standard error as they happen.
         #expect(result.stderr.contains("regie: error: unreadable audio played as silence"), "\(result.stderr)")
@@ -55,15 +57,15 @@ import TestSupport
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
         let events = lines.compactMap { $0["event"] as? String }
-        #expect(events.filter { $0 == "item_started" }.count == 4)
+        #expect(events.filter { $0 == "item_started" }.count == 5)
         #expect(events.last == "show_ended")
         let alarms = lines.filter { $0["event"] as? String == "alarm" }
         let missing = alarms.first { $0["alarm"] as? String == "missing_file" }
         #expect((missing?["message"] as? String)?.contains("audio/d.wav") == true, "\(alarms)")
         let silence = try #require(alarms.first { $0["alarm"] as? String == "silence" }, "\(alarms)")
-        // D starts at 8 s; the alarm comes once the silence has lasted ten seconds.
+        // D starts at 14 s; the alarm comes once the silence has lasted ten seconds.
         let position = try #require(silence["position"] as? Int)
-        #expect(position > 18 * rate && position < 20 * rate)
+        #expect(position > 24 * rate && position < 25 * rate)
         #expect(alarms.filter { $0["alarm"] as? String == "silence" }.count == 1, "raised once per silence")
     }
 }

@@ -16,12 +16,13 @@ package struct VoiceSource: Sendable, Hashable {
 }
 
 /// A plan turned into what the engine plays: one voice per airing item on the timeline (silent
-/// for a live item without a bed), each with its source, and the number of sample rings (slots)
-/// needed so that voices sharing one never overlap.
+/// for a live item without a bed), each with its source, and the sample rings (slots) it needs.
 ///
-/// For live playout the slots leave room for the technician: a voice never shares the ring of
-/// either of the two voices before it (so GO or skip can start the next item at once from data
-/// already prefetched), and in interactive mode a bed has a ring of its own and loops until GO.
+/// Offline, every voice gets its ring here, so that voices sharing one never overlap. Live, the
+/// running order may change on air (posts, the technician's edits), so voices get their ring from
+/// the mixer just before they air (`VoiceSpec.onAir`), from `liveRings` rings; beds loop until
+/// their item ends or GO cuts them; and each post carries its mode and fade (its frame is set
+/// on air, from the station's clock).
 package struct CompiledProgram: Sendable {
     /// The plan it came from.
     package var plan: Plan
@@ -37,6 +38,14 @@ package struct CompiledProgram: Sendable {
     package var totalFrames: Int64 { plan.total }
     /// Ducking of beds.
     package var ducking: DuckingSpec
+    /// Voices the live mixer can hold in all: the compiled ones and room for items inserted on air.
+    package var voiceCapacity: Int
+
+    /// Rings of live playout: the voices sounding at once (a crossfade, a jingle's tail, a bed
+    /// under its release), the next few with their audio prefetched, and room to spare.
+    package static let liveRings = 8
+    /// Items the technician may insert into a live show.
+    package static let insertCapacity = 64
 
     /// Decibels the programme is limited under the show's `true_peak`: MP3 encoding adds 0.2 to
     /// 0.3 dB of true peak on programme material, so the encoded episode (rendered, or recorded
@@ -50,7 +59,7 @@ package struct CompiledProgram: Sendable {
     package init(plan: Plan, playout: PlayoutMode? = nil) {
         self.plan = plan
         self.playout = playout
-        let openEndedBeds = playout == .interactive
+        let openEndedBeds = playout != nil
         let ducking = plan.rundown.show.ducking
         self.ducking = DuckingSpec(depth: Float(ducking.depth),
                                    attack: Double(ducking.attack.nanoseconds) / 1e9,
@@ -91,6 +100,22 @@ package struct CompiledProgram: Sendable {
             }
         }
         pairs.sort { $0.0.start < $1.0.start }
+        voiceCapacity = pairs.count + (playout != nil ? Self.insertCapacity : 0)
+        if playout != nil {
+            let postFade = plan.rundown.show.postFade.frames(at: plan.sampleRate)
+            for index in pairs.indices {
+                if pairs[index].1 != nil { pairs[index].0.slot = VoiceSpec.onAir }
+                let item = Int(pairs[index].0.item)
+                if let post = plan.posts.first(where: { $0.index == item }) {
+                    pairs[index].0.postIsSoft = post.mode == .soft
+                    pairs[index].0.postFade = plan.entries[item].fadeIn > 0 ? plan.entries[item].fadeIn : postFade
+                }
+            }
+            voices = pairs.map(\.0)
+            sources = pairs.map(\.1)
+            slotCount = Self.liveRings
+            return
+        }
         // Greedy interval colouring: a voice takes the first ring whose previous voice has ended
         // (live: and that neither of the two voices before it used; open-ended beds: for good).
         var slotEnds: [Int64] = []

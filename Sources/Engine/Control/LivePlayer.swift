@@ -35,7 +35,8 @@ package final class LivePlayer: @unchecked Sendable {
         let rings = (0..<program.slotCount).map { _ in SPSCRing<Float>(capacity: capacity) }
         mixer = ProgrammeMixer(sampleRate: show.sampleRate, voices: program.voices, rings: rings,
                                maxBlockFrames: periodFrames, truePeakCeiling: program.limiterCeiling,
-                               ducking: program.ducking, mode: program.playout ?? .automation, carts: carts.audio)
+                               ducking: program.ducking, mode: program.playout ?? .automation, carts: carts.audio,
+                               capacity: program.voiceCapacity)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache, targetLoudness: show.loudness)
         loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, recorder: recorder)
     }
@@ -53,6 +54,9 @@ package final class LivePlayer: @unchecked Sendable {
         prefetcher.preload(measurements)
         prefetcher.start()
         defer { prefetcher.stop() }
+        // The first block's commands, holds and rings, so that the first voices are prefetched
+        // before the render thread starts.
+        mixer.prepare(frames: loop.periodFrames)
         var waited = 0
         while !mixer.isReady(frames: loop.periodFrames * 4) && waited < 5000 { usleep(1000); waited += 1 }
         let finished = DispatchSemaphore(value: 0)

@@ -31,6 +31,9 @@ package final class Prefetcher: @unchecked Sendable {
     private var faultList: [String] = []
     /// Sources that failed to open or decode while airing (played as silence); any thread.
     package var faults: [String] { lock.lock(); defer { lock.unlock() }; return faultList }
+    /// Each voice's source and how much of it to deliver (the compiled ones, then the items
+    /// inserted on air); under `lock`.
+    private var voiceSources: [Int: (source: VoiceSource, length: Int64)] = [:]
 
     /// Prepares feeding `program` into `rings` (one per slot) for `mixer`.
     package init(program: CompiledProgram, mixer: ProgrammeMixer, rings: [SPSCRing<Float>], cache: LoudnessCache,
@@ -41,6 +44,20 @@ package final class Prefetcher: @unchecked Sendable {
         self.rings = rings
         self.cache = cache
         self.targetLoudness = targetLoudness
+        for (index, source) in program.sources.enumerated() {
+            guard let source else { continue }
+            let voice = program.voices[index]
+            voiceSources[index] = (source, voice.isOpenEnded ? Int64.max : voice.length)
+        }
+    }
+
+    /// Control side: voice `index` (an item inserted on air) plays `source` for `length` frames
+    /// (`Int64.max` for a bed that loops until cut), at the gain that brings `loudness` to the
+    /// target. Call before the edit that schedules it is sent.
+    package func add(voice index: Int, source: VoiceSource, length: Int64, loudness: SourceLoudness) {
+        lock.lock(); defer { lock.unlock() }
+        voiceSources[index] = (source, length)
+        if measured[source.path] == nil { measured[source.path] = loudness }
     }
 
     /// Starts the analysis and prefetch threads.
@@ -158,20 +175,33 @@ package final class Prefetcher: @unchecked Sendable {
         var voice = -1
     }
 
-    /// Prefetch thread: keeps every ring topped up, in voice order within each slot. A voice the
-    /// mixer cuts short (`VoiceFeedback.limit`) is written no further; once a voice is done, the
-    /// frames written are reported so the mixer can discard exactly what is left of it.
+    private func source(of index: Int) -> (source: VoiceSource, length: Int64)? {
+        lock.lock(); defer { lock.unlock() }
+        return voiceSources[index]
+    }
+
+    /// Prefetch thread: keeps every ring topped up, in the order its voices were given it (when
+    /// compiled, or on air through the mixer's `assignments`). A voice the mixer cuts short
+    /// (`VoiceFeedback.limit`) is written no further; once a voice is done, the frames written are
+    /// reported so the mixer can discard exactly what is left of it. In live playout the thread
+    /// runs until stopped (rings are given as the show goes); offline, until every voice is fed.
     private func feed() {
         let feedback = mixer.feedback
         var feeds = (0..<rings.count).map { slot in
             SlotFeed(voices: program.voices.indices.filter { Int(program.voices[$0].slot) == slot })
         }
+        let assignments = mixer.assignments
+        let live = program.playout != nil
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Self.chunkFrames * 2)
         defer { buffer.deallocate() }
         while !isStopped {
             var worked = false
-            var pending = false
+            var pending = live
             var leastBuffered = Int.max   // frames, in the rings that still have audio to take
+            while let assignment = assignments.pop() {
+                let slot = Int(assignment.slot)
+                if slot < feeds.count { feeds[slot].voices.append(Int(assignment.voice)) }
+            }
             for slot in feeds.indices {
                 let ring = rings[slot]
                 while ring.availableToWrite >= Self.chunkFrames * 2 {
@@ -179,11 +209,11 @@ package final class Prefetcher: @unchecked Sendable {
                         guard feeds[slot].next < feeds[slot].voices.count else { break }
                         let index = feeds[slot].voices[feeds[slot].next]
                         feeds[slot].next += 1
-                        guard let source = program.sources[index] else { continue }
+                        guard let (source, length) = self.source(of: index) else { continue }
                         if feedback.limit(of: index) <= 0 { feedback.finish(index, wrote: 0); continue }   // skipped
                         guard let gain = gain(for: source.path) else { return }
                         mixer.setGain(gain, forVoice: index)
-                        feeds[slot].reader = openReader(voice: index, source: source)
+                        feeds[slot].reader = openReader(source: source, length: length)
                         feeds[slot].voice = index
                     }
                     let index = feeds[slot].voice
@@ -204,7 +234,7 @@ package final class Prefetcher: @unchecked Sendable {
                 }
             }
             if !pending { return }
-            if !worked { idle(leastBuffered: leastBuffered) }
+            if !worked { idle(leastBuffered: live && leastBuffered == Int.max ? Self.idleWhenNothingQueued : leastBuffered) }
         }
     }
 
@@ -217,6 +247,11 @@ package final class Prefetcher: @unchecked Sendable {
         lock.broadcast()
         lock.unlock()
     }
+
+    /// Live, with nothing queued in any ring: look for new rings' voices again after this many
+    /// frames' worth of sleep (the mixer gives rings seconds ahead; a nudge comes with every
+    /// command and edit).
+    static let idleWhenNothingQueued = 4410
 
     /// After a nudge, the time the prefetch thread keeps looking every 5 ms: a command reaches the
     /// mixer at its next block (a period: 5 ms with the console, 10 ms headless) and the voices
@@ -245,9 +280,7 @@ package final class Prefetcher: @unchecked Sendable {
         return UInt32(min(250_000, max(1000, microseconds)))
     }
 
-    private func openReader(voice index: Int, source: VoiceSource) -> VoiceReader {
-        let voice = program.voices[index]
-        let length = voice.isOpenEnded ? Int64.max : voice.length
+    private func openReader(source: VoiceSource, length: Int64) -> VoiceReader {
         let reader = VoiceReader(source: source, outputRate: program.plan.sampleRate, length: length)
         if let failure = reader.failure { lock.lock(); faultList.append(failure); lock.unlock() }
         return reader

@@ -30,6 +30,12 @@ package struct EngineCommand: BitwiseCopyable, Sendable, Equatable {
         case cart
         /// Ducking of beds on or off.
         case toggleDuck
+        /// Move voice `argument`'s post to programme frame `value` (the sound card's clock
+        /// measured against the station's).
+        case setPost
+        /// Apply the running-order change waiting in the mixer's `ScheduleEdit` mailbox
+        /// (`value` = its id).
+        case edit
     }
 
     /// What to do.
@@ -42,10 +48,12 @@ package struct EngineCommand: BitwiseCopyable, Sendable, Equatable {
     /// The programme position the console saw when the key was pressed (`TimelineState.position`),
     /// or -1: reported back with the event, so the delay can be counted in frames.
     package var requestedPosition: Int64
+    /// Kind-specific number (`.setPost`: the frame; `.edit`: the edit's id).
+    package var value: Int64
 
     /// A command.
-    package init(_ kind: Kind, argument: Int32 = -1, requestedAt: Int64 = 0, requestedPosition: Int64 = -1) {
-        self.kind = kind; self.argument = argument; self.requestedAt = requestedAt
+    package init(_ kind: Kind, argument: Int32 = -1, value: Int64 = 0, requestedAt: Int64 = 0, requestedPosition: Int64 = -1) {
+        self.kind = kind; self.argument = argument; self.value = value; self.requestedAt = requestedAt
         self.requestedPosition = requestedPosition
     }
 }
@@ -72,6 +80,18 @@ package struct MixerEvent: BitwiseCopyable, Sendable, Equatable {
         case resumed
         /// The schedule waits for GO before `item`.
         case holding
+        /// `item` will not air: a post passed it over (`detail` 0), or it waited past a soft post.
+        case itemDropped
+        /// A hard post started `item` at its time, over what was on air (`detail`: how many frames
+        /// later the schedule would have reached it; 0 when it was waiting for GO or nothing).
+        case postForced
+        /// A soft post made `item` next at its time.
+        case postMadeNext
+        /// The running-order change `detail` (its id) was applied.
+        case editApplied
+        /// The running-order change `detail` was refused: the schedule moved on before it arrived
+        /// (the control side plans it again).
+        case editRejected
     }
 
     /// What happened.
@@ -108,6 +128,50 @@ package struct MixerEvent: BitwiseCopyable, Sendable, Equatable {
     }
 }
 
+/// A voice given a ring on air (`ProgrammeMixer.assignments`): the prefetcher feeds it into that
+/// ring after the voices given the ring before it.
+package struct SlotAssignment: BitwiseCopyable, Sendable, Equatable {
+    /// The voice.
+    package var voice: Int32
+    /// Its ring.
+    package var slot: Int32
+}
+
+/// A change of the running order on its way to the render thread: the control side fills it,
+/// sends `.edit` with its id, and waits for `editApplied` or `editRejected` before filling it
+/// again (one in flight). Preallocated; the command queue's release/acquire publishes it.
+package final class ScheduleEdit: @unchecked Sendable {
+    /// Entries it can hold.
+    package let capacity: Int
+    /// The pending schedule from the first item that has not started: voice indices in airing
+    /// order (`voices[0 ..< count]`), each starting `offsets[k]` frames after the first one.
+    package let voices: UnsafeMutablePointer<Int32>
+    package let offsets: UnsafeMutablePointer<Int64>
+    /// Entries used.
+    package var count = 0
+    /// The voice the control side saw first in the pending schedule, or -1 when none: the render
+    /// thread refuses the edit when its own first pending voice differs.
+    package var expectedFirst: Int32 = -1
+    /// New voices (inserted items) to add to the table first, from index `newFirst`.
+    package let newVoices: UnsafeMutablePointer<VoiceSpec>
+    package var newCount = 0
+    package var newFirst: Int32 = 0
+    /// Its id (the command's `value`).
+    package var id: Int64 = 0
+
+    /// A mailbox for up to `capacity` entries and new voices.
+    package init(capacity: Int) {
+        self.capacity = capacity
+        voices = .allocate(capacity: capacity)
+        offsets = .allocate(capacity: capacity)
+        newVoices = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        voices.deallocate(); offsets.deallocate(); newVoices.deallocate()
+    }
+}
+
 /// The schedule's state after each block, for the console (a `LatestValue`).
 package struct TimelineState: BitwiseCopyable, Sendable, Equatable {
     /// Programme frame of the next block.
@@ -128,6 +192,12 @@ package struct TimelineState: BitwiseCopyable, Sendable, Equatable {
     package var projectedEnd: Int64 = 0
     /// Set once every item has ended and no cart plays: the programme's last frame + 1, else -1.
     package var finishedAt: Int64 = -1
+    /// The next post's item (rundown index), or -1.
+    package var nextPostItem: Int32 = -1
+    /// The next post's programme frame, or -1.
+    package var nextPostFrame: Int64 = -1
+    /// Whether the next post is soft.
+    package var nextPostIsSoft: Bool = false
 
     /// The state before the first block.
     package init() {}

@@ -8,8 +8,10 @@ public struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
     package var start: Int64
     /// Length in frames (the source delivers exactly this many).
     package var length: Int64
-    /// The sample ring that carries this voice's audio (voices sharing a slot never overlap), or
-    /// -1 for an item with no audio (a live item without a bed: silence that still takes its time).
+    /// The sample ring that carries this voice's audio (voices sharing a slot never overlap);
+    /// `VoiceSpec.noAudio` (-1) for an item with no audio (a live item without a bed: silence that
+    /// still takes its time); `VoiceSpec.onAir` (-2) for audio whose ring the mixer assigns just
+    /// before it is needed (live playout: the running order may change until then).
     package var slot: Int32
     /// The rundown item it belongs to (index from 0).
     package var item: Int32
@@ -27,11 +29,25 @@ public struct VoiceSpec: BitwiseCopyable, Sendable, Equatable {
     package var isLive: Bool
     /// A jingle: GO does not cut it (its tail plays over the next item).
     package var isJingle: Bool
-    /// The source loops with no end until the mixer cuts the voice (beds in interactive playout).
+    /// The source loops with no end until the mixer cuts the voice (beds in live playout).
     package var isOpenEnded: Bool
+    /// A post: the programme frame this voice must start at (hard) or become next at (soft), or -1.
+    /// The control side moves it as the sound card's clock drifts against the station's.
+    package var post: Int64 = -1
+    /// Soft post (becomes next at `post`) rather than hard (starts at `post`).
+    package var postIsSoft: Bool = false
+    /// What is on air fades out over this many frames under a hard post.
+    package var postFade: Int64 = 0
 
-    /// True when the voice has audio in a ring.
-    @inline(__always) package var hasAudio: Bool { slot >= 0 }
+    /// `slot` of a voice without audio.
+    package static let noAudio: Int32 = -1
+    /// `slot` of a voice with audio whose ring is assigned on air.
+    package static let onAir: Int32 = -2
+
+    /// True when the voice has audio (in a ring, or in one to be assigned).
+    @inline(__always) package var hasAudio: Bool { slot != Self.noAudio }
+    /// True when the voice's ring is known.
+    @inline(__always) package var hasRing: Bool { slot >= 0 }
 
     /// One past the last frame.
     @inline(__always) package var end: Int64 { start + length }

@@ -67,17 +67,31 @@ public final class ProgrammeMixer: @unchecked Sendable {
     package var showStart: Int64 { timeline.showStart }
     /// Render thread: the programme's end once every item has ended and no cart plays, else -1.
     package var finishedAt: Int64 { timeline.finishedAt }
+    /// Rings given on air (voices compiled with `VoiceSpec.onAir`), for the prefetcher.
+    package var assignments: SPSCQueue<SlotAssignment> { slots.assignments }
+    /// The running-order change on its way to the render thread (see `ScheduleEdit`).
+    package let edit: ScheduleEdit
+    /// Voices the table can hold in all (the compiled ones and the items inserted on air).
+    package var voiceCapacity: Int { timeline.voices.capacity }
 
-    /// Prepares the mixer for `voices` (sorted by start) fed through `rings` (one per slot).
+    /// A voice given a ring on air takes it once it is among the next `lookahead` pending voices
+    /// with audio, or starts within `ringHorizonSeconds`.
+    static let lookahead = 3
+    static let ringHorizonSeconds = 10
+
+    /// Prepares the mixer for `voices` (sorted by start) fed through `rings` (one per slot), with
+    /// room for `capacity` voices in all (items inserted on air; default: none).
     package init(sampleRate: Int, voices: [VoiceSpec], rings: [SPSCRing<Float>], maxBlockFrames: Int,
                  truePeakCeiling: Float, ducking: DuckingSpec, mode: PlayoutMode = .automation,
-                 carts: CartAudio = CartAudio(), feedback: VoiceFeedback? = nil) {
+                 carts: CartAudio = CartAudio(), feedback: VoiceFeedback? = nil, capacity: Int? = nil) {
         self.sampleRate = sampleRate
         self.maxBlockFrames = maxBlockFrames
-        timeline = Timeline(voices: voices, mode: mode, sampleRate: sampleRate, ducking: ducking,
-                            feedback: feedback ?? VoiceFeedback(count: voices.count),
+        let capacity = max(capacity ?? voices.count, voices.count, 1)
+        timeline = Timeline(voices: voices, capacity: capacity, mode: mode, sampleRate: sampleRate, ducking: ducking,
+                            feedback: feedback ?? VoiceFeedback(count: capacity),
                             events: SPSCQueue<MixerEvent>(capacity: 4096))
-        slots = SlotReader(voices: voices, rings: rings)
+        slots = SlotReader(voices: voices, capacity: capacity, rings: rings)
+        edit = ScheduleEdit(capacity: capacity)
         self.carts = CartPlayer(audio: carts, declick: Int(timeline.declick))
         scratch = .allocate(capacity: maxBlockFrames * 2)
         scratch.initialize(repeating: 0, count: maxBlockFrames * 2)
@@ -105,6 +119,8 @@ public final class ProgrammeMixer: @unchecked Sendable {
 
     /// The voices, as compiled.
     package var voiceCount: Int { timeline.voices.count }
+    /// Render thread (or after the render): voices that needed a ring on air when none was free.
+    package var ringShortages: Int { slots.ringShortages }
 
     /// True when every voice sounding in the next `frames` has its audio in its ring, counting
     /// what must first be discarded of voices before it in the same ring (or owes none): offline
@@ -127,10 +143,12 @@ public final class ProgrammeMixer: @unchecked Sendable {
                                              cart: command.argument))
                 }
             } else {
-                timeline.apply(command, at: position, appliedAt: appliedAt)
+                timeline.apply(command, at: position, appliedAt: appliedAt, edit: edit)
             }
         }
         timeline.prepareBlock(start: position, frames: frames)
+        slots.commit(timeline, position: position, lookahead: Self.lookahead,
+                     horizon: Int64(Self.ringHorizonSeconds * sampleRate))
     }
 
     /// Renders the next `frames` (≤ `maxBlockFrames`) of the limited programme into `output`

@@ -1,20 +1,26 @@
-// The programme's schedule as it airs: which voice starts when, holds, GO, fades, skips and the
-// pause, as a state machine over the voice table. It moves starts and lengths and sends events;
-// it touches no audio, no ring and no device, so its tests drive it block by block with nothing
-// else. Render thread only, no Foundation, no allocation after `init` (real-time rules 1–3).
+// The programme's schedule as it airs: which voice starts when, holds, GO, fades, skips, the
+// pause, the posts and the running order's changes, as a state machine over the voice table. It
+// moves starts and lengths and sends events; it touches no audio, no ring and no device, so its
+// tests drive it block by block with nothing else. Render thread only, no Foundation, no
+// allocation after `init` (real-time rules 1–3).
 import Realtime
 import Synchronization
 
-/// The schedule of the voices, changed by the technician's commands.
+/// The schedule of the voices, changed by the technician's commands and the clock's posts.
 ///
-/// The timeline is one voice per airing item (silent for a live item without a bed), so moving
-/// an item moves everything after it by the same amount:
+/// The schedule is `order`: voice indices in airing order (a voice keeps its table index for
+/// good; an edit reorders `order`, adds voices at the table's end and drops pending ones). Each
+/// airing item has one voice (silent for a live item without a bed), so moving an item moves
+/// everything after it by the same amount:
 /// - a live item in interactive mode holds at its planned end (its bed loops on) until GO, and
 ///   every later voice waits with it;
 /// - GO starts the next item now, earlier or later than planned, and everything after follows;
 /// - a cut (skip, fade, GO) shortens the current voice and tells the prefetcher through
 ///   `feedback` how far the voice will be read;
-/// - pause freezes every unfinished voice in place.
+/// - pause freezes every unfinished voice in place;
+/// - a hard post starts its voice at its frame whatever is on air (which fades out under it);
+///   in automation the live item before it absorbs the clock's drift so that nothing is cut; a
+///   soft post makes its voice next at its frame.
 /// What happened goes out on `events` at the exact programme frame.
 ///
 /// Threading: `init` on the control side; everything else on the render thread, except
@@ -33,12 +39,17 @@ final class Timeline {
     /// Raised (any thread may read it) in the block where the show's first item starts.
     let hasStarted = AtomicFlag()
 
+    /// The schedule: voice indices in airing order; positions `0 ..< scheduled` are used.
+    let order: UnsafeMutablePointer<Int32>
+    /// Positions in `order`.
+    private(set) var scheduled: Int
+
     /// The first item's first frame once the show has started, else -1 (the recorders take the
     /// programme from there: the wait for the first GO is not recorded).
     private(set) var showStart: Int64 = -1
     /// The programme's end once every item has ended and no cart plays, else -1.
     private(set) var finishedAt: Int64 = -1
-    /// Every voice before this one has ended.
+    /// Every position before this one has ended.
     private(set) var firstUnfinished = 0
     /// The voice waiting for GO, or -1.
     private(set) var holdBefore = -1
@@ -56,31 +67,52 @@ final class Timeline {
 
     enum PauseState { case running, pausing, paused }
 
-    /// The schedule of `voices` (sorted by start) for `mode`, telling the prefetcher through
-    /// `feedback` and the control side through `events`.
-    init(voices: [VoiceSpec], mode: PlayoutMode, sampleRate: Int, ducking: DuckingSpec, feedback: VoiceFeedback,
-         events: SPSCQueue<MixerEvent>) {
+    /// The schedule of `voices` (sorted by start) for `mode`, with room for `capacity` voices in
+    /// all (items inserted on air), telling the prefetcher through `feedback` and the control
+    /// side through `events`.
+    init(voices: [VoiceSpec], capacity: Int? = nil, mode: PlayoutMode, sampleRate: Int, ducking: DuckingSpec,
+         feedback: VoiceFeedback, events: SPSCQueue<MixerEvent>) {
         precondition(voices.indices.dropFirst().allSatisfy { voices[$0 - 1].start <= voices[$0].start },
                      "voices must be sorted by start")
         self.mode = mode
-        self.voices = VoiceTable(voices: voices, ducking: ducking, sampleRate: sampleRate)
+        self.voices = VoiceTable(voices: voices, capacity: capacity ?? voices.count, ducking: ducking, sampleRate: sampleRate)
+        precondition(feedback.count >= self.voices.capacity, "feedback for every voice the table can hold")
         self.feedback = feedback
         self.events = events
+        order = .allocate(capacity: self.voices.capacity)
+        for index in 0..<voices.count { order[index] = Int32(index) }
+        scheduled = voices.count
         bedRelease = Int64((ducking.release * Double(sampleRate)).rounded())
         declick = Int64(sampleRate / 100)
         defaultFade = Int64(sampleRate * 2)
         if mode == .interactive, !voices.isEmpty { holdBefore = 0 }
     }
 
+    deinit { order.deallocate() }
+
     /// The state before the first block.
     var initialState: TimelineState {
         var initial = TimelineState()
         initial.holding = holdBefore >= 0 ? voices.states[holdBefore].spec.item : -1
-        initial.projectedEnd = voices.states.last.map { $0.spec.end } ?? 0
+        initial.projectedEnd = scheduled > 0 ? voices.states[voice(at: scheduled - 1)].spec.end : 0
+        fillPost(&initial)
         return initial
     }
 
-    // MARK: - Voices
+    // MARK: - Voices and positions
+
+    /// The voice at schedule position `k`.
+    @inline(__always) func voice(at k: Int) -> Int { Int(order[k]) }
+
+    /// The schedule position of voice `index`, or nil when it is not scheduled.
+    @inline(__always) func position(of index: Int) -> Int? {
+        var k = 0
+        while k < scheduled {
+            if Int(order[k]) == index { return k }
+            k += 1
+        }
+        return nil
+    }
 
     /// A live item in interactive mode that GO has not released holds at its end.
     @inline(__always) func isHeld(_ index: Int) -> Bool {
@@ -98,9 +130,9 @@ final class Timeline {
         return voice.isCutShort || voice.spec.isOpenEnded ? nil : voice.spec.length
     }
 
-    /// Moves `firstUnfinished` past the voices that have ended.
+    /// Moves `firstUnfinished` past the positions whose voices have ended.
     @inline(__always) func advanceFirstUnfinished() {
-        while firstUnfinished < voices.count && voices.states[firstUnfinished].flags.contains(.ended) {
+        while firstUnfinished < scheduled && voices.states[voice(at: firstUnfinished)].flags.contains(.ended) {
             firstUnfinished += 1
         }
     }
@@ -115,48 +147,57 @@ final class Timeline {
     /// The voice has played its last frame at `end`.
     @inline(__always) private func finish(_ index: Int, at end: Int64) {
         voices.states[index].flags.insert(.ended)
+        // A looping bed that ends by itself (automation) stops being fed where it ends.
+        let spec = voices.states[index].spec
+        if spec.isOpenEnded && spec.hasAudio && voices.states[index].cut == nil {
+            feedback.limit(index, to: spec.length)
+        }
         if !voices.states[index].flags.contains(.endLogged) {
             voices.states[index].flags.insert(.endLogged)
             emit(MixerEvent(.itemEnded, position: end, item: voices.states[index].spec.item))
         }
     }
 
-    /// Moves the start of every voice from `index` on that has not started (and, when paused,
-    /// of those that have and still sound) by `delta`.
-    private func shift(from index: Int, by delta: Int64, includingStarted: Bool = false) {
+    /// Moves the start of every voice from position `k` on that has not started (and, when
+    /// paused, of those that have and still sound) by `delta`.
+    private func shift(from k: Int, by delta: Int64, includingStarted: Bool = false) {
         guard delta != 0 else { return }
-        var i = index
-        while i < voices.count {
+        var j = k
+        while j < scheduled {
+            let i = voice(at: j)
             let flags = voices.states[i].flags
             if flags.isDisjoint(with: .finished) && (includingStarted || !flags.contains(.started)) {
                 voices.states[i].spec.start += delta
             }
-            i += 1
+            j += 1
         }
     }
 
-    /// The first voice that has not started (nor been skipped), from `index` on.
-    private func firstPending(from index: Int = 0) -> Int? {
-        var i = max(index, firstUnfinished)
-        while i < voices.count {
-            if voices.states[i].flags.isDisjoint(with: .startedOrFinished) { return i }
-            i += 1
+    /// The first position whose voice has not started (nor been skipped), from `k` on.
+    private func firstPending(from k: Int = 0) -> Int? {
+        var j = max(k, firstUnfinished)
+        while j < scheduled {
+            if voices.states[voice(at: j)].flags.isDisjoint(with: .startedOrFinished) { return j }
+            j += 1
         }
         return nil
     }
 
-    /// The item on air: the latest voice that started and still sounds (or holds).
-    func currentVoice(at position: Int64) -> Int? {
+    /// The position of the item on air: the latest voice that started and still sounds (or holds).
+    func currentPosition(at position: Int64) -> Int? {
         var found: Int?
-        var i = firstUnfinished
-        while i < voices.count {
-            let voice = voices.states[i]
+        var j = firstUnfinished
+        while j < scheduled {
+            let voice = voices.states[voice(at: j)]
             if !voice.flags.contains(.started) && voice.spec.start > position { break }
-            if voice.isUnfinished && voice.flags.contains(.started) { found = i }
-            i += 1
+            if voice.isUnfinished && voice.flags.contains(.started) { found = j }
+            j += 1
         }
         return found
     }
+
+    /// The voice on air (see `currentPosition`).
+    func currentVoice(at position: Int64) -> Int? { currentPosition(at: position).map(voice(at:)) }
 
     /// Cuts a sounding voice: it fades out over `fade` frames from programme frame `position`.
     private func cut(_ index: Int, at position: Int64, fade: Int64) {
@@ -171,6 +212,15 @@ final class Timeline {
         if voice.spec.hasAudio { feedback.limit(index, to: min(voices.states[index].spec.length, newEnd)) }
     }
 
+    /// A pending voice will not air: skipped, ended, its end told, and its audio not fed (or
+    /// thrown away). `event` says why, when it must be told.
+    private func passOver(_ index: Int, event: MixerEvent.Kind?, at position: Int64) {
+        voices.states[index].flags.formUnion(.passedOver)
+        if voices.states[index].spec.hasAudio { feedback.limit(index, to: 0) }
+        if holdBefore == index { holdBefore = -1 }
+        if let event { emit(MixerEvent(event, position: position, item: voices.states[index].spec.item)) }
+    }
+
     // MARK: - Each block
 
     /// Plays the block `blockStart..<blockEnd` on the timeline (not while paused): every unfinished
@@ -179,8 +229,9 @@ final class Timeline {
     /// in it end — unless they hold for GO.
     @inline(__always)
     func play(blockStart: Int64, blockEnd: Int64, _ sound: (_ voice: Int, _ end: Int64) -> Void) {
-        var index = firstUnfinished
-        while index < voices.count {
+        var k = firstUnfinished
+        while k < scheduled {
+            let index = voice(at: k)
             let voice = voices.states[index]
             if voice.spec.start >= blockEnd { break }
             if voice.isUnfinished {
@@ -189,57 +240,164 @@ final class Timeline {
                 if end > blockStart && voice.spec.hasAudio { sound(index, end) }
                 if end <= blockEnd && !isHeld(index) { finish(index, at: end) }
             }
-            index += 1
+            k += 1
         }
     }
 
     // MARK: - Before each block
 
-    /// The holds of the next block: paused, every unfinished voice moves on with the clock; else
-    /// the wait for GO and the live items held past their end push what follows.
+    /// The holds and posts of the next block: paused, every unfinished voice moves on with the
+    /// clock; else the wait for GO and the live items held past their end push what follows, and
+    /// a post due in the block takes its place.
     func prepareBlock(start blockStart: Int64, frames: Int) {
         if pause == .paused {
             shift(from: firstUnfinished, by: Int64(frames), includingStarted: true)
         } else {
             applyHolds(blockEnd: blockStart + Int64(frames))
+            applyPosts(blockStart: blockStart, blockEnd: blockStart + Int64(frames))
         }
     }
 
     /// Live hold and the wait for GO, before the block's voices are mixed.
     private func applyHolds(blockEnd: Int64) {
         guard mode == .interactive else { return }
-        if holdBefore >= 0 {
+        if holdBefore >= 0, let k = position(of: holdBefore) {
             let start = voices.states[holdBefore].spec.start
-            if start < blockEnd { shift(from: holdBefore, by: blockEnd - start) }
+            if start < blockEnd { shift(from: k, by: blockEnd - start) }
         }
         // A live item at its end without GO: it (and its bed) runs on, and everything after waits.
-        var i = firstUnfinished
-        while i < voices.count {
+        var k = firstUnfinished
+        while k < scheduled {
+            let i = voice(at: k)
             let voice = voices.states[i].spec
             if voice.start >= blockEnd { break }
             if voices.states[i].isUnfinished && isHeld(i) && voice.end < blockEnd {
                 let delta = blockEnd - voice.end
                 let oldEnd = voice.end
                 voices.states[i].spec.length += delta
-                var j = i + 1
-                while j < voices.count {
-                    if voices.states[j].flags.isDisjoint(with: .startedOrFinished)
-                        && voices.states[j].spec.start >= oldEnd {
-                        voices.states[j].spec.start += delta
+                var j = k + 1
+                while j < scheduled {
+                    let later = self.voice(at: j)
+                    if voices.states[later].flags.isDisjoint(with: .startedOrFinished)
+                        && voices.states[later].spec.start >= oldEnd {
+                        voices.states[later].spec.start += delta
                     }
                     j += 1
                 }
             }
-            i += 1
+            k += 1
+        }
+    }
+
+    /// The next post, when it falls due in this block (or is already past): a hard one starts its
+    /// voice now (at its frame, or the block's start if the frame has passed) over whatever is on
+    /// air; a soft one drops what waits before it and starts when the item on air ends. A voice
+    /// that starts at or before its post by the schedule keeps its place.
+    private func applyPosts(blockStart: Int64, blockEnd: Int64) {
+        guard let (k, index) = nextPost(), voices.states[index].spec.post < blockEnd else { return }
+        let post = voices.states[index].spec.post
+        voices.states[index].spec.post = -1   // once
+        let natural = voices.states[index].spec.start
+        let at = max(post, blockStart)
+        // Waiting for GO (before the show or after a fade) keeps the voice waiting: it starts at
+        // its time all the same, and nothing is cut.
+        let waitingForIt = holdBefore == index
+        if !waitingForIt && natural <= at && !isHeldBefore(k) { return }   // the schedule reaches it in time
+        if voices.states[index].spec.postIsSoft {
+            // What waits before it is dropped; it starts when the item on air ends.
+            let wasHolding = holdBefore >= 0
+            var j = firstPending() ?? k
+            while j < k {
+                let i = voice(at: j)
+                if voices.states[i].flags.isDisjoint(with: .startedOrFinished) { passOver(i, event: .itemDropped, at: at) }
+                j += 1
+            }
+            let onAir = currentPosition(at: at).map { voices.states[voice(at: $0)].effectiveEnd } ?? at
+            shift(from: k, by: max(at, onAir) - voices.states[index].spec.start)
+            if wasHolding { holdBefore = index }
+            emit(MixerEvent(.postMadeNext, position: at, item: voices.states[index].spec.item))
+            return
+        }
+        // Hard: everything on air fades out under it; what waits before it is dropped.
+        let fade = voices.states[index].spec.postFade
+        var j = firstUnfinished
+        while j < k {
+            let i = voice(at: j)
+            let state = voices.states[i]
+            if state.isUnfinished {
+                if state.flags.contains(.started) {
+                    cut(i, at: at, fade: state.spec.hasAudio ? fade : 0)
+                    if state.spec.isLive && !state.flags.contains(.endLogged) {
+                        voices.states[i].flags.insert(.endLogged)
+                        emit(MixerEvent(.itemEnded, position: at, item: state.spec.item))
+                    }
+                } else {
+                    passOver(i, event: .itemDropped, at: at)
+                }
+            }
+            j += 1
+        }
+        holdBefore = -1
+        shift(from: k, by: at - voices.states[index].spec.start)
+        emit(MixerEvent(.postForced, position: at, item: voices.states[index].spec.item,
+                        detail: max(0, natural - at)))
+    }
+
+    /// A live item before position `k` holds (interactive): the schedule is not reaching `k`.
+    private func isHeldBefore(_ k: Int) -> Bool {
+        var j = firstUnfinished
+        while j < k {
+            let i = voice(at: j)
+            if voices.states[i].isUnfinished && isHeld(i) { return true }
+            j += 1
+        }
+        return false
+    }
+
+    /// The first pending voice with a post, and its position.
+    private func nextPost() -> (Int, Int)? {
+        var k = firstUnfinished
+        while k < scheduled {
+            let i = voice(at: k)
+            let state = voices.states[i]
+            if state.spec.post >= 0 && state.flags.isDisjoint(with: .startedOrFinished) { return (k, i) }
+            k += 1
+        }
+        return nil
+    }
+
+    /// Automation: the last live item before the hard post of voice `index` (at position `k`)
+    /// that has not ended takes the difference between where the schedule reaches the post and
+    /// where the post is, so the post is met without cutting anything (the clock's drift, a late
+    /// start). It never ends before the block being played.
+    private func absorb(into index: Int, at k: Int, now: Int64) {
+        guard mode == .automation else { return }
+        let target = voices.states[index].spec.post
+        guard target >= 0, !voices.states[index].spec.postIsSoft,
+              voices.states[index].flags.isDisjoint(with: .startedOrFinished) else { return }
+        var j = k - 1
+        while j >= firstUnfinished {
+            let i = voice(at: j)
+            let state = voices.states[i]
+            if state.isUnfinished && state.spec.isLive && state.cut == nil {
+                let delta = target - voices.states[index].spec.start
+                let length = max(state.spec.length + delta, now + 1 - state.spec.start, 1)
+                let applied = length - state.spec.length
+                voices.states[i].spec.length = length
+                shift(from: j + 1, by: applied)
+                return
+            }
+            if state.flags.contains(.started) { return }   // audio on air before the post: nothing elastic after it
+            j -= 1
         }
     }
 
     // MARK: - Commands
 
-    /// Applies a timeline command (GO, fade, skip, pause, ducking) at programme frame `position`;
-    /// `appliedAt` (CLOCK_MONOTONIC ns) goes back with the answering event. Carts are not the
-    /// timeline's: the mixer's cart player takes them.
-    func apply(_ command: EngineCommand, at position: Int64, appliedAt: Int64) {
+    /// Applies a timeline command (GO, fade, skip, pause, ducking, a post's move, an edit) at
+    /// programme frame `position`; `appliedAt` (CLOCK_MONOTONIC ns) goes back with the answering
+    /// event. Carts are not the timeline's: the mixer's cart player takes them.
+    func apply(_ command: EngineCommand, at position: Int64, appliedAt: Int64, edit: ScheduleEdit? = nil) {
         switch command.kind {
         case .go: go(at: position, command, appliedAt: appliedAt)
         case .fade: fadeOut(at: position, command, appliedAt: appliedAt)
@@ -247,8 +405,83 @@ final class Timeline {
         case .pauseResume:
             if pause == .running { pause = .pausing } else { resume(at: position) }
         case .toggleDuck: bedsDucked.toggle()
+        case .setPost: setPost(voice: Int(command.argument), to: command.value, now: position)
+        case .edit:
+            if let edit, edit.id == command.value, apply(edit, at: position) {
+                emit(MixerEvent(.editApplied, answering: command, appliedAt: appliedAt, position: position, detail: edit.id))
+            } else {
+                emit(MixerEvent(.editRejected, answering: command, appliedAt: appliedAt, position: position, detail: command.value))
+            }
         case .cart: break
         }
+    }
+
+    /// Moves a pending voice's post (the clock's drift measured; a new estimate each second).
+    private func setPost(voice index: Int, to frame: Int64, now: Int64) {
+        guard index >= 0, index < voices.count, voices.states[index].flags.isDisjoint(with: .startedOrFinished),
+              let k = position(of: index) else { return }
+        voices.states[index].spec.post = frame
+        absorb(into: index, at: k, now: now)
+    }
+
+    /// Replaces the pending schedule (from the first item not started) with `edit`'s, anchored
+    /// where the first pending item was to start; pending voices it leaves out will not air (they
+    /// were dropped or replaced). False, changing nothing, when the schedule moved on first.
+    private func apply(_ edit: ScheduleEdit, at position: Int64) -> Bool {
+        let first = firstPending()
+        let firstVoice = first.map { Int32(voice(at: $0)) } ?? -1
+        guard firstVoice == edit.expectedFirst, Int(edit.newFirst) == voices.count,
+              voices.count + edit.newCount <= voices.capacity else { return false }
+        let k0 = first ?? scheduled
+        guard k0 + edit.count <= voices.capacity else { return false }
+        // Every voice of the new schedule is pending now, or new.
+        for e in 0..<edit.count {
+            let i = Int(edit.voices[e])
+            guard i >= 0, i < voices.count + edit.newCount else { return false }
+            if i < voices.count {
+                guard voices.states[i].flags.isDisjoint(with: .startedOrFinished), let k = self.position(of: i), k >= k0 else { return false }
+            }
+        }
+        let anchor = first.map { voices.states[voice(at: $0)].spec.start } ?? max(position, lastEnd(at: position))
+        for n in 0..<edit.newCount { _ = voices.append(edit.newVoices[n]) }
+        let wasHolding = holdBefore >= 0
+        // Voices pending now but not in the new schedule will not air.
+        var j = k0
+        while j < scheduled {
+            let i = voice(at: j)
+            var kept = false
+            for e in 0..<edit.count where Int(edit.voices[e]) == i { kept = true; break }
+            if !kept && voices.states[i].flags.isDisjoint(with: .startedOrFinished) { passOver(i, event: nil, at: position) }
+            j += 1
+        }
+        for e in 0..<edit.count {
+            let i = Int(edit.voices[e])
+            order[k0 + e] = Int32(i)
+            voices.states[i].spec.start = anchor + edit.offsets[e]
+        }
+        scheduled = k0 + edit.count
+        if wasHolding { holdBefore = edit.count > 0 ? Int(edit.voices[0]) : -1 }
+        if finishedAt >= 0 && edit.count > 0 { finishedAt = -1 }
+        // A hard post in the new schedule: the live items before it take up the difference.
+        var k = k0
+        while k < scheduled {
+            let i = voice(at: k)
+            if voices.states[i].spec.post >= 0 { absorb(into: i, at: k, now: position); break }
+            k += 1
+        }
+        return true
+    }
+
+    /// Where the last sounding voice ends (the programme's end when nothing is pending).
+    private func lastEnd(at position: Int64) -> Int64 {
+        var end = position
+        var j = firstUnfinished
+        while j < scheduled {
+            let state = voices.states[voice(at: j)]
+            if state.isUnfinished { end = max(end, state.effectiveEnd) }
+            j += 1
+        }
+        return end
     }
 
     private func resume(at position: Int64) {
@@ -266,24 +499,26 @@ final class Timeline {
     private func go(at position: Int64, _ command: EngineCommand, appliedAt: Int64) {
         resume(at: position)
         let next = firstPending()
-        if let current = currentVoice(at: position), current != next {
-            let voice = voices.states[current].spec
+        if let current = currentPosition(at: position), current != next {
+            let index = voice(at: current)
+            let voice = voices.states[index].spec
             if voice.isLive {
                 // GO ends a live item now; its bed fades out over the ducking release.
-                cut(current, at: position, fade: voice.hasAudio ? bedRelease : 0)
-                voices.states[current].flags.insert(.endLogged)
+                cut(index, at: position, fade: voice.hasAudio ? bedRelease : 0)
+                voices.states[index].flags.insert(.endLogged)
                 emit(MixerEvent(.itemEnded, answering: command, appliedAt: appliedAt, position: position, item: voice.item))
             } else if !voice.isJingle, let next {
-                let overlap = voices.states[next].spec.crossfadeIn
-                cut(current, at: position, fade: overlap > 0 ? overlap : declick)
+                let overlap = voices.states[self.voice(at: next)].spec.crossfadeIn
+                cut(index, at: position, fade: overlap > 0 ? overlap : declick)
             }
         }
         guard let next else { return }
+        let index = voice(at: next)
         holdBefore = -1
-        shift(from: next, by: position - voices.states[next].spec.start)
+        shift(from: next, by: position - voices.states[index].spec.start)
         emit(MixerEvent(.itemStarted, answering: command, appliedAt: appliedAt, position: position,
-                        item: voices.states[next].spec.item))
-        voices.states[next].flags.insert(.started)
+                        item: voices.states[index].spec.item))
+        voices.states[index].flags.insert(.started)
     }
 
     private func fadeOut(at position: Int64, _ command: EngineCommand, appliedAt: Int64) {
@@ -291,22 +526,24 @@ final class Timeline {
         guard let current = currentVoice(at: position) else { return }
         let planned = voices.states[current].spec.fadeOut
         let fade = planned > 0 ? planned : defaultFade
-        var i = firstUnfinished
-        while i < voices.count {
+        var j = firstUnfinished
+        while j < scheduled {
+            let i = voice(at: j)
             let voice = voices.states[i]
             if voice.flags.contains(.started) && voice.isUnfinished {
                 cut(i, at: position, fade: voice.spec.hasAudio ? fade : 0)
             }
-            i += 1
+            j += 1
         }
         emit(MixerEvent(.itemFaded, answering: command, appliedAt: appliedAt, position: position,
                         item: voices.states[current].spec.item, detail: fade))
         guard let next = firstPending() else { return }
+        let index = voice(at: next)
         if mode == .interactive {
-            holdBefore = next
-            emit(MixerEvent(.holding, position: position, item: voices.states[next].spec.item))
+            holdBefore = index
+            emit(MixerEvent(.holding, position: position, item: voices.states[index].spec.item))
         } else {
-            shift(from: next, by: position + fade - voices.states[next].spec.start)   // automation goes on after the fade
+            shift(from: next, by: position + fade - voices.states[index].spec.start)   // automation goes on after the fade
         }
     }
 
@@ -317,21 +554,24 @@ final class Timeline {
             cut(current, at: position, fade: voice.hasAudio ? declick : 0)
             emit(MixerEvent(.itemSkipped, answering: command, appliedAt: appliedAt, position: position, item: voice.item))
             if holdBefore < 0, let next = firstPending() {
-                shift(from: next, by: position - voices.states[next].spec.start)
+                shift(from: next, by: position - voices.states[self.voice(at: next)].spec.start)
             }
             return
         }
         // Nothing on air: pass over the item waiting for GO.
-        guard let waiting = holdBefore >= 0 ? holdBefore : firstPending() else { return }
-        voices.states[waiting].flags.formUnion(.passedOver)
-        if voices.states[waiting].spec.hasAudio { feedback.limit(waiting, to: 0) }
+        let waitingPosition = holdBefore >= 0 ? self.position(of: holdBefore) : firstPending()
+        guard let waitingPosition else { return }
+        let waiting = voice(at: waitingPosition)
+        let wasHolding = holdBefore >= 0
+        passOver(waiting, event: nil, at: position)
         emit(MixerEvent(.itemSkipped, answering: command, appliedAt: appliedAt, position: position,
                         item: voices.states[waiting].spec.item))
-        if let next = firstPending(from: waiting + 1) {
-            shift(from: next, by: voices.states[waiting].spec.start - voices.states[next].spec.start)
-            if holdBefore >= 0 {
-                holdBefore = next
-                emit(MixerEvent(.holding, position: position, item: voices.states[next].spec.item))
+        if let next = firstPending(from: waitingPosition + 1) {
+            let index = voice(at: next)
+            shift(from: next, by: voices.states[waiting].spec.start - voices.states[index].spec.start)
+            if wasHolding {
+                holdBefore = index
+                emit(MixerEvent(.holding, position: position, item: voices.states[index].spec.item))
             }
         } else {
             holdBefore = -1
@@ -344,6 +584,18 @@ final class Timeline {
     @inline(__always) func emit(_ event: MixerEvent) {
         if showStart < 0 && event.kind == .itemStarted { showStart = event.position; hasStarted.raise() }
         if !events.push(event) { droppedEvents.add(1, ordering: .relaxed) }
+    }
+
+    /// The next post for the console.
+    private func fillPost(_ s: inout TimelineState) {
+        if let (_, index) = nextPost() {
+            s.nextPostItem = voices.states[index].spec.item
+            s.nextPostFrame = voices.states[index].spec.post
+            s.nextPostIsSoft = voices.states[index].spec.postIsSoft
+        } else {
+            s.nextPostItem = -1
+            s.nextPostFrame = -1
+        }
     }
 
     /// The schedule after the block that ends at `position`, for the console; notes the
@@ -361,14 +613,9 @@ final class Timeline {
         s.paused = pause != .running
         s.bedsDucked = bedsDucked
         s.cartsPlaying = cartsPlaying
-        var end: Int64 = position
-        var i = firstUnfinished
-        while i < voices.count {
-            if voices.states[i].isUnfinished { end = max(end, voices.states[i].effectiveEnd) }
-            i += 1
-        }
-        s.projectedEnd = end
-        if finishedAt < 0 && firstUnfinished >= voices.count && holdBefore < 0 && cartsPlaying == 0 {
+        s.projectedEnd = lastEnd(at: position)
+        fillPost(&s)
+        if finishedAt < 0 && firstUnfinished >= scheduled && holdBefore < 0 && cartsPlaying == 0 {
             var last: Int64 = 0
             for v in 0..<voices.count where !voices.states[v].flags.contains(.skipped) {
                 last = max(last, voices.states[v].effectiveEnd)

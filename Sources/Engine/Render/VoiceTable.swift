@@ -55,21 +55,31 @@ struct VoiceState: BitwiseCopyable {
     @inline(__always) var isCutShort: Bool { cut != nil || flags.contains(.skipped) }
 }
 
-/// The voices, allocated once (control side), read and moved by the render thread.
+/// The voices, allocated once (control side) with room for the items inserted on air, read and
+/// moved by the render thread. A voice keeps its index for good: the schedule is the timeline's
+/// `order`, not the table's.
 final class VoiceTable {
-    /// Render thread only.
+    /// Render thread only (`capacity` entries; the first `count` are voices).
     let states: UnsafeMutableBufferPointer<VoiceState>
     /// Linear gain of each voice, written by the prefetcher before the voice's first sample enters
     /// its ring (the ring's release/acquire ordering makes it visible to the render thread).
     let gains: UnsafeMutableBufferPointer<Float>
+    /// Voices in the table (render thread; grows when an edit adds voices).
+    private(set) var count: Int
+    /// The envelope a new voice's ducking starts from.
+    let duck: DuckingEnvelope
 
-    init(voices: [VoiceSpec], ducking: DuckingSpec, sampleRate: Int) {
-        states = .allocate(capacity: voices.count)
-        let duck = DuckingEnvelope(depth: ducking.depth, attack: ducking.attack, release: ducking.release,
-                                   sampleRate: sampleRate)
-        _ = states.initialize(from: voices.map { VoiceState(spec: $0, duck: duck) })
-        gains = .allocate(capacity: max(1, voices.count))
+    init(voices: [VoiceSpec], capacity: Int, ducking: DuckingSpec, sampleRate: Int) {
+        let capacity = max(1, capacity, voices.count)
+        states = .allocate(capacity: capacity)
+        duck = DuckingEnvelope(depth: ducking.depth, attack: ducking.attack, release: ducking.release,
+                               sampleRate: sampleRate)
+        let blank = VoiceState(spec: VoiceSpec(start: 0, length: 0, slot: VoiceSpec.noAudio, item: -1), duck: duck)
+        states.initialize(repeating: blank)
+        for (index, voice) in voices.enumerated() { states[index] = VoiceState(spec: voice, duck: duck) }
+        gains = .allocate(capacity: capacity)
         gains.initialize(repeating: 1)
+        count = voices.count
     }
 
     deinit {
@@ -77,6 +87,14 @@ final class VoiceTable {
         gains.deallocate()
     }
 
-    /// Voices on the timeline.
-    @inline(__always) var count: Int { states.count }
+    /// Room for voices in all.
+    @inline(__always) var capacity: Int { states.count }
+
+    /// Render thread: adds `voice` at index `count` (an edit's inserted item); false when full.
+    @inline(__always) func append(_ voice: VoiceSpec) -> Bool {
+        guard count < capacity else { return false }
+        states[count] = VoiceState(spec: voice, duck: duck)
+        count += 1
+        return true
+    }
 }

@@ -35,6 +35,13 @@ package enum AsRunEventKind: String, Sendable, CaseIterable {
     case showStarted = "show_started"
     /// The show ended.
     case showEnded = "show_ended"
+    /// A hard post started its item at its time (`item`) over what was on air; `detail`: frames
+    /// later the schedule would have reached it (0: on time, or waiting for GO).
+    case postStarted = "post_started"
+    /// A soft post made its item next at its time (`item`).
+    case postMadeNext = "post_made_next"
+    /// The running order was changed on air (`message` says how).
+    case runningOrderChanged = "running_order_changed"
 }
 
 /// Alarms that go to the as-run log (and the console's status line); the raw value is the line's

@@ -248,6 +248,7 @@ package enum AsRunLog {
         }
         switch event.kind {
         case .itemFaded: add("fade_frames", number: event.detail)
+        case .postStarted: add("late_frames", number: event.detail)
         case .cartFired where event.detail >= 0: add("key_to_start_frames", number: event.detail)
         case .alarm: add("alarm", event.alarm?.rawValue ?? "unknown")
         case .recordingStarted, .recordingStopped:
