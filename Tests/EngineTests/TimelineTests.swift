@@ -16,18 +16,26 @@ import Testing
         /// Voices that sounded, with the block they sounded in.
         var sounded: [(voice: Int, blockStart: Int64, end: Int64)] = []
 
+        /// The running-order change mailbox (room for 16 entries).
+        let edit = ScheduleEdit(capacity: 16)
+
         /// 1000 frames a second: a declick is 10 frames, the default fade 2000, the bed release 200.
-        init(_ voices: [VoiceSpec], mode: PlayoutMode) {
-            feedback = VoiceFeedback(count: voices.count)
-            timeline = Timeline(voices: voices, mode: mode, sampleRate: 1000,
+        init(_ voices: [VoiceSpec], mode: PlayoutMode, capacity: Int? = nil) {
+            feedback = VoiceFeedback(count: capacity ?? voices.count)
+            timeline = Timeline(voices: voices, capacity: capacity, mode: mode, sampleRate: 1000,
                                 ducking: DuckingSpec(depth: -12, attack: 0.1, release: 0.2), feedback: feedback,
                                 events: SPSCQueue(capacity: 64))
         }
 
         /// One block of `frames`, after applying `commands` at its start.
         func block(_ frames: Int = 100, _ commands: EngineCommand.Kind...) {
-            for kind in commands {
-                timeline.apply(EngineCommand(kind, requestedAt: 7, requestedPosition: position), at: position, appliedAt: 9)
+            block(frames, commands: commands.map { EngineCommand($0, requestedAt: 7, requestedPosition: position) })
+        }
+
+        /// One block of `frames`, after applying `commands` (with their arguments) at its start.
+        func block(_ frames: Int = 100, commands: [EngineCommand]) {
+            for command in commands {
+                timeline.apply(command, at: position, appliedAt: 9, edit: edit)
             }
             timeline.prepareBlock(start: position, frames: frames)
             timeline.advanceFirstUnfinished()

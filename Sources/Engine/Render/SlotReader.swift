@@ -133,9 +133,10 @@ final class SlotReader {
             let index = timeline.voice(at: k)
             k += 1
             let voice = voices[index].spec
+            guard voices[index].isUnfinished else { continue }
             if voice.start >= blockEnd { break }
             let end = voices[index].effectiveEnd
-            guard voice.hasAudio && end > blockStart && voices[index].isUnfinished else { continue }
+            guard voice.hasAudio && end > blockStart else { continue }
             guard voice.hasRing else { return false }
             let slot = Int(voice.slot)
             var need = Int64(needed[slot])

@@ -189,6 +189,7 @@ final class Timeline {
         var j = firstUnfinished
         while j < scheduled {
             let voice = voices.states[voice(at: j)]
+            if !voice.isUnfinished { j += 1; continue }
             if !voice.flags.contains(.started) && voice.spec.start > position { break }
             if voice.isUnfinished && voice.flags.contains(.started) { found = j }
             j += 1
@@ -200,13 +201,18 @@ final class Timeline {
     func currentVoice(at position: Int64) -> Int? { currentPosition(at: position).map(voice(at:)) }
 
     /// Cuts a sounding voice: it fades out over `fade` frames from programme frame `position`.
-    private func cut(_ index: Int, at position: Int64, fade: Int64) {
+    /// A fade that would outlast the voice is left out (it ends sooner by itself), unless
+    /// `fadingToItsEnd` (a post: what is on air fades out under it from the post, however little
+    /// of it is left).
+    private func cut(_ index: Int, at position: Int64, fade: Int64, fadingToItsEnd: Bool = false) {
         let voice = voices.states[index]
         let from = max(0, position - voice.spec.start)
+        var fade = fade
+        if fadingToItsEnd && !voice.spec.isOpenEnded && from + fade > voice.spec.length { fade = max(0, voice.spec.length - from) }
         let newEnd = from + fade
         voices.states[index].flags.insert(.released)
         if let cut = voice.cut, cut.end <= newEnd { return }
-        if !voice.spec.isOpenEnded && newEnd >= voice.spec.length { return }   // it ends sooner by itself
+        if !voice.spec.isOpenEnded && (newEnd > voice.spec.length || (newEnd == voice.spec.length && !fadingToItsEnd)) { return }
         if voice.spec.isOpenEnded && voice.spec.length < newEnd { voices.states[index].spec.length = newEnd }   // a held bed plays its release
         voices.states[index].cut = VoiceCut(start: from, length: fade)
         if voice.spec.hasAudio { feedback.limit(index, to: min(voices.states[index].spec.length, newEnd)) }
@@ -233,8 +239,9 @@ final class Timeline {
         while k < scheduled {
             let index = voice(at: k)
             let voice = voices.states[index]
+            if !voice.isUnfinished { k += 1; continue }   // a voice passed over keeps a stale start
             if voice.spec.start >= blockEnd { break }
-            if voice.isUnfinished {
+            do {
                 start(index)
                 let end = voice.effectiveEnd
                 if end > blockStart && voice.spec.hasAudio { sound(index, end) }
@@ -270,8 +277,9 @@ final class Timeline {
         while k < scheduled {
             let i = voice(at: k)
             let voice = voices.states[i].spec
+            if !voices.states[i].isUnfinished { k += 1; continue }
             if voice.start >= blockEnd { break }
-            if voices.states[i].isUnfinished && isHeld(i) && voice.end < blockEnd {
+            if isHeld(i) && voice.end < blockEnd {
                 let delta = blockEnd - voice.end
                 let oldEnd = voice.end
                 voices.states[i].spec.length += delta
@@ -326,7 +334,7 @@ final class Timeline {
             let state = voices.states[i]
             if state.isUnfinished {
                 if state.flags.contains(.started) {
-                    cut(i, at: at, fade: state.spec.hasAudio ? fade : 0)
+                    cut(i, at: at, fade: state.spec.hasAudio ? fade : 0, fadingToItsEnd: true)
                     if state.spec.isLive && !state.flags.contains(.endLogged) {
                         voices.states[i].flags.insert(.endLogged)
                         emit(MixerEvent(.itemEnded, position: at, item: state.spec.item))
