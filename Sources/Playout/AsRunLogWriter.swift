@@ -16,7 +16,8 @@ package final class AsRunLogWriter: @unchecked Sendable {
     /// The log file.
     package let url: URL
     /// What the indices mean.
-    package let catalog: AsRunCatalog
+    package var catalog: AsRunCatalog { lock.withLock { catalogValue } }
+    private var catalogValue: AsRunCatalog
     /// Time zone of the `wall` field (default: the machine's).
     package let timeZone: TimeZone
 
@@ -38,7 +39,7 @@ package final class AsRunLogWriter: @unchecked Sendable {
     ///   symbolic link); a writer that cannot open is not created.
     package init(url: URL, catalog: AsRunCatalog, timeZone: TimeZone = .current) throws {
         self.url = url
-        self.catalog = catalog
+        self.catalogValue = catalog
         self.timeZone = timeZone
         fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystemError("open", path: url.path) }
@@ -53,6 +54,11 @@ package final class AsRunLogWriter: @unchecked Sendable {
 
     deinit {
         if fd >= 0 { Glibc.close(fd) }
+    }
+
+    /// Control threads: an item inserted on air gets the next index of the catalog (its id).
+    package func addItem(_ item: AsRunCatalog.Item) {
+        lock.withLock { catalogValue.items.append(item) }
     }
 
     /// Lines written so far (this session, including `log_opened`).
@@ -122,6 +128,7 @@ package final class AsRunLogWriter: @unchecked Sendable {
         if event.wallNanoseconds == 0 { event.wallNanoseconds = WallClock.nanoseconds() }
         sequence += 1
         let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(event.wallNanoseconds) / 1e9))
+        let catalog = self.catalog
         let line = Array(AsRunLog.line(for: event, sequence: sequence, catalog: catalog, file: file, message: message,
                                        utcOffsetSeconds: offset).utf8) + [0x0A]
         guard fd >= 0 else { return }

@@ -59,84 +59,90 @@ package struct CompiledProgram: Sendable {
     package init(plan: Plan, playout: PlayoutMode? = nil) {
         self.plan = plan
         self.playout = playout
-        let openEndedBeds = playout != nil
         let ducking = plan.rundown.show.ducking
         self.ducking = DuckingSpec(depth: Float(ducking.depth),
                                    attack: Double(ducking.attack.nanoseconds) / 1e9,
                                    release: Double(ducking.release.nanoseconds) / 1e9)
-        var pairs: [(VoiceSpec, VoiceSource?)] = []
         let airing = plan.airing
-        // A hard post that cut what was on air starts at full level over its fade-out (the cut
-        // item's own `fadeOut`), as a jingle does: no crossfade on either side.
-        let hardCuts = Set(plan.posts.filter { $0.mode == .hard && $0.overrun > 0 }.map(\.index))
-        for (position, entry) in airing.enumerated() {
-            let item = Int32(entry.item.index)
-            if let source = entry.source {
-                // The overlap out of this voice is the next airing item's overlap into it. A jingle
-                // is never faded by a crossfade: it starts at full level over the fading end of the
-                // item before it, and its tail plays over the start of the item after it, which
-                // itself starts at full level.
-                let isJingle = entry.item.kind == .jingle || hardCuts.contains(entry.item.index)
-                let previousIsJingle = position > 0 && airing[position - 1].item.kind == .jingle
-                let nextIsCutPost = position + 1 < airing.count && hardCuts.contains(airing[position + 1].item.index)
-                let nextOverlap = position + 1 < airing.count && !nextIsCutPost ? airing[position + 1].overlap : 0
-                let voice = VoiceSpec(start: entry.start, length: entry.length, slot: 0, item: item,
-                                      fadeIn: entry.fadeIn, fadeOut: entry.fadeOut,
-                                      crossfadeIn: isJingle || previousIsJingle ? 0 : entry.overlap,
-                                      crossfadeOut: isJingle ? 0 : nextOverlap, isJingle: isJingle)
-                pairs.append((voice, VoiceSource(path: source.path, sampleRate: source.sampleRate,
-                                                 firstFrame: source.firstFrame,
-                                                 frameCount: source.endFrame - source.firstFrame, loops: false)))
-            } else if entry.item.kind == .live, let bed = entry.item.bed, let info = entry.bedInfo,
-                      entry.length > 0 || openEndedBeds {
-                let voice = VoiceSpec(start: entry.start, length: entry.length, slot: 0, item: item, isBed: true,
-                                      isOpenEnded: openEndedBeds)
-                pairs.append((voice, VoiceSource(path: bed, sampleRate: info.sampleRate, firstFrame: 0,
-                                                 frameCount: info.frames, loops: true)))
-            } else {
-                // A live item without a bed (or any item without audio): silence on the timeline.
-                pairs.append((VoiceSpec(start: entry.start, length: entry.length, slot: -1, item: item,
-                                        isLive: entry.item.kind == .live), nil))
-            }
+        let fades = Self.crossfades(airing, plan: plan)
+        var pairs = airing.indices.map { position in
+            Self.voice(for: airing[position], crossfadeIn: fades[position].into, crossfadeOut: fades[position].out,
+                       live: playout != nil, plan: plan)
         }
         pairs.sort { $0.0.start < $1.0.start }
         voiceCapacity = pairs.count + (playout != nil ? Self.insertCapacity : 0)
         if playout != nil {
-            let postFade = plan.rundown.show.postFade.frames(at: plan.sampleRate)
-            for index in pairs.indices {
-                if pairs[index].1 != nil { pairs[index].0.slot = VoiceSpec.onAir }
-                let item = Int(pairs[index].0.item)
-                if let post = plan.posts.first(where: { $0.index == item }) {
-                    pairs[index].0.postIsSoft = post.mode == .soft
-                    pairs[index].0.postFade = plan.entries[item].fadeIn > 0 ? plan.entries[item].fadeIn : postFade
-                }
-            }
             voices = pairs.map(\.0)
             sources = pairs.map(\.1)
             slotCount = Self.liveRings
             return
         }
-        // Greedy interval colouring: a voice takes the first ring whose previous voice has ended
-        // (live: and that neither of the two voices before it used; open-ended beds: for good).
+        // Greedy interval colouring: a voice takes the first ring whose previous voice has ended.
         var slotEnds: [Int64] = []
-        var recent: [Int] = []
         for index in pairs.indices where pairs[index].1 != nil {
             let voice = pairs[index].0
-            let end = voice.isOpenEnded ? Int64.max : voice.end
             let slot: Int
-            if let free = slotEnds.indices.first(where: { slotEnds[$0] <= voice.start && (playout == nil || !recent.contains($0)) }) {
+            if let free = slotEnds.indices.first(where: { slotEnds[$0] <= voice.start }) {
                 slot = free
-                slotEnds[free] = end
+                slotEnds[free] = voice.end
             } else {
                 slot = slotEnds.count
-                slotEnds.append(end)
+                slotEnds.append(voice.end)
             }
             pairs[index].0.slot = Int32(slot)
-            recent.append(slot)
-            if recent.count > 2 { recent.removeFirst() }
         }
         voices = pairs.map(\.0)
         sources = pairs.map(\.1)
         slotCount = max(1, slotEnds.count)
+    }
+
+    /// The crossfades into and out of each airing entry (in airing order). The overlap out of an
+    /// item is the next airing item's overlap into it. A jingle is never faded by a crossfade: it
+    /// starts at full level over the fading end of the item before it, and its tail plays over the
+    /// start of the item after it, which itself starts at full level. A hard post that cut what
+    /// was on air starts at full level over its fade-out (the cut item's own `fadeOut`), as a
+    /// jingle does: no crossfade on either side.
+    package static func crossfades(_ airing: [Plan.Entry], plan: Plan) -> [(into: Int64, out: Int64)] {
+        let hardCuts = Set(plan.posts.filter { $0.mode == .hard && $0.overrun > 0 }.map(\.index))
+        return airing.indices.map { position in
+            let entry = airing[position]
+            guard entry.source != nil else { return (0, 0) }
+            let isJingle = entry.item.kind == .jingle || hardCuts.contains(entry.item.index)
+            let previousIsJingle = position > 0 && airing[position - 1].item.kind == .jingle
+            let nextIsCutPost = position + 1 < airing.count && hardCuts.contains(airing[position + 1].item.index)
+            let nextOverlap = position + 1 < airing.count && !nextIsCutPost ? airing[position + 1].overlap : 0
+            return (isJingle || previousIsJingle ? 0 : entry.overlap, isJingle ? 0 : nextOverlap)
+        }
+    }
+
+    /// The voice of an airing entry (at its fitted start) and where its audio comes from: the
+    /// item's cue span, a live item's bed looped (until its item ends or GO cuts it, live), or
+    /// nothing (a live item without a bed is silence that still takes its time). Live, its ring
+    /// is given on air and a post carries its mode and fade.
+    package static func voice(for entry: Plan.Entry, crossfadeIn: Int64, crossfadeOut: Int64, live: Bool,
+                              plan: Plan) -> (VoiceSpec, VoiceSource?) {
+        let item = Int32(entry.item.index)
+        var result: (VoiceSpec, VoiceSource?)
+        if let source = entry.source {
+            let isJingle = entry.item.kind == .jingle
+                || plan.posts.contains { $0.index == entry.item.index && $0.mode == .hard && $0.overrun > 0 }
+            let voice = VoiceSpec(start: entry.start, length: entry.length, slot: live ? VoiceSpec.onAir : 0, item: item,
+                                  fadeIn: entry.fadeIn, fadeOut: entry.fadeOut, crossfadeIn: crossfadeIn,
+                                  crossfadeOut: crossfadeOut, isJingle: isJingle)
+            result = (voice, VoiceSource(path: source.path, sampleRate: source.sampleRate, firstFrame: source.firstFrame,
+                                         frameCount: source.endFrame - source.firstFrame, loops: false))
+        } else if entry.item.kind == .live, let bed = entry.item.bed, let info = entry.bedInfo, entry.length > 0 || live {
+            let voice = VoiceSpec(start: entry.start, length: entry.length, slot: live ? VoiceSpec.onAir : 0, item: item,
+                                  isBed: true, isOpenEnded: live)
+            result = (voice, VoiceSource(path: bed, sampleRate: info.sampleRate, firstFrame: 0, frameCount: info.frames, loops: true))
+        } else {
+            result = (VoiceSpec(start: entry.start, length: entry.length, slot: VoiceSpec.noAudio, item: item,
+                                isLive: entry.item.kind == .live), nil)
+        }
+        if live, let post = plan.posts.first(where: { $0.index == entry.item.index }) {
+            result.0.postIsSoft = post.mode == .soft
+            result.0.postFade = entry.fadeIn > 0 ? entry.fadeIn : plan.rundown.show.postFade.frames(at: plan.sampleRate)
+        }
+        return result
     }
 }

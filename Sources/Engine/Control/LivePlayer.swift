@@ -2,6 +2,7 @@ import AudioIO
 import Foundation
 import Realtime
 import RegieModel
+import Support
 import Synchronization
 
 /// Plays a compiled programme in real time: the same mixer as the offline render, on a render
@@ -24,7 +25,8 @@ package final class LivePlayer: @unchecked Sendable {
 
     /// Prepares playback of `program` to `device`.
     package init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
-                periodFrames: Int, ringSeconds: Double = 4, recorder: RecorderFeed? = nil) {
+                periodFrames: Int, ringSeconds: Double = 4, recorder: RecorderFeed? = nil,
+                wallClock: @escaping @Sendable () -> Int64 = WallClock.nanoseconds) {
         self.program = program
         self.cache = cache
         let show = program.plan.rundown.show
@@ -38,7 +40,8 @@ package final class LivePlayer: @unchecked Sendable {
                                ducking: program.ducking, mode: program.playout ?? .automation, carts: carts.audio,
                                capacity: program.voiceCapacity)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache, targetLoudness: show.loudness)
-        loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, recorder: recorder)
+        loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, recorder: recorder,
+                          wallClock: wallClock)
     }
 
     /// Plays to the end (or until `loop.stop` is raised). Every source is measured before the

@@ -147,6 +147,16 @@ package final class ScheduleEdit: @unchecked Sendable {
     /// order (`voices[0 ..< count]`), each starting `offsets[k]` frames after the first one.
     package let voices: UnsafeMutablePointer<Int32>
     package let offsets: UnsafeMutablePointer<Int64>
+    /// A live voice's new length (the re-fit squeezes or stretches live items), or -1 to keep it.
+    /// Audio items keep theirs (the engine's posts cut them when they must).
+    package let lengths: UnsafeMutablePointer<Int64>
+    /// Each voice's crossfades into and out of it with its new neighbours.
+    package let crossfadeIns: UnsafeMutablePointer<Int64>
+    package let crossfadeOuts: UnsafeMutablePointer<Int64>
+    /// How much the first pending item overlaps the end of the item on air (its crossfade).
+    package var overlapIntoFirst: Int64 = 0
+    /// The crossfade out of the item on air into its new next one (-1: leave it).
+    package var currentCrossfadeOut: Int64 = -1
     /// Entries used.
     package var count = 0
     /// The voice the control side saw first in the pending schedule, or -1 when none: the render
@@ -164,11 +174,18 @@ package final class ScheduleEdit: @unchecked Sendable {
         self.capacity = capacity
         voices = .allocate(capacity: capacity)
         offsets = .allocate(capacity: capacity)
+        lengths = .allocate(capacity: capacity)
+        lengths.initialize(repeating: -1, count: capacity)
+        crossfadeIns = .allocate(capacity: capacity)
+        crossfadeIns.initialize(repeating: -1, count: capacity)
+        crossfadeOuts = .allocate(capacity: capacity)
+        crossfadeOuts.initialize(repeating: -1, count: capacity)
         newVoices = .allocate(capacity: capacity)
     }
 
     deinit {
-        voices.deallocate(); offsets.deallocate(); newVoices.deallocate()
+        voices.deallocate(); offsets.deallocate(); lengths.deallocate(); newVoices.deallocate()
+        crossfadeIns.deallocate(); crossfadeOuts.deallocate()
     }
 }
 

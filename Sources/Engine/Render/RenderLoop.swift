@@ -8,6 +8,12 @@ import Support
 import Realtime
 import Synchronization
 
+/// The device sounding programme frame `sounding` at wall-clock time `wallNanoseconds`.
+package struct ClockSample: BitwiseCopyable, Sendable {
+    package var wallNanoseconds: Int64
+    package var sounding: Int64
+}
+
 /// Runs the mixer in real time on the calling thread (the render thread).
 package final class RenderLoop: @unchecked Sendable {
     /// Where the programme goes.
@@ -28,12 +34,22 @@ package final class RenderLoop: @unchecked Sendable {
     package let deviceFailures = Atomic<Int>(0)
     /// Where the programme is recorded, if it is (the recorder thread drains it).
     package let recorder: RecorderFeed?
+    /// After each period handed on: the wall-clock time and the programme frame sounding then
+    /// (frames out less the device's queue), for `DeviceClock` (one consumer: the control thread;
+    /// when it falls behind, samples are dropped, which costs the clock nothing).
+    package let clockSamples = SPSCQueue<ClockSample>(capacity: 1024)
+
+    /// The station's clock, ns since 1970 (the clock samples' times).
+    private let wallClock: @Sendable () -> Int64
 
     /// A loop writing to `device` (nil: no output, clock pacing only), offering each period to
-    /// `recorder`.
-    package init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int, recorder: RecorderFeed? = nil) {
+    /// `recorder`; `wallClock` stamps the clock samples (read on the render thread: a vDSO
+    /// clock read, nothing that blocks).
+    package init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int, recorder: RecorderFeed? = nil,
+                 wallClock: @escaping @Sendable () -> Int64 = WallClock.nanoseconds) {
         self.device = device
         self.recorder = recorder
+        self.wallClock = wallClock
         self.paceByClock = paceByClock || device == nil
         self.periodFrames = periodFrames
     }
@@ -86,6 +102,9 @@ package final class RenderLoop: @unchecked Sendable {
                 }
                 emitted += Int64(usable)
                 framesOut.store(Int(emitted), ordering: .relaxed)
+                // The queue's depth is an ioctl on a sound card, a lookup on a plugin; never a wait.
+                let queued = pacing ? 0 : Int64(device?.delayFrames() ?? 0)
+                _ = clockSamples.push(ClockSample(wallNanoseconds: wallClock(), sounding: emitted - queued))
             }
             if pacing {
                 clockFrames += Int64(periodFrames)

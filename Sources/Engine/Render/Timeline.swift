@@ -450,7 +450,14 @@ final class Timeline {
                 guard voices.states[i].flags.isDisjoint(with: .startedOrFinished), let k = self.position(of: i), k >= k0 else { return false }
             }
         }
-        let anchor = first.map { voices.states[voice(at: $0)].spec.start } ?? max(position, lastEnd(at: position))
+        // The new first item follows the item on air (less its crossfade into it), or takes the
+        // old first item's place (waiting for GO, or nothing on air).
+        let onAir = currentVoice(at: position)
+        var anchor = first.map { voices.states[voice(at: $0)].spec.start } ?? max(position, lastEnd(at: position))
+        if let onAir, holdBefore < 0 { anchor = max(position, voices.states[onAir].effectiveEnd - edit.overlapIntoFirst) }
+        if let onAir, edit.currentCrossfadeOut >= 0, voices.states[onAir].cut == nil {
+            voices.states[onAir].spec.crossfadeOut = edit.currentCrossfadeOut
+        }
         for n in 0..<edit.newCount { _ = voices.append(edit.newVoices[n]) }
         let wasHolding = holdBefore >= 0
         // Voices pending now but not in the new schedule will not air.
@@ -466,6 +473,9 @@ final class Timeline {
             let i = Int(edit.voices[e])
             order[k0 + e] = Int32(i)
             voices.states[i].spec.start = anchor + edit.offsets[e]
+            if edit.lengths[e] > 0 && voices.states[i].spec.isLive { voices.states[i].spec.length = edit.lengths[e] }
+            if edit.crossfadeIns[e] >= 0 { voices.states[i].spec.crossfadeIn = edit.crossfadeIns[e] }
+            if edit.crossfadeOuts[e] >= 0 { voices.states[i].spec.crossfadeOut = edit.crossfadeOuts[e] }
         }
         scheduled = k0 + edit.count
         if wasHolding { holdBefore = edit.count > 0 ? Int(edit.voices[0]) : -1 }
