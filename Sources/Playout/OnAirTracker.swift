@@ -55,6 +55,7 @@ final class OnAirTracker {
         self.wallClock = wallClock
         self.onShowStart = onShowStart
         items = plan.entries.map { .init(state: $0.dropped ? .dropped : .pending) }
+        catalogItems = plan.entries.map(\.item)
     }
 
     private func startShow(at position: Int64) {
@@ -178,6 +179,7 @@ final class OnAirTracker {
             asRun?.log(AsRunEvent(.itemEnded, position: event.position, item: event.item, wallNanoseconds: now))
         case .itemSkipped:
             guard item >= 0 && item < items.count else { return }
+            if items[item].state == .pending { onItemGone?(item) }
             items[item].state = .skipped
             if let start = items[item].actualStart { items[item].actualLength = event.position - start }
             asRun?.log(AsRunEvent(.itemSkipped, position: event.position, item: event.item, wallNanoseconds: now))
@@ -200,6 +202,7 @@ final class OnAirTracker {
         case .itemDropped:
             guard item >= 0 && item < items.count else { return }
             items[item].state = .dropped
+            onItemGone?(item)
             asRun?.log(AsRunEvent(.itemDropped, position: event.position, item: event.item, wallNanoseconds: now),
                        message: "not aired: the post after it came first")
         case .postForced:
@@ -215,6 +218,17 @@ final class OnAirTracker {
     /// Called when the render thread answers a running-order change: its id, whether it was
     /// applied, and the programme frame.
     var onEditAnswer: ((Int64, Bool, Int64) -> Void)?
+    /// Called when an item will not air after all (skipped while waiting, dropped at a post).
+    var onItemGone: ((Int) -> Void)?
+
+    /// An item inserted on air: its id is the next one.
+    func addItem(_ item: Item) {
+        items.append(.init(state: .pending))
+        catalogItems.append(item)
+    }
+
+    /// Every item by id: the rundown's, then those inserted on air.
+    private(set) var catalogItems: [Item] = []
 
     /// Silence on the programme for more than ten seconds while something should sound (an
     /// audio item or a bed; not a bare live item, a pause or the wait for GO) raises an alarm once.
@@ -223,8 +237,8 @@ final class OnAirTracker {
         let meters = mixer.meters.load()
         let rate = Int64(plan.sampleRate)
         let current = Int(state.current)
-        let shouldSound = !state.paused && state.holding < 0 && current >= 0 && current < plan.entries.count
-            && (plan.entries[current].item.kind != .live || plan.entries[current].item.bed != nil)
+        let shouldSound = !state.paused && state.holding < 0 && current >= 0 && current < catalogItems.count
+            && (catalogItems[current].kind != .live || catalogItems[current].bed != nil)
         let silent = max(meters.peakLeft, meters.peakRight) < Self.silenceThreshold
         guard shouldSound && silent else {
             silentSince = nil

@@ -61,30 +61,41 @@ struct Context {
     let outroSeconds: Int64
     let rate: Int
 
+    /// Position in the running order (`plan.entries`) of each item id (`Item.index`): the same
+    /// for the rundown as written; items inserted or moved on air change it.
+    let positions: [Int: Int]
+
     init(plan: Plan, snapshot: ConsoleSnapshot, outroSeconds: Int64) {
         self.plan = plan; self.snapshot = snapshot; self.outroSeconds = outroSeconds
         self.rate = snapshot.sampleRate > 0 ? snapshot.sampleRate : plan.sampleRate
+        var positions: [Int: Int] = [:]
+        for (position, entry) in plan.entries.enumerated() { positions[entry.item.index] = position }
+        self.positions = positions
     }
+
+    /// The entry of item `id`.
+    func entry(_ id: Int) -> Plan.Entry? { positions[id].map { plan.entries[$0] } }
 
     // MARK: Derived timing
 
-    func status(_ index: Int) -> ConsoleSnapshot.ItemStatus {
-        index < snapshot.items.count ? snapshot.items[index]
-            : ConsoleSnapshot.ItemStatus(state: plan.entries[index].dropped ? .dropped : .pending)
+    /// The status of item `id`.
+    func status(_ id: Int) -> ConsoleSnapshot.ItemStatus {
+        id >= 0 && id < snapshot.items.count ? snapshot.items[id]
+            : ConsoleSnapshot.ItemStatus(state: entry(id)?.dropped ?? false ? .dropped : .pending)
     }
 
     /// Frames the current item has run.
     var currentElapsed: Int64? {
-        guard let index = snapshot.currentIndex, index < plan.entries.count else { return nil }
-        if plan.entries[index].item.kind == .live, let live = snapshot.liveElapsed { return live }
-        guard let start = status(index).actualStart else { return 0 }
+        guard let id = snapshot.currentIndex, let entry = entry(id) else { return nil }
+        if entry.item.kind == .live, let live = snapshot.liveElapsed { return live }
+        guard let start = status(id).actualStart else { return 0 }
         return max(0, snapshot.position - start)
     }
 
     /// Frames left of the current item's planned length (negative once a live item overruns).
     var currentRemaining: Int64? {
-        guard let index = snapshot.currentIndex, index < plan.entries.count, let elapsed = currentElapsed else { return nil }
-        return plan.entries[index].length - elapsed
+        guard let id = snapshot.currentIndex, let entry = entry(id), let elapsed = currentElapsed else { return nil }
+        return entry.length - elapsed
     }
 
     func nanoseconds(_ frames: Int64) -> Int64 { FrameMath.nanoseconds(frames, sampleRate: rate) }
@@ -92,7 +103,8 @@ struct Context {
     /// Wall-clock time of a programme frame, as projected from the current position.
     func wallClock(ofFrame frame: Int64) -> Int64 { snapshot.wallClock + nanoseconds(frame - snapshot.position) }
 
-    /// Wall-clock start of each item: actual for aired ones, projected for pending ones.
+    /// Wall-clock start of each item (by position in the running order): actual for aired ones,
+    /// projected for pending ones.
     var starts: [Int64?] {
         var result = [Int64?](repeating: nil, count: plan.entries.count)
         var cursor = snapshot.wallClock
@@ -102,14 +114,14 @@ struct Context {
             anyBefore = current >= 0
         }
         for (index, entry) in plan.entries.enumerated() {
-            let status = status(index)
+            let status = status(entry.item.index)
             switch status.state {
             case .done, .onAir:
                 if let startedAt = status.startedAt { result[index] = startedAt }
                 else if let start = status.actualStart { result[index] = wallClock(ofFrame: start) }
             case .pending:
                 var start = anyBefore ? cursor - nanoseconds(entry.overlap) : cursor
-                if index == plan.backtimeIndex, let closer = snapshot.closerStart { start = wallClock(ofFrame: closer) }
+                if entry.item.index == plan.backtimeIndex, let closer = snapshot.closerStart { start = wallClock(ofFrame: closer) }
                 result[index] = start
                 cursor = start + nanoseconds(entry.length)
                 anyBefore = true
@@ -177,8 +189,8 @@ struct Context {
 
     func rundown(rows: Int, width: Int) -> [ConsoleLine] {
         let count = plan.entries.count
-        let anchor = snapshot.currentIndex ?? snapshot.nextIndex
-            ?? (0..<count).first { status($0).state == .pending } ?? 0
+        let anchor = (snapshot.currentIndex ?? snapshot.nextIndex).flatMap { positions[$0] }
+            ?? (0..<count).first { status(plan.entries[$0].item.index).state == .pending } ?? 0
         // Keep up to two aired items above the one on air, and never scroll past the end.
         let top = max(0, min(anchor - 2, count - rows))
         let starts = self.starts
@@ -188,11 +200,13 @@ struct Context {
         return lines
     }
 
+    /// The row of the item at `index` in the running order.
     func rundownRow(_ index: Int, width: Int, starts: [Int64?]? = nil) -> ConsoleLine {
         let entry = plan.entries[index]
-        let status = status(index)
-        let isCurrent = index == snapshot.currentIndex
-        let isNext = index == snapshot.nextIndex && !isCurrent
+        let id = entry.item.index
+        let status = status(id)
+        let isCurrent = id == snapshot.currentIndex
+        let isNext = id == snapshot.nextIndex && !isCurrent
         let marker: String, style: ConsoleStyle
         switch status.state {
         case _ where isCurrent: marker = "▶"; style = .onAir
@@ -234,10 +248,10 @@ struct Context {
 
     func notesLine(width: Int) -> ConsoleLine {
         let label: String, notes: String?
-        if let index = snapshot.currentIndex, index < plan.entries.count {
-            label = "Notes  "; notes = plan.entries[index].item.notes
-        } else if let index = snapshot.nextIndex, index < plan.entries.count {
-            label = "Next   "; notes = plan.entries[index].item.notes
+        if let id = snapshot.currentIndex, let entry = entry(id) {
+            label = "Notes  "; notes = entry.item.notes
+        } else if let id = snapshot.nextIndex, let entry = entry(id) {
+            label = "Next   "; notes = entry.item.notes
         } else {
             label = "Notes  "; notes = nil
         }
@@ -247,17 +261,16 @@ struct Context {
     }
 
     func itemClockLine(width: Int) -> ConsoleLine {
-        guard let index = snapshot.currentIndex, index < plan.entries.count,
+        guard let id = snapshot.currentIndex, let entry = entry(id),
               let elapsed = currentElapsed, let remaining = currentRemaining else {
-            if let next = snapshot.nextIndex, next < plan.entries.count {
+            if let next = snapshot.nextIndex, let entry = entry(next), let position = positions[next] {
                 return ConsoleLine([ConsoleRun("Item   ", .dim), ConsoleRun("standby", .next),
-                                    ConsoleRun(" · space starts \(next + 1) \(plan.entries[next].item.displayTitle)", .normal)])
+                                    ConsoleRun(" · space starts \(position + 1) \(entry.item.displayTitle)", .normal)])
                     .clipped(to: width)
             }
             let ended = snapshot.items.contains { $0.state == .done }
             return ConsoleLine([ConsoleRun("Item   ", .dim), ConsoleRun(ended ? "programme ended" : "—", .dim)]).clipped(to: width)
         }
-        let entry = plan.entries[index]
         var runs = [ConsoleRun("Item   ", .dim), ConsoleRun("elapsed ", .dim), ConsoleRun(time(elapsed), .highlight),
                     ConsoleRun("  remaining ", .dim)]
         let isOutroKind = entry.item.kind == .segment || entry.item.kind == .music
@@ -284,7 +297,8 @@ struct Context {
         if let closer = snapshot.closerStart {
             // Once the closer has started, its actual start.
             var start = wallClock(ofFrame: closer)
-            if let index = plan.backtimeIndex, [.onAir, .done].contains(status(index).state), let actual = starts[index] {
+            if let id = plan.backtimeIndex, [.onAir, .done].contains(status(id).state), let position = positions[id],
+               let actual = starts[position] {
                 start = actual
             }
             runs += [ConsoleRun("  closer ", .dim), ConsoleRun(clock(start), .highlight)]

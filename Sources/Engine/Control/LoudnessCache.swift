@@ -9,6 +9,8 @@ package struct SourceLoudness: Codable, Sendable, Equatable {
     /// True peak (`TruePeakMeter`, within 0.1 dB of libebur128's), dBTP; nil until measured (a
     /// source the render waits for gets its integrated loudness first).
     package var truePeak: Double?
+
+    package init(integrated: Double, truePeak: Double?) { self.integrated = integrated; self.truePeak = truePeak }
 }
 
 /// The gain that brings a source to the show's loudness target, for every voice and cart.
