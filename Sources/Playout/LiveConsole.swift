@@ -28,8 +28,12 @@ final class LiveConsole {
     /// Set when the technician confirmed quitting (or a signal arrived).
     private(set) var quit = false
 
+    /// The running order as it stands (the console shows its plan and changes it).
+    private let runningOrder: RunningOrder?
+
     init(plan: Plan, screen: any ConsoleScreen, player: LivePlayer, device: ALSAPlaybackDevice, recorder: LiveRecorder?,
-         tracker: OnAirTracker, wallClock: @escaping @Sendable () -> Int64) {
+         tracker: OnAirTracker, runningOrder: RunningOrder? = nil, wallClock: @escaping @Sendable () -> Int64) {
+        self.runningOrder = runningOrder
         self.plan = plan
         self.screen = screen
         self.wallClock = wallClock

@@ -264,9 +264,20 @@ package final class LiveShow: @unchecked Sendable {
                                    wallClock: configuration.wallClock) { position in
             session.start(at: position)
         }
+        let runningOrder = RunningOrder(
+            program: player.program,
+            engine: .init(mixer: player.mixer, send: { player.send($0) },
+                          addVoice: { player.addVoice($0, source: $1, length: $2, loudness: $3) },
+                          loudness: { player.loudness(of: $0) }),
+            state: { id in id < tracker.items.count ? tracker.items[id].state : .pending })
+        tracker.onEditAnswer = { id, applied, _ in runningOrder.answer(id: id, applied: applied) }
+        tracker.onItemGone = { runningOrder.markGone($0) }
+        runningOrder.onApplied = { text in tracker.noteRunningOrderChange(text, position: Int64(loop.framesOut.load(ordering: .relaxed))) }
+        runningOrder.onFailed = { text in tracker.raise(.warning, text) }
+        let posts = PostKeeper(plan: plan, send: { player.send($0) })
         let console = configuration.console.map {
             LiveConsole(plan: plan, screen: $0(), player: player, device: device, recorder: session.program,
-                        tracker: tracker, wallClock: configuration.wallClock)
+                        tracker: tracker, runningOrder: runningOrder, wallClock: configuration.wallClock)
         }
         if console == nil {
             // Headless: every alarm reaches standard error as it happens.
@@ -306,6 +317,8 @@ package final class LiveShow: @unchecked Sendable {
             }
         }, progress: { position in
             tracker.poll(position: position)
+            Self.keepTheClock(plan: plan, position: position, wall: configuration.wallClock(), loop: loop,
+                              tracker: tracker, runningOrder: runningOrder, posts: posts)
             tracker.noteXruns(device.xrunCount, position: position)
             tracker.noteLateFrames(player.mixer.lateFrames.load(ordering: .relaxed), position: position)
             tracker.noteRecorders(session.recorders, position: position)
@@ -440,6 +453,50 @@ package final class LiveShow: @unchecked Sendable {
             }
         }
         return summary
+    }
+
+    /// A late start (on the air date) is said, and what is to come re-fitted to the posts, once.
+    static let lateStartToleranceNanoseconds: Int64 = 10_000_000_000
+
+    /// Each poll: the card's clock measured, the posts kept on the station's clock, a late start
+    /// noticed, and the running order's change sent when one waits.
+    static func keepTheClock(plan: Plan, position: Int64, wall: Int64, loop: RenderLoop, tracker: OnAirTracker,
+                             runningOrder: RunningOrder, posts: PostKeeper) {
+        let rate = plan.sampleRate
+        posts.observe(loop.clockSamples)
+        if posts.slotStartWall == nil, let startWall = tracker.showStartWall {
+            posts.showStarted(atWall: startWall)
+            let air = plan.rundown.air.epochSeconds * 1_000_000_000
+            if PostKeeper.isOnAir(startWall, plan: plan), startWall - air > lateStartToleranceNanoseconds {
+                let late = FrameMath.format(frames: (startWall - air) * Int64(rate) / 1_000_000_000, sampleRate: rate)
+                tracker.raise(.alarm, "the show started \(late) late: the posts and the hard end stay on the clock; what is to come is re-fitted to them",
+                              logging: .lateStart, position: position)
+                try? runningOrder.make(.refit)
+            }
+        }
+        // The posts still to come, each at its offset from the top of the slot.
+        var pending: [(voice: Int, target: Int64)] = []
+        for id in runningOrder.upcoming where !runningOrder.excluded.contains(id) {
+            guard let voice = runningOrder.voiceOf[id] else { continue }
+            let item = runningOrder.items[id]
+            if let at = item.at {
+                pending.append((voice, at.seconds(after: plan.rundown.air) * Int64(rate)))
+            } else if item.backtime, let entry = runningOrder.plan.entries.first(where: { $0.item.index == id }) {
+                pending.append((voice, plan.slot - entry.writtenLength))
+            }
+        }
+        posts.update(now: wall, posts: pending)
+        // A change of the running order: what is to come starts when the item on air ends.
+        let state = loop.framesOut.load(ordering: .relaxed)
+        let current = tracker.items.indices.first { tracker.items[$0].state == .onAir }
+        var anchor = wall
+        if let current, let entry = runningOrder.plan.entries.first(where: { $0.item.index == current }),
+           let start = tracker.items[current].actualStart {
+            anchor += FrameMath.nanoseconds(max(0, start + entry.length - Int64(state)), sampleRate: rate)
+        }
+        let slotStart = posts.slotStartWall ?? plan.rundown.air.epochSeconds * 1_000_000_000
+        runningOrder.flush(anchorWall: anchor, hardEnd: slotStart + FrameMath.nanoseconds(plan.slot, sampleRate: rate),
+                           onAir: current)
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

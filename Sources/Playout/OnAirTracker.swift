@@ -221,10 +221,18 @@ final class OnAirTracker {
     /// Called when an item will not air after all (skipped while waiting, dropped at a post).
     var onItemGone: ((Int) -> Void)?
 
+    /// A change of the running order took effect: in the as-run log, and said on the console.
+    func noteRunningOrderChange(_ text: String, position: Int64) {
+        asRun?.log(stamped(AsRunEvent(.runningOrderChanged, position: position)), message: text)
+        raise(.info, "running order: \(text)")
+    }
+
     /// An item inserted on air: its id is the next one.
     func addItem(_ item: Item) {
         items.append(.init(state: .pending))
         catalogItems.append(item)
+        asRun?.addItem(AsRunCatalog.Item(kind: item.kind.rawValue, title: item.title ?? item.value,
+                                         artist: item.kind == .music ? item.artist : nil, file: item.audioPath))
     }
 
     /// Every item by id: the rundown's, then those inserted on air.

@@ -182,8 +182,12 @@ struct Play: ParsableCommand {
             let folder = published?.path ?? "public/\(plan.rundown.show.slug)"
             print("  published \(result.url.lastPathComponent)\(from) to \(folder), \(String(format: "%.1f", seconds)) s after the show ended (\(result.path))")
         } else {
-            print("  finished \(result.url.path)\(from) (\(result.path)), not published:")
-            for reason in summary.notPublishedBecause { print("    - \(reason)") }
+            if summary.notPublishedBecause.isEmpty {
+                print("  finished \(result.url.path)\(from) (\(result.path)), not published (--no-publish)")
+            } else {
+                print("  finished \(result.url.path)\(from) (\(result.path)), not published:")
+                for reason in summary.notPublishedBecause { print("    - \(reason)") }
+            }
             if let command = summary.publishCommand { print("  to publish it anyway: \(command)") }
         }
     }

@@ -85,6 +85,17 @@ package final class LivePlayer: @unchecked Sendable {
     /// Sources that failed while airing (played as silence); any thread.
     package var faults: [String] { prefetcher.faults }
 
+    /// Control side: a voice inserted on air plays `source` (see `Prefetcher.add`).
+    package func addVoice(_ index: Int, source: VoiceSource, length: Int64, loudness: SourceLoudness) {
+        prefetcher.add(voice: index, source: source, length: length, loudness: loudness)
+    }
+
+    /// Control side: a file's loudness, measured once and cached (a file inserted on air is
+    /// measured before its edit is sent).
+    package func loudness(of path: String) -> SourceLoudness {
+        (try? cache.loudness(of: path)) ?? SourceLoudness(integrated: program.plan.rundown.show.loudness, truePeak: nil)
+    }
+
     /// Sends a command to the render thread (call from one control thread only); false when the
     /// queue is full. The prefetch thread is woken too: the command may cut a voice.
     @discardableResult

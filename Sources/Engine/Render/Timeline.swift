@@ -64,6 +64,10 @@ final class Timeline {
     let declick: Int64
     /// A fade-out (Esc) of an item with no `fade_out` of its own (2 s), frames.
     let defaultFade: Int64
+    /// A post within this of where the schedule reaches it (2 ms) is left alone: the clock's
+    /// estimate wanders by less, and a schedule that keeps time is then played as planned, to the
+    /// frame. Well within the 10 ms a post must be hit by.
+    let postTolerance: Int64
 
     enum PauseState { case running, pausing, paused }
 
@@ -85,6 +89,7 @@ final class Timeline {
         bedRelease = Int64((ducking.release * Double(sampleRate)).rounded())
         declick = Int64(sampleRate / 100)
         defaultFade = Int64(sampleRate * 2)
+        postTolerance = Int64(sampleRate / 500)
         if mode == .interactive, !voices.isEmpty { holdBefore = 0 }
     }
 
@@ -310,7 +315,7 @@ final class Timeline {
         // Waiting for GO (before the show or after a fade) keeps the voice waiting: it starts at
         // its time all the same, and nothing is cut.
         let waitingForIt = holdBefore == index
-        if !waitingForIt && natural <= at && !isHeldBefore(k) { return }   // the schedule reaches it in time
+        if !waitingForIt && natural <= at + postTolerance && !isHeldBefore(k) { return }   // the schedule reaches it in time
         if voices.states[index].spec.postIsSoft {
             // What waits before it is dropped; it starts when the item on air ends.
             let wasHolding = holdBefore >= 0
@@ -389,6 +394,7 @@ final class Timeline {
             let state = voices.states[i]
             if state.isUnfinished && state.spec.isLive && state.cut == nil {
                 let delta = target - voices.states[index].spec.start
+                if abs(delta) <= postTolerance { return }
                 let length = max(state.spec.length + delta, now + 1 - state.spec.start, 1)
                 let applied = length - state.spec.length
                 voices.states[i].spec.length = length

@@ -62,6 +62,8 @@ package enum AsRunAlarm: String, Sendable, CaseIterable {
     /// An earlier run of this episode in the same folder ended without closing its log (killed,
     /// crashed, the machine lost power); logged by the next run, with that log's name.
     case earlierRunCutShort = "earlier_run_cut_short"
+    /// The show started after its air time (on the air date); the posts and the hard end stay.
+    case lateStart = "late_start"
 }
 
 /// What a recorder records; the raw value is the line's `source` and part of the file name.
