@@ -174,7 +174,7 @@ package final class LiveShow: @unchecked Sendable {
         player = LivePlayer(program: CompiledProgram(plan: plan, playout: configuration.playout),
                             cache: LoudnessCache(showDirectory: plan.rundown.show.directory), device: device,
                             paceByClock: configuration.paceByClock, periodFrames: device.periodFrames,
-                            recorder: session.program?.feed)
+                            recorder: session.program?.feed, wallClock: configuration.wallClock)
     }
 
     /// The sentence for a show with live items whose desk return is not recorded, nil otherwise.

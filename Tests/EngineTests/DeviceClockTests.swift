@@ -101,4 +101,23 @@ import TestSupport
         let wall = try! #require(clock.wall(atFrame: frame))
         #expect(abs(wall - (Self.air + 90_000_000_000)) < 100_000, "round trip within 0.1 ms")
     }
+
+    @Test("the device's first writes (its buffer filling in microseconds, as on the PulseAudio plugin) do not make the rate: a post 5 s in within 10 ms")
+    func startBurst() throws {
+        var clock = DeviceClock(nominalRate: Self.rate)
+        // Observed on the pulse plugin: eight samples within 50 µs, frames 742…1127, then 20 ms
+        // periods at the card's pace.
+        for (n, frame) in [742, 1120, 1121, 1122, 1123, 1124, 1126, 1127].enumerated() {
+            clock.observe(wall: Self.air + Int64(n) * 30_000, frame: Int64(frame))
+        }
+        var t = 0.02
+        while t < 1 {
+            clock.observe(wall: Self.air + Int64(t * 1e9), frame: 1127 + Int64((t - 0.02) * Double(Self.rate)))
+            t += 0.02
+        }
+        #expect(abs(clock.rate / Double(Self.rate) - 1) < 0.005, "rate \(clock.rate)")
+        let post = try #require(clock.frame(atWall: Self.air + 5_000_000_000))
+        let expected = 1127 + Int64(4.98 * Double(Self.rate))
+        #expect(abs(post - expected) < Int64(Self.rate / 100), "post at \(post), expected \(expected)")
+    }
 }

@@ -108,10 +108,18 @@ package struct DeviceClock: Sendable {
     /// Frames per second the device is measured to run at (the prior rate, or the nominal one,
     /// until a line spans enough time).
     package var rate: Double {
-        let own = lineRate
-        if let own, span >= Self.minimumSpanForRate || priorRate == nil && span >= 2 { return own }
-        return priorRate ?? own ?? nominalRate
+        // A line's own slope counts once it spans a few seconds, and only when it is a sound
+        // card's (within half a percent of nominal: a real crystal is within a few hundred ppm);
+        // before that, the rate before the last jump, or the nominal one.
+        if let own = lineRate, abs(own / nominalRate - 1) < Self.plausibleDeviation,
+           span >= Self.minimumSpanForRate || priorRate == nil && span >= 2 {
+            return own
+        }
+        return priorRate ?? nominalRate
     }
+
+    /// The furthest a measured rate may be from nominal and still be a card's (0.5 %).
+    static let plausibleDeviation = 0.005
 
     /// The current line's own slope, when it has two distinct points.
     private var lineRate: Double? {

@@ -104,7 +104,11 @@ package final class RenderLoop: @unchecked Sendable {
                 framesOut.store(Int(emitted), ordering: .relaxed)
                 // The queue's depth is an ioctl on a sound card, a lookup on a plugin; never a wait.
                 let queued = pacing ? 0 : Int64(device?.delayFrames() ?? 0)
-                _ = clockSamples.push(ClockSample(wallNanoseconds: wallClock(), sounding: emitted - queued))
+                // While the device's buffer first fills, writes return at once and its queue is
+                // not yet a clock: samples start once it has played a buffer's worth.
+                if pacing || emitted >= 2 * Int64(device?.bufferFrames ?? 0) {
+                    _ = clockSamples.push(ClockSample(wallNanoseconds: wallClock(), sounding: emitted - queued))
+                }
             }
             if pacing {
                 clockFrames += Int64(periodFrames)
