@@ -72,6 +72,20 @@ package final class LiveShow: @unchecked Sendable {
         /// again), so a disk filled by someone else during the show cannot stop it. Off only where
         /// the file system cannot reserve, or to see what a failing disk does.
         package var reserveDiskSpace = true
+        /// Automation waits until this wall time (the rundown's air time, on its air date) before
+        /// the first item; nil starts at once. The console shows the countdown; space starts now.
+        package var startAt: Int64?
+
+        /// When automation should wait for: the air time, when `now` is on the air date (in the
+        /// rundown's own time zone) and before it; nil otherwise (another day: a rehearsal, or
+        /// already past: a late start, at once).
+        package static func waitForAir(_ air: AirTime, now: Int64) -> Int64? {
+            let airWall = air.epochSeconds * 1_000_000_000
+            let offset = Int64(air.utcOffsetSeconds)
+            func day(_ wall: Int64) -> Int64 { Int64(((Double(wall) / 1e9 + Double(offset)) / 86_400).rounded(.down)) }
+            guard day(now) == day(airWall), now < airWall else { return nil }
+            return airWall
+        }
 
         package init(plan: Plan, playout: PlayoutMode, playback: ALSAPlaybackDevice, capture: ALSACaptureDevice? = nil,
                      paceByClock: Bool, record: RecordMode = .program, recordingsFolder: URL? = nil, quality: Int = 3,
@@ -138,6 +152,9 @@ package final class LiveShow: @unchecked Sendable {
         /// episode that could not be finished): each keeps the episode from publishing itself.
         /// Not the circumstances said before air (a rehearsal, no capture, missing metadata).
         package var faults: [String]
+        /// How fast the sound card ran against the station's clock, parts per million (measured
+        /// while on air; nil when it was not measured).
+        package var deviceClockPPM: Double? = nil
 
         /// A recording lost audio: the exit status says so.
         package var recordingLostAudio: Bool { lostFrames.values.contains { $0 > 0 } }
@@ -235,6 +252,35 @@ package final class LiveShow: @unchecked Sendable {
 
     /// Plays the show to its end (or until `stop`), finalises the recordings, then makes the
     /// episode: published when it is the real show, whole; otherwise finished and kept ready.
+    /// Automation before its air time: waits on the station's clock (the console drawn, its keys
+    /// read: space starts now, q quits), then returns within a millisecond of `startAt`.
+    private static func waitForAir(_ startAt: Int64, configuration: Configuration, console: LiveConsole?,
+                                   stop: AtomicFlag, logger: Logger) {
+        let clock = configuration.wallClock
+        if console == nil {
+            let left = FrameMath.format(frames: max(0, startAt - clock()) / 1_000_000, sampleRate: 1000)
+            logger.notice("waiting for the air time \(configuration.plan.rundown.air.clock(after: 0, sampleRate: 1000)) (in \(left)); --now starts at once")
+        }
+        console?.waitingForAir = startAt
+        defer { console?.waitingForAir = nil }
+        while !stop.isRaised {
+            let left = startAt - clock()
+            if left <= 0 { return }
+            if left < 30_000_000 {
+                // The last stretch slept exactly: the first item within a millisecond of its time.
+                usleep(useconds_t(left / 1000))
+                return
+            }
+            if let console {
+                console.update(position: 0)
+                if console.quit { stop.raise() }
+                if console.startNow { return }
+            } else {
+                usleep(useconds_t(min(left - 25_000_000, 100_000_000) / 1000))
+            }
+        }
+    }
+
     package func run() throws -> Summary {
         let plan = configuration.plan
         let rate = plan.sampleRate
@@ -277,7 +323,7 @@ package final class LiveShow: @unchecked Sendable {
         let posts = PostKeeper(plan: plan, send: { player.send($0) })
         let console = configuration.console.map {
             LiveConsole(plan: plan, screen: $0(), player: player, device: device, recorder: session.program,
-                        tracker: tracker, runningOrder: runningOrder, wallClock: configuration.wallClock)
+                        tracker: tracker, runningOrder: runningOrder, posts: posts, wallClock: configuration.wallClock)
         }
         if console == nil {
             // Headless: every alarm reaches standard error as it happens.
@@ -308,6 +354,9 @@ package final class LiveShow: @unchecked Sendable {
         var reportedFaults = 0
         var captureLogged = false
         var saidFastDevice = false
+        if let startAt = configuration.startAt, automation {
+            Self.waitForAir(startAt, configuration: configuration, console: console, stop: stop, logger: logger)
+        }
         // Headless, the control thread only moves events to the as-run log (stamped from their
         // frame positions, so the refresh rate does not matter) and watches for alarms: 10 times a
         // second. With the console it waits for keys instead (the console's own read timeout).
@@ -365,6 +414,7 @@ package final class LiveShow: @unchecked Sendable {
             roundTripFrames: captureThread.flatMap { $0.placed.isRaised ? $0.roundTripFrames.load(ordering: .relaxed) : nil },
             asRunLog: session.asRun?.url, recordings: recordings, lostFrames: [:], isRehearsal: false, episodeSource: nil,
             finished: nil, published: false, notPublishedBecause: [], publishCommand: nil, faults: [])
+        if posts.clock.hasMeasured { summary.deviceClockPPM = posts.clock.ppm }
 
         // What each recording should hold: the programme from the show's start to the end; the
         // desk's return from its first recorded period to the end.

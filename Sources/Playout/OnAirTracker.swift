@@ -210,6 +210,8 @@ final class OnAirTracker {
                                   wallNanoseconds: now))
         case .postMadeNext:
             asRun?.log(AsRunEvent(.postMadeNext, position: event.position, item: event.item, wallNanoseconds: now))
+        case .bedFaded:
+            asRun?.log(AsRunEvent(.bedFaded, position: event.position, item: event.item, wallNanoseconds: now))
         case .editApplied, .editRejected:
             onEditAnswer?(event.detail, event.kind == .editApplied, event.position)
         }

@@ -12,9 +12,24 @@ import Testing
         #expect(ConsoleKey.command(for: Self.code("s")) == .skip)
         #expect(ConsoleKey.command(for: Self.code("d")) == .toggleDuck)
         #expect(ConsoleKey.command(for: Self.code("q")) == .quitRequested)
-        #expect(ConsoleKey.command(for: Self.code("x")) == nil)
+        #expect(ConsoleKey.command(for: Self.code("b")) == .fadeBeds)
+        #expect(ConsoleKey.command(for: Self.code("c")) == .toggleCartWall)
         #expect(ConsoleKey.command(for: Self.code("y")) == nil)
-        #expect(ConsoleKey.command(for: Self.code("\n")) == nil)
+        #expect(ConsoleKey.command(for: Self.code("z")) == nil)
+    }
+
+    @Test func runningOrderKeys() {
+        #expect(ConsoleKey.command(for: ConsoleKey.up) == .selectUp)
+        #expect(ConsoleKey.command(for: ConsoleKey.down) == .selectDown)
+        #expect(ConsoleKey.command(for: Self.code("[")) == .moveUp)
+        #expect(ConsoleKey.command(for: Self.code("]")) == .moveDown)
+        #expect(ConsoleKey.command(for: Self.code("x")) == .toggleDrop)
+        #expect(ConsoleKey.command(for: Self.code("n")) == .makeNext)
+        #expect(ConsoleKey.command(for: Self.code("i")) == .insert)
+        #expect(ConsoleKey.command(for: Self.code("r")) == .reload)
+        for enter in [Self.code("\n"), 13, ConsoleKey.enter] {
+            #expect(ConsoleKey.command(for: enter) == .choose)
+        }
     }
 
     @Test func cartKeys() {

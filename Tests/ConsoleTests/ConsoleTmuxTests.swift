@@ -123,7 +123,7 @@ import TestSupport
         #expect(Self.row(screen, startingWith: "»  1  ")?.contains("JNG  opener") == true)
         #expect(Self.row(screen, startingWith: "   2  ")?.contains("LIVE Welcome and headlines") == true)
         #expect(Self.row(screen, startingWith: "   3  ")?.contains("SEG  Café talk 日本") == true)
-        #expect(screen.contains { $0.hasPrefix("space GO  Esc fade  p pause  s skip  1-0 F1-F12 carts  d duck  q quit") })
+        #expect(screen.contains { $0.hasPrefix("space GO  Esc fade  b bed  p pause  s skip  c carts  ↑↓ edit  i insert") && $0.hasSuffix("q quit") })
 
         // GO: the opener airs, ends by itself, and the live item goes on air; the opener is done.
         try tmux.keys("Space")

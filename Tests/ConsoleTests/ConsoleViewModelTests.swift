@@ -34,7 +34,9 @@ import Testing
         #expect(screen.row(7) == "   6  18:09:50  0:10.0 JNG  closer.wav ⇥ back-timed")
         #expect((8...13).allSatisfy { screen.row($0).isEmpty })
         #expect(screen.row(14) == "Notes  Cut if we are running late")
-        #expect(screen.row(15) == "Item   elapsed 1:00.0  remaining 2:00.0")
+        // The item line names what is on air.
+        #expect(screen.row(15) == "Item   Interview with the dean elapsed 1:00.0  remaining 2:00.0")
+        #expect(screen.lines[15].style(of: "Interview with the dean") == .onAir)
         #expect(screen.lines[15].style(of: "2:00.0") == .highlight)
         #expect(screen.row(16) == "End    18:10:00 in 6:57  closer 18:09:50  over/under -1:45.0 under")
         #expect(screen.row(17).hasPrefix("L ····") && screen.row(17).hasSuffix(" -inf dBFS  Short-term  -inf LUFS"))
@@ -43,7 +45,8 @@ import Testing
         #expect(screen.row(20) == "Audio  xruns 0  late 0  ducking on  position 3:03.5")
         #expect(screen.row(21) == "Carts  [1 Station ID] [F2 Sting]")
         #expect(screen.row(22) == "Status OK")
-        #expect(screen.row(23) == "space GO  Esc fade  p pause  s skip  1-0 F1-F12 carts  d duck  q quit")
+        // The keys that fit 80 columns, least needed left out, q always there.
+        #expect(screen.row(23) == "space GO  Esc fade  b bed  p pause  s skip  c carts  ↑↓ edit  i insert  q quit")
     }
 
     @Test func onAirScreenAt120x40() {
@@ -58,17 +61,17 @@ import Testing
         // 28 rundown rows, then the same ten footer rows.
         #expect(screen.row(30) == "Notes  Cut if we are running late")
         #expect(screen.row(32) == "End    18:10:00 in 6:57  closer 18:09:50  over/under -1:45.0 under")
-        #expect(screen.row(39) == "space GO  Esc fade  p pause  s skip  1-0 F1-F12 carts  d duck  q quit")
+        #expect(screen.row(39) == "space GO  Esc fade  b bed  p pause  s skip  c carts  ↑↓ edit  i insert  r reload  d duck  1-0 F1-F12 carts  q quit")
     }
 
     @Test func outroStyleInTheLastTenSecondsOfASegment() {
         let before = model.screen(for: Fixtures.onAirSnapshot(interviewElapsed: 169.5), width: 80, height: 24)
-        #expect(before.row(15) == "Item   elapsed 2:49.5  remaining 0:10.5")
+        #expect(before.row(15) == "Item   Interview with the dean elapsed 2:49.5  remaining 0:10.5")
         #expect(before.lines[15].style(of: "0:10.5") == .highlight)
         let exactly = model.screen(for: Fixtures.onAirSnapshot(interviewElapsed: 170), width: 80, height: 24)
         #expect(exactly.lines[15].style(of: "0:10.0") == .outro)
         let outro = model.screen(for: Fixtures.onAirSnapshot(interviewElapsed: 170.5), width: 80, height: 24)
-        #expect(outro.row(15) == "Item   elapsed 2:50.5  remaining 0:09.5")
+        #expect(outro.row(15) == "Item   Interview with the dean elapsed 2:50.5  remaining 0:09.5")
         #expect(outro.lines[15].style(of: "0:09.5") == .outro)
     }
 
@@ -78,15 +81,15 @@ import Testing
         snapshot.items[2] = .init()
         snapshot.currentIndex = 1
         snapshot.nextIndex = 2
-        snapshot.liveElapsed = Fixtures.frames(115)
+        snapshot.itemElapsed = Fixtures.frames(115)
         snapshot.position = Fixtures.frames(120)
         var screen = model.screen(for: snapshot, width: 80, height: 24)
-        #expect(screen.row(15) == "Item   elapsed 1:55.0  remaining 0:05.0  live, planned 2:00")
+        #expect(screen.row(15) == "Item   Welcome and headlin… elapsed 1:55.0  remaining 0:05.0  live, planned 2:00")
         #expect(screen.lines[15].style(of: "0:05.0") == .highlight)
         #expect(screen.row(14) == "Notes  Bed under the first minute")
-        snapshot.liveElapsed = Fixtures.frames(125)
+        snapshot.itemElapsed = Fixtures.frames(125)
         screen = model.screen(for: snapshot, width: 80, height: 24)
-        #expect(screen.row(15) == "Item   elapsed 2:05.0  remaining +0:05.0 over  live, planned 2:00")
+        #expect(screen.row(15) == "Item   Welcome and h… elapsed 2:05.0  remaining +0:05.0 over  live, planned 2:00")
         #expect(screen.lines[15].style(of: "+0:05.0 over") == .warning)
     }
 
@@ -172,8 +175,10 @@ import Testing
         #expect(screen.row(2) == "»  1  17:59:30  0:05.0 JNG  Opener")
         #expect(screen.row(3) == "   2  17:59:35  2:00.0 LIVE Welcome and headlines")
         #expect(screen.row(14) == "Next   —")
-        #expect(screen.row(15) == "Item   standby · space starts 1 Opener")
+        // On the air date, 30 s before air: the countdown.
+        #expect(screen.row(15) == "Item   standby · on air in 0:30 · space starts 1 Opener")
         #expect(screen.lines[15].style(of: "standby") == .next)
+        #expect(screen.lines[15].style(of: "0:30") == .warning)
     }
 
     @Test func skippedAndDroppedAreDimmedAndSaySo() {

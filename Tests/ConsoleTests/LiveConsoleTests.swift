@@ -102,7 +102,7 @@ import TestSupport
 
         // The live item holds past its planned 2 s: wait until it has run 3.5 s.
         screen = try tmux.wait("the live item past its plan", until: { rows in
-            rows.contains { $0.hasPrefix("Item   elapsed 0:03.") || $0.hasPrefix("Item   elapsed 0:04.") }
+            rows.contains { $0.hasPrefix("Item   Talk over the") && ($0.contains(" elapsed 0:03.") || $0.contains(" elapsed 0:04.")) }
         })
         #expect(Self.row(screen, "»  3  ") != nil, "the segment waits for GO")
 
@@ -123,7 +123,7 @@ import TestSupport
         Thread.sleep(forTimeInterval: 1)
         // Esc: T fades out and the last item waits for GO.
         try tmux.keys("Escape")
-        try tmux.wait("the wait before the last item") { $0.contains { $0.hasPrefix("Status waiting for GO (space) to start item 5") } }
+        try tmux.wait("the wait before the last item") { $0.contains { $0.hasPrefix("Status ") && $0.contains("waiting for GO (space) to start item 5") } }
         // q asks while on air; y quits.
         try tmux.keys("q")
         try tmux.wait("the quit question") { $0.contains { $0.contains("Quit while on air? y = quit, n = carry on") } }

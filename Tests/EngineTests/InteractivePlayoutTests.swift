@@ -317,6 +317,41 @@ final class InteractiveHarness {
         #expect(h.mixer.lateFrames.load(ordering: .relaxed) == 0)
     }
 
+    @Test("b fades the bed out over the release; the live item goes on, holding for GO")
+    func bedFadeKeepsTheLiveItem() throws {
+        let show = try TestShow(extra: "ducking: {depth: -12, attack: 0.1, release: 0.5}")
+        try show.writeAudio("audio/bed.wav", samples: Self.marked(seconds: 1, frequency: 300).map { $0 == 0.9 ? 0.01 : $0 * 20 },
+                            sampleRate: 44100)
+        let rundown = try show.writeRundown(Self.header + """
+
+            slot: 10
+            items:
+              - live: Talk over the bed
+                planned: 2
+                bed: audio/bed.wav
+              - live: Goodbye
+                planned: 1
+            """)
+        let h = try InteractiveHarness(rundown, show: show, mode: .interactive)
+        h.send(.go)
+        h.run(blocks: 100)
+        #expect(h.rms(h.position - 22050 ..< h.position - 200) > 0.001, "the bed sounds under the talk")
+        let fade = h.position
+        h.send(.fadeBeds)
+        h.run(blocks: 150)
+        #expect(h.positions(.bedFaded, item: 0) == [fade])
+        #expect(h.rms(fade + 22050 + 100 ..< h.position - 200) == 0, "silent once the release (0.5 s) is over")
+        #expect(h.rms(fade ..< fade + 4410) > 0, "faded, not cut")
+        let state = h.mixer.state.load()
+        #expect(state.current == 0 && state.liveOverrun, "the live item still runs, past its plan, waiting for GO")
+        #expect(h.positions(.itemEnded, item: 0).isEmpty)
+        let go = h.position
+        h.send(.go)
+        h.run(blocks: 20)
+        #expect(h.positions(.itemEnded, item: 0) == [go])
+        #expect(h.positions(.itemStarted, item: 1) == [go])
+    }
+
     @Test func automationPlaysThePlanAndStillTakesGO() throws {
         let show = try TestShow()
         try show.writeAudio("audio/a.wav", samples: Self.marked(seconds: 2), sampleRate: 44100)

@@ -37,6 +37,25 @@ import Testing
         #expect(h.state.finishedAt == 4000, "the show ends at the hard end")
     }
 
+    @Test("over/under at the next hard post, as things stand: on time as planned, under when an item is skipped, a wait for GO counted as if GO came now")
+    func overUnderAtThePost() {
+        let h = Harness(Self.show(closerPost: 3500), mode: .interactive)
+        #expect(h.timeline.initialState.endBeforeNextPost == 3500)
+        h.block(100, .go)
+        #expect(h.state.nextPostFrame == 3500 && h.state.endBeforeNextPost == 3500, "as planned: on time")
+        h.run(until: 500)
+        h.block(100, .skip)   // the segment cut at 500: the live item starts at once, 500 early
+        #expect(h.state.endBeforeNextPost - h.state.nextPostFrame == -500, "500 frames short of the post: dead air unless filled")
+        h.run(until: 1500)
+        h.block(100, .fade)   // the live item ends over a fade and the jingle waits for GO
+        h.run(until: 3000)
+        // Waiting at 3000: GO now would end the jingle at 3500 (on time); each block later is over.
+        #expect(h.state.holding == 2)
+        #expect(h.state.endBeforeNextPost - h.state.nextPostFrame == 0)
+        h.run(until: 3300)
+        #expect(h.state.endBeforeNextPost - h.state.nextPostFrame == 300, "the wait has made it 300 over: the post will cut the jingle")
+    }
+
     @Test("interactive: GO before the post starts what is next early, as without a post")
     func goBeforeThePost() {
         let h = Harness(Self.show(closerPost: 3500), mode: .interactive)

@@ -158,7 +158,10 @@ import Testing
         h.run(until: 700)
         #expect(h.sounded.filter { $0.blockStart >= 400 }.isEmpty, "nothing sounds while paused")
         #expect([h.start(0), h.start(1)] == [300, 1300])
+        #expect(h.state.currentStart == 300 && h.state.position - h.state.currentStart == 400,
+                "the item on air has played 400 frames: the pause does not count")
         h.block(100, .pauseResume)
+        #expect(h.state.position - h.state.currentStart == 500)
         h.run(until: 1900)
         #expect(h.take() == ["resumed 700 -1", "itemEnded 1300 0", "itemStarted 1300 1", "itemEnded 1800 1"])
         #expect(h.state.finishedAt == 1800)

@@ -36,9 +36,12 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
     private(set) var drawn: [ConsoleScreenModel] = []
     private(set) var closed = false
 
-    init(_ script: [(afterMilliseconds: Int, key: Int32)]) {
+    /// `giveUpAfterSeconds`: how long after it was made a show still running is quit.
+    init(_ script: [(afterMilliseconds: Int, key: Int32)], giveUpAfterSeconds: Int = 120) {
         self.script = script.map { ($0.afterMilliseconds, $0.key) }
-        due = Int64(Date().timeIntervalSince1970 * 1000) + Int64(script.first?.afterMilliseconds ?? 0)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        due = now + Int64(script.first?.afterMilliseconds ?? 0)
+        giveUpAt = now + Int64(giveUpAfterSeconds) * 1000
     }
 
     var size: (width: Int, height: Int) { (100, 30) }
@@ -48,7 +51,7 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
     func close() { closed = true }
 
     /// A show that should have ended long ago is quit (so a broken test fails, not hangs).
-    private let giveUpAt = Int64(Date().timeIntervalSince1970 * 1000) + 120_000
+    private let giveUpAt: Int64
     private var gaveUp = 0
 
     func readKey(timeoutMilliseconds milliseconds: Int32) -> Int32? {
@@ -268,6 +271,81 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
         #expect(start >= Int64(plan.sampleRate) * 3 / 10, "the first item started at GO, \(start)")
         #expect(summary.airedFrames > 0 && summary.airedFrames < plan.total)
         #expect(FileManager.default.fileExists(atPath: show.root.appendingPathComponent("public").path) == false)
+    }
+
+    @Test("automation on the air date waits for the air time, the console counting down; the first item starts on it")
+    func automationWaitsForTheAirTime() throws {
+        let (show, plan) = try Self.makeShow(live: false)
+        let device = try Self.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
+        defer { device.close() }
+        let clock = Self.clock(at: Self.air - 1_500_000_000)
+        #expect(LiveShow.Configuration.waitForAir(plan.rundown.air, now: clock()) == Self.air)
+        #expect(LiveShow.Configuration.waitForAir(plan.rundown.air, now: Self.air + 1) == nil, "late: at once")
+        #expect(LiveShow.Configuration.waitForAir(plan.rundown.air, now: Self.air - 86_400_000_000_000) == nil, "the day before: at once")
+        let screen = ScriptedScreen([])
+        var configuration = LiveShow.Configuration(plan: plan, playout: .automation, playback: device, paceByClock: true,
+                                                   recordingsFolder: show.root.appendingPathComponent("recordings"),
+                                                   publish: false, console: { screen }, wallClock: clock)
+        configuration.startAt = Self.air
+        let summary = try LiveShow(configuration, logger: LogRecorder().logger).run()
+        #expect(summary.ranToTheEnd && summary.airedFrames == plan.total)
+        let entries = try AsRunLog.read(try #require(summary.asRunLog))
+        let first = try #require(entries.first { $0.kind == .itemStarted })
+        let late = first.unixMilliseconds - Self.air / 1_000_000
+        #expect(abs(late) <= 30, "started \(late) ms from the air time")
+        #expect(!entries.contains { $0.alarm == .lateStart }, "on time")
+        let text = screen.drawn.flatMap { $0.lines.map(\.text) }
+        #expect(text.contains { $0.contains("standby · on air in 0:01") })
+        #expect(text.contains { $0.contains("automation starts the show at 18:00:00 by itself") })
+    }
+
+    @Test("automation waiting for the air time: space starts it now")
+    func spaceStartsAutomationNow() throws {
+        let (show, plan) = try Self.makeShow(live: false)
+        let device = try Self.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
+        defer { device.close() }
+        let clock = Self.clock(at: Self.air - 600_000_000_000)   // ten minutes before air
+        let screen = ScriptedScreen([(afterMilliseconds: 300, key: 32)])
+        var configuration = LiveShow.Configuration(plan: plan, playout: .automation, playback: device, paceByClock: true,
+                                                   recordingsFolder: show.root.appendingPathComponent("recordings"),
+                                                   publish: false, console: { screen }, wallClock: clock)
+        configuration.startAt = Self.air
+        let started = WallClockProbe.now()
+        let summary = try LiveShow(configuration, logger: LogRecorder().logger).run()
+        #expect(summary.ranToTheEnd)
+        #expect(WallClockProbe.now() - started < 60_000_000_000, "did not wait ten minutes")
+    }
+
+    @Test("q before the first GO quits at once: no question, nothing aired")
+    func quitBeforeTheShow() throws {
+        let (show, plan) = try Self.makeShow()
+        let device = try Self.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
+        defer { device.close() }
+        let screen = ScriptedScreen([(afterMilliseconds: 300, key: 113)])
+        let summary = try LiveShow(.init(plan: plan, playout: .interactive, playback: device, paceByClock: true,
+                                         recordingsFolder: show.root.appendingPathComponent("recordings"), publish: false,
+                                         console: { screen }, wallClock: Self.clock(at: Self.air - 60_000_000_000)),
+                                   logger: LogRecorder().logger).run()
+        #expect(screen.closed && !summary.ranToTheEnd && summary.airedFrames == 0)
+        #expect(!screen.drawn.contains { $0.lines.contains { $0.text.contains("Quit while on air?") } })
+    }
+
+    @Test("held past the hard end: an alarm on the status line")
+    func pastTheHardEnd() throws {
+        let (show, plan) = try Self.makeShow()
+        let device = try Self.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
+        defer { device.close() }
+        // GO once: the live item holds; the 5 s slot ends while it does.
+        let screen = ScriptedScreen([(afterMilliseconds: 100, key: 32), (afterMilliseconds: 6500, key: 113), (afterMilliseconds: 100, key: 121)])
+        let summary = try LiveShow(.init(plan: plan, playout: .interactive, playback: device, paceByClock: true,
+                                         recordingsFolder: show.root.appendingPathComponent("recordings"), publish: false,
+                                         console: { screen }, wallClock: Self.clock(at: Self.air)),
+                                   logger: LogRecorder().logger).run()
+        #expect(!summary.ranToTheEnd)
+        let status = screen.drawn.compactMap { $0.lines.first { $0.text.hasPrefix("Status ") } }
+        let alarm = try #require(status.last { $0.text.contains("past the hard end by") }, "\(status.suffix(3).map(\.text))")
+        #expect(alarm.style(of: "past the hard end by") == .alarm)
+        #expect(!status.prefix(10).contains { $0.text.contains("past the hard end") }, "not before the end")
     }
 }
 

@@ -97,9 +97,10 @@ package class ALSAPCMDevice: @unchecked Sendable {
     /// Under/overruns recovered so far (any thread may read).
     package var xrunCount: Int { xruns.load(ordering: .relaxed) }
 
-    /// Threads the ALSA plugin started for this device that now run at real-time priority (see
-    /// `PluginThreads`); 0 for hardware devices, or when the system does not permit it.
-    package let realtimePluginThreads: Int
+    /// Kernel ids of the threads the ALSA plugin started for this device that now run at
+    /// real-time priority (see `PluginThreads`); none for hardware devices, or when the system
+    /// does not permit it.
+    package let realtimePluginThreads: [Int32]
 
     init(name: String, stream: snd_pcm_stream_t, configuration: ALSAConfiguration?, sampleRate: Int, periodFrames: Int, periods: Int, format requested: ALSASampleFormat?) throws(ALSADeviceError) {
         regie_alsa_silence_errors()
@@ -239,13 +240,13 @@ enum PluginThreads {
         return String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Raises the known plugin threads started since `before`; returns how many it raised.
-    static func raise(startedSince before: Set<Int32>) -> Int {
-        var raised = 0
-        for id in current().subtracting(before) where name(of: id).map(names.contains) == true {
+    /// Raises the known plugin threads started since `before`; returns the ids it raised.
+    static func raise(startedSince before: Set<Int32>) -> [Int32] {
+        var raised: [Int32] = []
+        for id in current().subtracting(before).sorted() where name(of: id).map(names.contains) == true {
             var parameters = sched_param()
             parameters.sched_priority = max(1, sched_get_priority_max(SCHED_FIFO) - 9)
-            if sched_setscheduler(id, SCHED_FIFO, &parameters) == 0 { raised += 1 }
+            if sched_setscheduler(id, SCHED_FIFO, &parameters) == 0 { raised.append(id) }
         }
         return raised
     }

@@ -7,6 +7,7 @@ import Playout
 import RegieModel
 import MP3
 import Production
+import Support
 import RegieYAML
 
 /// `regie play RUNDOWN --auto`
@@ -14,7 +15,7 @@ struct Play: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Play an episode live through ALSA with the technician's console, or unattended (--auto).",
         discussion: """
-        Runs the same engine as 'regie render', paced by the ALSA device. With the console (the default; it needs a terminal) the show waits for GO: space starts the next item or ends the live item on air (a live item holds at its end, its bed looping, until GO), Esc fades out and waits, s skips, p pauses, 1-9 0 F1-F12 fire the cart wall, d toggles the ducking of beds, q quits. Audio items follow one another as planned. With --auto each item follows the fitted plan and live items last their fitted length; without a terminal --auto runs headless.
+        Runs the same engine as 'regie render', paced by the ALSA device. With the console (the default; it needs a terminal) the show waits for GO: space starts the next item or ends the live item on air (a live item holds at its end, its bed looping, until GO), Esc fades out and waits, s skips, p pauses, 1-9 0 F1-F12 fire the cart wall, d toggles the ducking of beds, q quits. Audio items follow one another as planned. With --auto each item follows the fitted plan and live items last their fitted length; on the air date it waits for the air time (--now starts at once); without a terminal --auto runs headless.
 
         The devices, the recordings and the published folder come from station.yaml beside shows/ (see docs/station-format.md); every option below overrides it. With a capture device (the desk's programme return) the desk's mix is recorded and becomes the episode; the programme is recorded beside it.
 
@@ -34,6 +35,9 @@ struct Play: ParsableCommand {
 
     @Flag(help: "Automation: run the rundown unattended.")
     var auto = false
+
+    @Flag(help: "With --auto: start at once (a rehearsal) even on the air date before the air time. Without it, --auto on the air date waits for the air time; on any other day it starts at once.")
+    var now = false
 
     @Option(help: "The station file (default: station.yaml beside the shows/ folder).")
     var station: String?
@@ -74,6 +78,7 @@ struct Play: ParsableCommand {
     var headless = false
 
     func validate() throws {
+        if now && !auto { throw ValidationError("--now is for --auto (with the console the show starts on GO)") }
         if !auto && (headless || isatty(1) != 1) {
             throw ValidationError("the live console needs a terminal (and no --headless): run in a terminal, or unattended with --auto")
         }
@@ -130,11 +135,12 @@ struct Play: ParsableCommand {
         }
         let published = publishTo.map { URL(fileURLWithPath: $0) }
             ?? station.publish.map { URL(fileURLWithPath: $0).appendingPathComponent(plan.rundown.show.slug) }
-        let configuration = LiveShow.Configuration(
+        var configuration = LiveShow.Configuration(
             plan: plan, playout: auto ? .automation : .interactive, playback: alsa, capture: captureDevice,
             paceByClock: pace == .clock || (pace == .auto && LiveShow.devicePacesByClock(name: deviceName)),
             record: mode, recordingsFolder: recordings, quality: quality, publish: !noPublish, publishFolder: published,
             console: withConsole ? { TerminalScreen() } : nil)
+        if auto && !now { configuration.startAt = LiveShow.Configuration.waitForAir(plan.rundown.air, now: WallClock.nanoseconds()) }
         let show: LiveShow
         do {
             show = try LiveShow(configuration, logger: standardErrorLogger())

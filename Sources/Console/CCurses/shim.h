@@ -17,6 +17,9 @@ static inline int regie_curses_key_f(int n) { return KEY_F(n); }
 static inline int regie_curses_key_resize(void) { return KEY_RESIZE; }
 /// Key code of the Enter key on the keypad.
 static inline int regie_curses_key_enter(void) { return KEY_ENTER; }
+/// Arrow keys.
+static inline int regie_curses_key_up(void) { return KEY_UP; }
+static inline int regie_curses_key_down(void) { return KEY_DOWN; }
 /// Value `getch` returns when no key arrived before the timeout.
 static inline int regie_curses_err(void) { return ERR; }
 

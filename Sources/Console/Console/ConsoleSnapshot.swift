@@ -125,8 +125,8 @@ package struct ConsoleSnapshot: Sendable, Equatable {
     package var currentIndex: Int?
     /// Rundown index of the item GO will start.
     package var nextIndex: Int?
-    /// Frames the current live item has run (nil: derived from its actual start).
-    package var liveElapsed: Int64?
+    /// Frames the item on air has played, time paused left out (nil: derived from its actual start).
+    package var itemElapsed: Int64?
     /// True once the programme has started and until it ends.
     package var onAir: Bool
     /// True while the programme is paused.
@@ -152,15 +152,44 @@ package struct ConsoleSnapshot: Sendable, Equatable {
     /// True while the console asks whether to quit.
     package var quitPending: Bool
 
+    /// The next post still to come: the item (id), when it is due on the wall clock, and whether
+    /// it is soft (becomes next) rather than hard (starts over what is on air).
+    package struct Post: Sendable, Equatable {
+        package var id: Int
+        package var wall: Int64
+        package var soft: Bool
+        package init(id: Int, wall: Int64, soft: Bool) { self.id = id; self.wall = wall; self.soft = soft }
+    }
+
+    /// A list the technician chooses from (what to insert): its heading, the choices, the one
+    /// highlighted.
+    package struct Picker: Sendable, Equatable {
+        package var title: String
+        package var choices: [String]
+        package var selected: Int
+        package init(title: String, choices: [String], selected: Int = 0) {
+            self.title = title; self.choices = choices; self.selected = selected
+        }
+    }
+
+    /// The next post, if any.
+    package var nextPost: Post? = nil
+    /// The item (id) the edit keys act on.
+    package var selectedID: Int? = nil
+    /// The insert list, while it is open.
+    package var picker: Picker? = nil
+    /// The cart wall shown in place of the running order.
+    package var showsCartWall = false
+
     /// A snapshot; everything but the clock, rate and item count has a quiet default.
     package init(wallClock: Int64, utcOffsetSeconds: Int = 0, position: Int64 = 0, sampleRate: Int,
-                items: [ItemStatus], currentIndex: Int? = nil, nextIndex: Int? = nil, liveElapsed: Int64? = nil,
+                items: [ItemStatus], currentIndex: Int? = nil, nextIndex: Int? = nil, itemElapsed: Int64? = nil,
                 onAir: Bool = false, paused: Bool = false, closerStart: Int64? = nil, overUnder: Int64 = 0,
                 meters: Meters = Meters(), recorder: RecorderStatus? = nil, xruns: Int = 0, latePrefetch: Int = 0,
                 alarms: [Alarm] = [], carts: [CartStatus] = [], ducking: Bool = true, quitPending: Bool = false) {
         self.wallClock = wallClock; self.utcOffsetSeconds = utcOffsetSeconds; self.position = position
         self.sampleRate = sampleRate; self.items = items; self.currentIndex = currentIndex; self.nextIndex = nextIndex
-        self.liveElapsed = liveElapsed; self.onAir = onAir; self.paused = paused; self.closerStart = closerStart
+        self.itemElapsed = itemElapsed; self.onAir = onAir; self.paused = paused; self.closerStart = closerStart
         self.overUnder = overUnder; self.meters = meters; self.recorder = recorder; self.xruns = xruns
         self.latePrefetch = latePrefetch; self.alarms = alarms; self.carts = carts; self.ducking = ducking
         self.quitPending = quitPending

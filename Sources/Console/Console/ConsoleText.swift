@@ -14,6 +14,8 @@ package enum ConsoleStyle: String, Sendable, Equatable, CaseIterable {
     case warning
     /// Something is wrong.
     case alarm
+    /// The row the technician's edit keys act on.
+    case selected
     /// The last seconds of a segment or music.
     case outro
 }

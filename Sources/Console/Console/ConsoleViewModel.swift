@@ -87,7 +87,7 @@ struct Context {
     /// Frames the current item has run.
     var currentElapsed: Int64? {
         guard let id = snapshot.currentIndex, let entry = entry(id) else { return nil }
-        if entry.item.kind == .live, let live = snapshot.liveElapsed { return live }
+        if let played = snapshot.itemElapsed { return played }
         guard let start = status(id).actualStart else { return 0 }
         return max(0, snapshot.position - start)
     }
@@ -155,6 +155,8 @@ struct Context {
     /// One decimal, `-inf` for silence.
     static func decibels(_ value: Float) -> String {
         guard value.isFinite else { return "-inf" }
+        // Below -70 is silence for a meter (the loudness gate is -70 LUFS): no -226.4.
+        if value < -70 { return "<-70" }
         let tenths = Int((Double(value) * 10).rounded())
         let sign = tenths < 0 ? "-" : ""
         return "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
@@ -188,6 +190,8 @@ struct Context {
     }
 
     func rundown(rows: Int, width: Int) -> [ConsoleLine] {
+        if let picker = snapshot.picker { return pickerRows(picker, rows: rows, width: width) }
+        if snapshot.showsCartWall { return cartWall(rows: rows, width: width) }
         let count = plan.entries.count
         let anchor = (snapshot.currentIndex ?? snapshot.nextIndex).flatMap { positions[$0] }
             ?? (0..<count).first { status(plan.entries[$0].item.index).state == .pending } ?? 0
@@ -196,8 +200,57 @@ struct Context {
         let starts = self.starts
         var lines: [ConsoleLine] = []
         for index in top..<min(count, top + rows) { lines.append(rundownRow(index, width: width, starts: starts)) }
+        // More items than rows: the last row says how many follow (and what ends the show).
+        if top + rows < count, rows >= 2 {
+            let hidden = count - (top + rows - 1)
+            let last = plan.entries[count - 1]
+            let end = starts[count - 1].map { " · last " + clock($0) } ?? ""
+            lines[rows - 1] = ConsoleLine([ConsoleRun("   ↓ \(hidden) more item\(hidden == 1 ? "" : "s") (to \(count) \(last.item.displayTitle)\(end))", .dim)])
+                .clipped(to: width)
+        }
         while lines.count < rows { lines.append(ConsoleLine()) }
         return lines
+    }
+
+    /// The insert list in place of the running order (scrolled to keep the choice visible).
+    func pickerRows(_ picker: ConsoleSnapshot.Picker, rows: Int, width: Int) -> [ConsoleLine] {
+        var lines = [ConsoleLine([ConsoleRun(picker.title, .highlight), ConsoleRun("  ↑↓ choose  Enter insert  Esc cancel", .dim)])
+            .clipped(to: width)]
+        let room = max(0, rows - 1)
+        let top = max(0, min(picker.selected - room / 2, picker.choices.count - room))
+        for index in top..<min(picker.choices.count, top + room) {
+            let selected = index == picker.selected
+            lines.append(ConsoleLine([ConsoleRun((selected ? " › " : "   ") + picker.choices[index], selected ? .selected : .normal)])
+                .clipped(to: width))
+        }
+        while lines.count < rows { lines.append(ConsoleLine()) }
+        return Array(lines.prefix(rows))
+    }
+
+    /// Every cart with its key and state, in columns wide enough for all of them to show.
+    func cartWall(rows: Int, width: Int) -> [ConsoleLine] {
+        var lines = [ConsoleLine([ConsoleRun("Cart wall", .highlight), ConsoleRun("  key fires or stops · c back to the running order", .dim)])
+            .clipped(to: width)]
+        let room = max(1, rows - 1)
+        let carts = snapshot.carts
+        let columns = max(1, (carts.count + room - 1) / room)
+        let columnWidth = max(1, width / columns)
+        for row in 0..<room {
+            var runs: [ConsoleRun] = []
+            for column in 0..<columns {
+                let index = column * room + row
+                guard index < carts.count else { break }
+                let cart = carts[index]
+                let state = cart.playing ? " ▶ " + time(cart.remainingFrames) : ""
+                let key = DisplayWidth.rightAligned(cart.key, to: 3)
+                let text = DisplayWidth.fit("\(key)  \(cart.title)\(state)", to: columnWidth - 1) + " "
+                runs.append(ConsoleRun(text, cart.playing ? .onAir : .normal))
+            }
+            lines.append(ConsoleLine(runs).clipped(to: width))
+        }
+        if carts.isEmpty { lines.append(ConsoleLine([ConsoleRun("   no carts in this show", .dim)])) }
+        while lines.count < rows { lines.append(ConsoleLine()) }
+        return Array(lines.prefix(rows))
     }
 
     /// The row of the item at `index` in the running order.
@@ -241,9 +294,10 @@ struct Context {
         }
         if entry.item.backtime { title += " ⇥ back-timed" }
         let number = DisplayWidth.rightAligned(String(index + 1), to: 3)
+        if let at = entry.item.at { title += " @\(at) \(entry.item.post == .soft ? "soft" : "hard")" }
         let prefix = "\(marker)\(number)  \(start) \(DisplayWidth.rightAligned(lengthText, to: 7)) \(kind) "
         let text = prefix + DisplayWidth.fit(title, to: max(0, width - DisplayWidth.of(prefix)))
-        return ConsoleLine([ConsoleRun(text, style)]).clipped(to: width)
+        return ConsoleLine([ConsoleRun(text, id == snapshot.selectedID ? .selected : style)]).clipped(to: width)
     }
 
     func notesLine(width: Int) -> ConsoleLine {
@@ -260,19 +314,34 @@ struct Context {
         return ConsoleLine([ConsoleRun(label, .dim), ConsoleRun(flat, .warning)]).clipped(to: width)
     }
 
+    /// Before the show, on its air date: the countdown to the air time (warning in the last 30 s),
+    /// or how late it is (an alarm). Nothing on another day (a rehearsal) or once anything aired.
+    func airCountdown() -> [ConsoleRun] {
+        guard !snapshot.items.contains(where: { $0.state == .done || $0.state == .onAir || $0.state == .skipped }) else { return [] }
+        let air = plan.rundown.air
+        let airWall = air.epochSeconds * 1_000_000_000
+        let offset = Double(snapshot.utcOffsetSeconds)
+        func day(_ wall: Int64) -> Double { ((Double(wall) / 1e9 + offset) / 86_400).rounded(.down) }
+        guard day(snapshot.wallClock) == day(airWall) else { return [] }
+        let left = (airWall - snapshot.wallClock) * Int64(rate) / 1_000_000_000
+        if left > 0 {
+            return [ConsoleRun(" · on air in ", .dim), ConsoleRun(time(left, digits: 0), left <= 30 * Int64(rate) ? .warning : .highlight)]
+        }
+        return [ConsoleRun(" · ", .dim), ConsoleRun("air time \(clock(airWall)) passed \(time(-left, digits: 0)) ago", .alarm)]
+    }
+
     func itemClockLine(width: Int) -> ConsoleLine {
         guard let id = snapshot.currentIndex, let entry = entry(id),
               let elapsed = currentElapsed, let remaining = currentRemaining else {
             if let next = snapshot.nextIndex, let entry = entry(next), let position = positions[next] {
-                return ConsoleLine([ConsoleRun("Item   ", .dim), ConsoleRun("standby", .next),
-                                    ConsoleRun(" · space starts \(position + 1) \(entry.item.displayTitle)", .normal)])
+                return ConsoleLine([ConsoleRun("Item   ", .dim), ConsoleRun("standby", .next)] + airCountdown()
+                                   + [ConsoleRun(" · space starts \(position + 1) \(entry.item.displayTitle)", .normal)])
                     .clipped(to: width)
             }
             let ended = snapshot.items.contains { $0.state == .done }
             return ConsoleLine([ConsoleRun("Item   ", .dim), ConsoleRun(ended ? "programme ended" : "—", .dim)]).clipped(to: width)
         }
-        var runs = [ConsoleRun("Item   ", .dim), ConsoleRun("elapsed ", .dim), ConsoleRun(time(elapsed), .highlight),
-                    ConsoleRun("  remaining ", .dim)]
+        var runs = [ConsoleRun(" elapsed ", .dim), ConsoleRun(time(elapsed), .highlight), ConsoleRun("  remaining ", .dim)]
         let isOutroKind = entry.item.kind == .segment || entry.item.kind == .music
         if remaining < 0 {
             runs.append(ConsoleRun(time(-remaining, sign: true) + " over", .warning))
@@ -287,7 +356,11 @@ struct Context {
             if let max = entry.item.max { runs.append(ConsoleRun(" max \(max)", .dim)) }
         }
         if snapshot.paused { runs.append(ConsoleRun("  PAUSED", .warning)) }
-        return ConsoleLine(runs).clipped(to: width)
+        // The item's name takes what the counters leave, at least 12 columns.
+        let room = max(12, width - 7 - ConsoleLine(runs).width)
+        let title = entry.item.displayTitle
+        let name = DisplayWidth.of(title) <= room ? title : DisplayWidth.fit(title, to: room).trimmingTrailingSpaces
+        return ConsoleLine([ConsoleRun("Item   ", .dim), ConsoleRun(name, .onAir)] + runs).clipped(to: width)
     }
 
     func showClockLine(width: Int) -> ConsoleLine {
@@ -303,9 +376,18 @@ struct Context {
             }
             runs += [ConsoleRun("  closer ", .dim), ConsoleRun(clock(start), .highlight)]
         }
+        if let post = snapshot.nextPost, let entry = entry(post.id) {
+            // The countdown to the next post, coloured as it nears (30 s, 10 s).
+            let left = (post.wall - snapshot.wallClock) * Int64(rate) / 1_000_000_000
+            let name = post.id == plan.backtimeIndex ? "closer" : DisplayWidth.fit(entry.item.displayTitle, to: 12).trimmingTrailingSpaces
+            let style: ConsoleStyle = left <= 10 * Int64(rate) ? .alarm : left <= 30 * Int64(rate) ? .warning : .highlight
+            if post.id != plan.backtimeIndex { runs += [ConsoleRun("  \(name) ", .dim), ConsoleRun(clock(post.wall), .highlight)] }
+            runs += [ConsoleRun(" in ", .dim), ConsoleRun(left >= 0 ? time(left, digits: 0) : "due", style)]
+        }
         let over = snapshot.overUnder
         runs.append(ConsoleRun("  over/under ", .dim))
-        if over == 0 { runs.append(ConsoleRun("on time", .highlight)) }
+        // Within a tenth of a second (what the display shows) it is on time, not "+0:00.0 over".
+        if abs(over) < Int64(rate) / 20 { runs.append(ConsoleRun("on time", .highlight)) }
         else { runs.append(ConsoleRun(time(over, sign: true) + (over > 0 ? " over" : " under"), over > 0 ? .warning : .next)) }
         return ConsoleLine(runs).clipped(to: width)
     }
@@ -367,9 +449,14 @@ struct Context {
         if snapshot.quitPending {
             return ConsoleLine([ConsoleRun("Quit while on air? y = quit, n = carry on", .alarm)]).clipped(to: width)
         }
-        guard !snapshot.alarms.isEmpty else { return ConsoleLine([ConsoleRun("Status OK", .dim)]).clipped(to: width) }
-        // Newest first, so the latest alarm is never cut off.
+        let cuts = postCuts()
+        guard !snapshot.alarms.isEmpty || !cuts.isEmpty else { return ConsoleLine([ConsoleRun("Status OK", .dim)]).clipped(to: width) }
         var runs = [ConsoleRun("Status ", .dim)]
+        if !cuts.isEmpty, let post = snapshot.nextPost {
+            runs.append(ConsoleRun("at \(clock(post.wall)) the post " + cuts.joined(separator: ", "), .warning))
+            if !snapshot.alarms.isEmpty { runs.append(ConsoleRun(" · ", .dim)) }
+        }
+        // Newest first, so the latest alarm is never cut off.
         for (offset, alarm) in snapshot.alarms.reversed().enumerated() {
             if offset > 0 { runs.append(ConsoleRun(" · ", .dim)) }
             let style: ConsoleStyle = switch alarm.severity { case .info: .normal; case .warning: .warning; case .alarm: .alarm }
@@ -378,15 +465,63 @@ struct Context {
         return ConsoleLine(runs).clipped(to: width)
     }
 
-    func helpLine(width: Int) -> ConsoleLine {
-        let keys: [(String, String)] = [("space", "GO"), ("Esc", "fade"), ("p", "pause"), ("s", "skip"),
-                                        ("1-0 F1-F12", "carts"), ("d", "duck"), ("q", "quit")]
-        var runs: [ConsoleRun] = []
-        for (offset, (key, action)) in keys.enumerated() {
-            runs.append(ConsoleRun((offset > 0 ? "  " : "") + key, .highlight))
-            runs.append(ConsoleRun(" " + action, .dim))
+    /// What the next post will cut, as things stand: the item on air cut short (a hard post),
+    /// items still to come that will not fit before it dropped. Empty when everything fits.
+    func postCuts() -> [String] {
+        guard let post = snapshot.nextPost, let postPosition = positions[post.id] else { return [] }
+        var cuts: [String] = []
+        if !post.soft, let id = snapshot.currentIndex, id != post.id, let entry = entry(id), let remaining = currentRemaining {
+            let end = snapshot.wallClock + nanoseconds(max(0, remaining))
+            // As things stand: a live item past its plan ends when GO comes, counted as now.
+            if end > post.wall {
+                let short = entry.item.kind == .live ? "" : " (\(time(max(0, end - post.wall) * Int64(rate) / 1_000_000_000, digits: 0)) short)"
+                cuts.append("cuts \(entry.item.displayTitle)\(short)")
+            }
         }
-        return ConsoleLine(runs).clipped(to: width)
+        let starts = self.starts
+        for position in 0..<postPosition {
+            let entry = plan.entries[position]
+            guard status(entry.item.index).state == .pending, entry.item.index != snapshot.currentIndex,
+                  let start = starts[position] else { continue }
+            if start >= post.wall { cuts.append("drops \(entry.item.displayTitle)") }
+            else if start + nanoseconds(entry.length) > post.wall, !post.soft { cuts.append("cuts \(entry.item.displayTitle)") }
+        }
+        return cuts
+    }
+
+    /// The keys for what the technician is doing: the picker's, an item selected for editing, or
+    /// the transport. Keys that do not fit the width are left out, least needed first (all keys
+    /// are in docs/console.md); `q` always shows.
+    func helpLine(width: Int) -> ConsoleLine {
+        if snapshot.picker != nil {
+            return ConsoleLine([ConsoleRun("↑↓", .highlight), ConsoleRun(" choose  ", .dim), ConsoleRun("Enter", .highlight),
+                                ConsoleRun(" insert after the item on air  ", .dim), ConsoleRun("Esc", .highlight), ConsoleRun(" cancel", .dim)])
+                .clipped(to: width)
+        }
+        // (key, action, priority: 1 is always shown)
+        let keys: [(String, String, Int)]
+        if snapshot.selectedID != nil {
+            keys = [("↑↓", "select", 1), ("[ ]", "move", 1), ("x", "drop/restore", 1), ("n", "make next", 1),
+                    ("i", "insert", 2), ("space", "GO", 1), ("q", "quit", 1)]
+        } else {
+            keys = [("space", "GO", 1), ("Esc", "fade", 1), ("b", "bed", 2), ("p", "pause", 2), ("s", "skip", 1),
+                    ("c", "carts", 2), ("↑↓", "edit", 2), ("i", "insert", 3), ("r", "reload", 3), ("d", "duck", 4),
+                    ("1-0 F1-F12", "carts", 5), ("q", "quit", 1)]
+        }
+        func line(_ keys: [(String, String, Int)]) -> ConsoleLine {
+            var runs: [ConsoleRun] = []
+            for (offset, (key, action, _)) in keys.enumerated() {
+                runs.append(ConsoleRun((offset > 0 ? "  " : "") + key, .highlight))
+                runs.append(ConsoleRun(" " + action, .dim))
+            }
+            return ConsoleLine(runs)
+        }
+        var shown = keys
+        while line(shown).width > width, let least = shown.map(\.2).max(), least > 1,
+              let drop = shown.lastIndex(where: { $0.2 == least }) {
+            shown.remove(at: drop)
+        }
+        return line(shown).clipped(to: width)
     }
 }
 
@@ -410,6 +545,15 @@ extension ConsoleLine {
             break
         }
         return ConsoleLine(result)
+    }
+}
+
+extension String {
+    /// Without the padding `DisplayWidth.fit` adds.
+    var trimmingTrailingSpaces: String {
+        var text = Substring(self)
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
     }
 }
 

@@ -92,6 +92,7 @@ package final class TerminalScreen {
         case .next: return pair(2) | bold
         case .warning: return pair(3) | bold
         case .alarm: return pair(4) | bold
+        case .selected: return bold | reverse
         case .outro: return pair(5) | bold | reverse
         }
     }

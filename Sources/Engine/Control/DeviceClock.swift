@@ -128,6 +128,9 @@ package struct DeviceClock: Sendable {
         return (sw * sxy - sx * sy) / denominator
     }
 
+    /// Whether a line spans long enough for its own rate to count.
+    package var hasMeasured: Bool { span >= 2 && lineRate != nil }
+
     /// Parts per million the device runs fast (positive) or slow against the station's clock.
     package var ppm: Double { (rate / nominalRate - 1) * 1e6 }
 

@@ -33,6 +33,8 @@ package struct EngineCommand: BitwiseCopyable, Sendable, Equatable {
         /// Move voice `argument`'s post to programme frame `value` (the sound card's clock
         /// measured against the station's).
         case setPost
+        /// Fade out the beds on air (over the ducking release); their items go on, silent.
+        case fadeBeds
         /// Apply the running-order change waiting in the mixer's `ScheduleEdit` mailbox
         /// (`value` = its id).
         case edit
@@ -92,6 +94,8 @@ package struct MixerEvent: BitwiseCopyable, Sendable, Equatable {
         /// The running-order change `detail` was refused: the schedule moved on before it arrived
         /// (the control side plans it again).
         case editRejected
+        /// The beds on air faded out (`item`: the item whose bed it was).
+        case bedFaded
     }
 
     /// What happened.
@@ -215,6 +219,13 @@ package struct TimelineState: BitwiseCopyable, Sendable, Equatable {
     package var nextPostFrame: Int64 = -1
     /// Whether the next post is soft.
     package var nextPostIsSoft: Bool = false
+    /// Where what comes before the next post ends, as things stand (a GO now, live items at
+    /// their planned lengths), programme frames; -1 without a post. Against `nextPostFrame`: the
+    /// show's over or under at that post (a hard post cuts the over, the under is dead air).
+    package var endBeforeNextPost: Int64 = -1
+    /// The programme frame the item on air started on, moved on by the time it was paused (so
+    /// position - currentStart is how much of it has played), or -1.
+    package var currentStart: Int64 = -1
 
     /// The state before the first block.
     package init() {}

@@ -193,7 +193,8 @@ public final class ProgrammeMixer: @unchecked Sendable {
         // A bed fades out over the release at the end of its item, unless a cut fades it already
         // or its item holds for GO (then GO's cut fades it).
         let bedRelease = timeline.bedRelease
-        let bedFadeStart = cut == nil && !timeline.isHeld(index) ? voice.length - bedRelease : .max
+        let bedFadeStart = min(cut == nil && !timeline.isHeld(index) ? voice.length - bedRelease : .max,
+                               timeline.voices.states[index].bedFadedAt)
         VoiceEnvelope.add(scratch, to: bus + Int(from - blockStart) * 2, frames: frames, position: position, voice: voice,
                           cut: cut, gain: timeline.voices.gains[index], bedFadeStart: bedFadeStart, bedRelease: bedRelease,
                           duck: &timeline.voices.states[index].duck, ducked: timeline.bedsDucked)

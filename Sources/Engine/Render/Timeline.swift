@@ -100,7 +100,7 @@ final class Timeline {
         var initial = TimelineState()
         initial.holding = holdBefore >= 0 ? voices.states[holdBefore].spec.item : -1
         initial.projectedEnd = scheduled > 0 ? voices.states[voice(at: scheduled - 1)].spec.end : 0
-        fillPost(&initial)
+        fillPost(&initial, at: 0)
         return initial
     }
 
@@ -419,6 +419,7 @@ final class Timeline {
         case .pauseResume:
             if pause == .running { pause = .pausing } else { resume(at: position) }
         case .toggleDuck: bedsDucked.toggle()
+        case .fadeBeds: fadeBeds(at: position, command, appliedAt: appliedAt)
         case .setPost: setPost(voice: Int(command.argument), to: command.value, now: position)
         case .edit:
             if let edit, edit.id == command.value, apply(edit, at: position) {
@@ -571,6 +572,21 @@ final class Timeline {
         }
     }
 
+    /// Fades the beds on air out over the release; their items keep running (a live item still
+    /// holds for GO), so the talk goes on without music under it.
+    private func fadeBeds(at position: Int64, _ command: EngineCommand, appliedAt: Int64) {
+        var j = firstUnfinished
+        while j < scheduled {
+            let i = voice(at: j)
+            let voice = voices.states[i]
+            if voice.flags.contains(.started) && voice.isUnfinished && voice.spec.isBed && voice.bedFadedAt == .max {
+                voices.states[i].bedFadedAt = max(0, position - voice.spec.start)
+                emit(MixerEvent(.bedFaded, answering: command, appliedAt: appliedAt, position: position, item: voice.spec.item))
+            }
+            j += 1
+        }
+    }
+
     private func skip(at position: Int64, _ command: EngineCommand, appliedAt: Int64) {
         resume(at: position)
         if let current = currentVoice(at: position) {
@@ -611,11 +627,19 @@ final class Timeline {
     }
 
     /// The next post for the console.
-    private func fillPost(_ s: inout TimelineState) {
-        if let (_, index) = nextPost() {
+    private func fillPost(_ s: inout TimelineState, at position: Int64) {
+        if let (k, index) = nextPost() {
             s.nextPostItem = voices.states[index].spec.item
             s.nextPostFrame = voices.states[index].spec.post
             s.nextPostIsSoft = voices.states[index].spec.postIsSoft
+            var end = position
+            var j = firstUnfinished
+            while j < k {
+                let state = voices.states[voice(at: j)]
+                if state.isUnfinished { end = max(end, state.effectiveEnd) }
+                j += 1
+            }
+            s.endBeforeNextPost = end
         } else {
             s.nextPostItem = -1
             s.nextPostFrame = -1
@@ -630,6 +654,7 @@ final class Timeline {
         s.position = position
         let current = currentVoice(at: position)
         s.current = current.map { voices.states[$0].spec.item } ?? -1
+        s.currentStart = current.map { voices.states[$0].spec.start } ?? -1
         s.holding = holdBefore >= 0 ? voices.states[holdBefore].spec.item : -1
         if let current, isHeld(current) {
             s.liveOverrun = voices.states[current].spec.end <= position
@@ -638,7 +663,7 @@ final class Timeline {
         s.bedsDucked = bedsDucked
         s.cartsPlaying = cartsPlaying
         s.projectedEnd = lastEnd(at: position)
-        fillPost(&s)
+        fillPost(&s, at: position)
         if finishedAt < 0 && firstUnfinished >= scheduled && holdBefore < 0 && cartsPlaying == 0 {
             var last: Int64 = 0
             for v in 0..<voices.count where !voices.states[v].flags.contains(.skipped) {

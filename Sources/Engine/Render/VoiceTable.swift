@@ -38,6 +38,8 @@ struct VoiceState: BitwiseCopyable {
     var spec: VoiceSpec
     /// A cut that shortens it, if any.
     var cut: VoiceCut?
+    /// Where (frames into the voice) the technician faded this bed out, or `.max`.
+    var bedFadedAt: Int64 = .max
     var flags: VoiceFlags = []
     /// A bed's ducking under the talk.
     var duck: DuckingEnvelope

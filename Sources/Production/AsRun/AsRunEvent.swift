@@ -42,6 +42,8 @@ package enum AsRunEventKind: String, Sendable, CaseIterable {
     case postMadeNext = "post_made_next"
     /// The running order was changed on air (`message` says how).
     case runningOrderChanged = "running_order_changed"
+    /// The technician faded the bed of `item` out (the item went on).
+    case bedFaded = "bed_faded"
 }
 
 /// Alarms that go to the as-run log (and the console's status line); the raw value is the line's

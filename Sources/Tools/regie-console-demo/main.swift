@@ -87,7 +87,7 @@ final class Simulation {
         }
         if let current = snapshot.currentIndex, let began = snapshot.items[current].actualStart {
             let entry = plan.entries[current]
-            if entry.item.kind == .live { snapshot.liveElapsed = snapshot.position - began }
+            if entry.item.kind == .live { snapshot.itemElapsed = snapshot.position - began }
             let end = fadeEnd ?? (entry.item.kind == .live ? Int64.max : began + entry.length)
             if snapshot.position >= end {
                 let faded = fadeEnd != nil
@@ -144,7 +144,7 @@ final class Simulation {
         snapshot.items[index] = .init(state: .onAir, actualStart: position, startedAt: snapshot.wallClock)
         snapshot.currentIndex = index
         snapshot.nextIndex = nextPending(after: index)
-        snapshot.liveElapsed = plan.entries[index].item.kind == .live ? 0 : nil
+        snapshot.itemElapsed = plan.entries[index].item.kind == .live ? 0 : nil
         fadeEnd = nil
         if !snapshot.onAir {
             snapshot.onAir = true
@@ -158,7 +158,7 @@ final class Simulation {
         snapshot.items[current].state = .done
         snapshot.items[current].actualLength = position - start
         snapshot.currentIndex = nil
-        snapshot.liveElapsed = nil
+        snapshot.itemElapsed = nil
         fadeEnd = nil
     }
 
@@ -199,6 +199,9 @@ final class Simulation {
             snapshot.quitPending = false
         case .redraw:
             break
+        case .selectUp, .selectDown, .moveUp, .moveDown, .toggleDrop, .makeNext, .insert, .choose, .reload, .fadeBeds,
+             .toggleCartWall:
+            break   // the demo shows the console, not the running order's editing
         }
         snapshot.overUnder = projectedOverUnder()
     }
