@@ -190,5 +190,141 @@ import TestSupport
         }
     }
 
+    /// Power of `frequency` in the left channel over `frames` from `start` (Goertzel).
+    static func power(_ samples: [Float], frequency: Double, start: Int, frames: Int) -> Double {
+        let k = 2 * cos(2 * Double.pi * frequency / Double(rate))
+        var s1 = 0.0, s2 = 0.0
+        for n in start..<min(start + frames, samples.count / 2) {
+            let s0 = Double(samples[2 * n]) + k * s1 - s2
+            s2 = s1; s1 = s0
+        }
+        return (s1 * s1 + s2 * s2 - k * s1 * s2) / Double(frames * frames)
+    }
+
+    /// The rundown of the edit test: a live item to hold on, four segments told apart by their
+    /// tone, a live goodbye; `extra` adds a fifth segment at the end (the producer's edit).
+    static func editRundown(extra: Bool) -> String {
+        """
+        episode: 5
+        title: Edits on air
+        description: d
+        air: 2026-12-03T18:00:00+01:00
+        slot: 60
+        items:
+          - jingle: opener
+          - live: Talk
+            planned: 2
+          - segment: audio/s-a.wav
+            title: Segment A
+          - segment: audio/s-b.wav
+            title: Segment B
+          - segment: audio/s-c.wav
+            title: Segment C
+          - live: Goodbye
+            planned: 1
+        """ + (extra ? "\n  - segment: audio/s-d.wav\n    title: Segment D\n" : "\n")
+    }
+
+    @Test("80×24: the producer's edit reloaded on r, then insert, move, drop, restore and make next while the live item holds; the screen, the as-run log and the audio follow")
+    func runningOrderChangedOnAir() throws {
+        try #require(TestSupport.hasProgram("tmux"), "tmux is needed (apt install tmux)")
+        let pulse = try PulseAudioServer.start()
+        defer { pulse.stop() }
+        let show = try TestShow()
+        defer { try? FileManager.default.removeItem(at: show.root) }
+        let tones: [(String, Double)] = [("s-a", 440), ("s-b", 550), ("s-c", 660), ("s-d", 770), ("extra", 880)]
+        try show.writeAudio("jingles/opener.wav", samples: Self.marked(seconds: 1, frequency: 220), sampleRate: Self.rate)
+        for (name, hz) in tones {
+            try show.writeAudio("audio/\(name).wav", samples: Self.marked(seconds: 1.5, frequency: hz, level: 0.1), sampleRate: Self.rate)
+        }
+        let rundown = try show.writeRundown(Self.editRundown(extra: false))
+        let out = show.root.appendingPathComponent("recordings")
+        let tmux = try Tmux()
+        let environment = pulse.environment.map { "\($0.key)='\($0.value)'" }.sorted().joined(separator: " ")
+        try tmux.start("\(environment) LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen '\(TestSupport.regie.path)' play '\(rundown.path)' "
+            + "--device pulse --period-ms 10 --periods 8 --out '\(out.path)' --no-publish; echo \"exit status $?\"; read -r line")
+        try tmux.wait("standby") { $0.contains { $0.hasPrefix("Status") && $0.contains("waiting for GO") } }
+        try tmux.keys("Space")
+        try tmux.wait("the live item on air") { Self.row($0, "▶  2  ") != nil }
+
+        // The producer adds segment D to the file: the console says so and waits for r.
+        Thread.sleep(forTimeInterval: 1.1)   // a new modification time
+        _ = try show.writeRundown(Self.editRundown(extra: true))
+        try tmux.wait("the change noticed") { $0.contains { $0.contains("rundown file changed") && $0.contains("+ Segment D") && $0.contains("r applies it") } }
+        var screen = try tmux.capture()
+        #expect(!screen.contains { $0.contains("Segment D") && $0.hasPrefix("  ") }, "not applied by itself")
+        try tmux.keys("r")
+        screen = try tmux.wait("segment D in the running order") { $0.contains { $0.contains("SEG  Segment D") } }
+
+        // i: the insert list; its first choice is the file audio/extra.wav; Enter puts it next.
+        try tmux.keys("i")
+        screen = try tmux.wait("the insert list") { $0.contains { $0.hasPrefix("Insert after the item on air") } }
+        #expect(screen.contains { $0.contains("› file   audio/extra.wav") })
+        #expect(screen.contains { $0.contains("live   5:00") })
+        try tmux.keys("Enter")
+        screen = try tmux.wait("extra next") { $0.contains { $0.hasPrefix("»  3  ") && $0.contains("SEG  extra") } }
+
+        // ↓ ↓ selects segment A (after extra); ] moves it below B.
+        try tmux.keys("Down")
+        try tmux.keys("Down")
+        try tmux.wait("A selected") { $0.contains { $0.hasPrefix(" › 4") && $0.contains("Segment A") } && $0.contains { $0.hasPrefix("↑↓ select  [ ] move") } }
+        try tmux.keys("]")
+        screen = try tmux.wait("A below B") { rows in
+            let b = rows.firstIndex { $0.contains("Segment B") }, a = rows.firstIndex { $0.contains("Segment A") }
+            return b != nil && a != nil && b! < a!
+        }
+        #expect(screen.contains { $0.hasPrefix(" › 5") && $0.contains("Segment A") }, "the selection follows the item")
+        // ↓ to C (below A now): x drops it, x restores it, x drops it again.
+        try tmux.keys("Down")
+        try tmux.wait("C selected") { $0.contains { $0.hasPrefix(" › 6") && $0.contains("Segment C") } }
+        try tmux.keys("x")
+        try tmux.wait("C dropped") { $0.contains { $0.hasPrefix("–› 6") && $0.contains("Segment C (dropped)") } }
+        try tmux.keys("x")
+        try tmux.wait("C restored") { $0.contains { $0.hasPrefix(" › 6") && $0.contains("Segment C") && !$0.contains("dropped") } }
+        try tmux.keys("x")
+        try tmux.wait("C dropped again") { $0.contains { $0.hasPrefix("–› 6") && $0.contains("Segment C (dropped)") } }
+        // ↓ ↓ to D (past Goodbye): n makes it next.
+        try tmux.keys("Down")
+        try tmux.keys("Down")
+        try tmux.wait("D selected") { $0.contains { $0.hasPrefix(" › 8") && $0.contains("Segment D") } }
+        try tmux.keys("n")
+        screen = try tmux.wait("D next") { $0.contains { $0.hasPrefix("»› 3") && $0.contains("Segment D") } }
+        #expect(screen.count >= 24 && screen.allSatisfy { $0.count <= 80 })
+        // The order on screen: Talk on air, then D, extra, B, A, (C dropped), Goodbye.
+        let order = ["Talk", "Segment D", "extra", "Segment B", "Segment A", "Segment C", "Goodbye"].map { title in
+            screen.firstIndex { $0.contains(title) } ?? -1
+        }
+        #expect(order == order.sorted() && !order.contains(-1), "\(screen.joined(separator: "\n"))")
+
+        // GO ends the live item: D, extra, B, A play on by themselves, C is passed over, Goodbye
+        // holds; GO ends the show.
+        try tmux.keys("Space")
+        try tmux.wait("Goodbye on air") { $0.contains { $0.hasPrefix("▶") && $0.contains("Goodbye") } }
+        try tmux.keys("Space")
+        screen = try tmux.wait("the exit") { $0.contains { $0.hasPrefix("exit status ") } }
+        #expect(screen.contains("exit status 0"), "\(screen.joined(separator: "\n"))")
+
+        let lines = try Self.asRun(out.appendingPathComponent("005-edits-on-air.asrun.jsonl"))
+        let started = lines.filter { $0["event"] as? String == "item_started" }.compactMap { $0["title"] as? String }
+        #expect(started == ["opener", "Talk", "Segment D", "extra", "Segment B", "Segment A", "Goodbye"], "\(started)")
+        let changes = lines.filter { $0["event"] as? String == "running_order_changed" }.compactMap { $0["message"] as? String }
+        let said = changes.joined(separator: " | ")
+        for part in ["reloaded", "inserted segment \"extra\" next", "moved \"Segment A\" down", "dropped \"Segment C\"",
+                     "restored \"Segment C\"", "made \"Segment D\" next"] {
+            #expect(said.contains(part), "as-run: \(said)")
+        }
+        // The audio that went out (the programme recording): each item's tone where the log starts it.
+        let start = try #require(Self.position(lines, "item_started", item: 1))
+        let samples = try decodeWithFFmpeg(out.appendingPathComponent("005-edits-on-air-program.mp3"))
+        let hz = ["Segment A": 440.0, "Segment B": 550, "Segment C": 660, "Segment D": 770, "extra": 880]
+        for line in lines where line["event"] as? String == "item_started" {
+            guard let title = line["title"] as? String, let expected = hz[title], let position = line["position"] as? Int else { continue }
+            let at = position - start + 2000
+            let powers = hz.mapValues { Self.power(samples, frequency: $0, start: at, frames: 8820) }
+            let loudest = powers.max { $0.value < $1.value }!.key
+            #expect(loudest == title, "\(title) at \(at): heard \(loudest) (\(expected) Hz expected)")
+        }
+    }
+
     static func row(_ screen: [String], _ prefix: String) -> String? { screen.first { $0.hasPrefix(prefix) } }
 }

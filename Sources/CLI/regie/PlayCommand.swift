@@ -171,6 +171,9 @@ struct Play: ParsableCommand {
         if let roundTrip = summary.roundTripFrames {
             print(String(format: "  the desk's return: round trip %.1f ms (playback and capture queues), placed by it", Double(roundTrip) / Double(rate) * 1000))
         }
+        if let ppm = summary.deviceClockPPM {
+            print(String(format: "  the sound card's clock ran %+.1f ppm against the station's clock (the posts were kept on the station's)", ppm))
+        }
         if let asRun = summary.asRunLog { print("  as-run log \(asRun.path)") }
         for recording in summary.recordings { print("  recorded \(recording.url.path) (\(format(recording.file.frames, 1)))") }
         for (source, frames) in summary.lostFrames.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {

@@ -80,8 +80,12 @@ struct Context {
 
     /// The status of item `id`.
     func status(_ id: Int) -> ConsoleSnapshot.ItemStatus {
-        id >= 0 && id < snapshot.items.count ? snapshot.items[id]
-            : ConsoleSnapshot.ItemStatus(state: entry(id)?.dropped ?? false ? .dropped : .pending)
+        let dropped = entry(id)?.dropped ?? false
+        guard id >= 0 && id < snapshot.items.count else { return ConsoleSnapshot.ItemStatus(state: dropped ? .dropped : .pending) }
+        var status = snapshot.items[id]
+        // Dropped in the running order on air (the technician's x, or a re-fit), not yet passed.
+        if dropped && status.state == .pending { status.state = .dropped }
+        return status
     }
 
     /// Frames the current item has run.
@@ -293,11 +297,14 @@ struct Context {
         default: break
         }
         if entry.item.backtime { title += " ⇥ back-timed" }
-        let number = DisplayWidth.rightAligned(String(index + 1), to: 3)
+        // The item selected for editing: reverse video, and a › that shows without colours too.
+        let selected = id == snapshot.selectedID
+        let digits = String(index + 1)
+        let number = selected && digits.count < 3 ? "›" + DisplayWidth.rightAligned(digits, to: 2) : DisplayWidth.rightAligned(digits, to: 3)
         if let at = entry.item.at { title += " @\(at) \(entry.item.post == .soft ? "soft" : "hard")" }
         let prefix = "\(marker)\(number)  \(start) \(DisplayWidth.rightAligned(lengthText, to: 7)) \(kind) "
         let text = prefix + DisplayWidth.fit(title, to: max(0, width - DisplayWidth.of(prefix)))
-        return ConsoleLine([ConsoleRun(text, id == snapshot.selectedID ? .selected : style)]).clipped(to: width)
+        return ConsoleLine([ConsoleRun(text, selected ? .selected : style)]).clipped(to: width)
     }
 
     func notesLine(width: Int) -> ConsoleLine {
