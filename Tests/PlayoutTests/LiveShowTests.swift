@@ -299,6 +299,50 @@ final class ScriptedScreen: ConsoleScreen, @unchecked Sendable {
         #expect(text.contains { $0.contains("automation starts the show at 18:00:00 by itself") })
     }
 
+    @Test("a late start: an alarm, the hard end stays, the live item is squeezed and the closer ends at the hard end")
+    func lateStartKeepsTheHardEnd() throws {
+        let show = try TestShow()
+        defer { try? FileManager.default.removeItem(at: show.root) }
+        let rate = 44100
+        let tone = (0..<rate).map { Float(0.2 * sin(2 * Double.pi * 440 * Double($0) / Double(rate))) }
+        try show.writeAudio("jingles/sting.wav", samples: tone, sampleRate: rate)
+        try show.writeAudio("jingles/closer.wav", samples: tone + tone.prefix(rate / 2), sampleRate: rate)
+        let rundown = try show.writeRundown("""
+            episode: 6
+            title: Late
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 16
+            items:
+              - jingle: sting
+              - live: Talk
+                planned: 13
+              - jingle: closer
+                backtime: true
+            """)
+        var workspace = Workspace()
+        workspace.load([rundown.path])
+        let plan = try #require(workspace.plans.first, "\(workspace.diagnostics)")
+        let device = try Self.tap(show.root.appendingPathComponent("out.raw"), rate: rate)
+        defer { device.close() }
+        // Eleven seconds late: five are left of the slot.
+        let clock = Self.clock(at: Self.air + 11_000_000_000)
+        let summary = try LiveShow(.init(plan: plan, playout: .automation, playback: device, paceByClock: true,
+                                         recordingsFolder: show.root.appendingPathComponent("recordings"), publish: false,
+                                         wallClock: clock), logger: LogRecorder().logger).run()
+        #expect(summary.ranToTheEnd)
+        let entries = try AsRunLog.read(try #require(summary.asRunLog))
+        let alarm = try #require(entries.first { $0.alarm == .lateStart })
+        #expect(alarm.message?.contains("started 0:11") == true, "\(alarm.message ?? "")")
+        let end = try #require(entries.last { $0.kind == .itemEnded && $0.item == 2 })
+        let hardEnd = Self.air / 1_000_000 + 16_000
+        #expect(abs(end.unixMilliseconds - hardEnd) <= 50, "the closer ended \(end.unixMilliseconds - hardEnd) ms from the hard end")
+        let talk = try #require(entries.first { $0.kind == .itemEnded && $0.item == 1 })
+        let talkStart = try #require(entries.first { $0.kind == .itemStarted && $0.item == 1 })
+        let talked = Double(talk.position - talkStart.position) / Double(rate)
+        #expect(talked > 2 && talked < 3, "the live item squeezed from 13 s to \(talked) s: \(entries.map { "\($0.kind) \($0.item ?? -1) \($0.position) \($0.wall)" })")
+    }
+
     @Test("automation waiting for the air time: space starts it now")
     func spaceStartsAutomationNow() throws {
         let (show, plan) = try Self.makeShow(live: false)

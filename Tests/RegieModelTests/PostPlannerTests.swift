@@ -51,6 +51,21 @@ import Testing
         #expect(short.entries[1].length == 13 * s + s / 2)
     }
 
+    @Test("a live item with no bed cut by a hard post ends at the post (nothing to fade); with a bed it fades out under it")
+    func aLiveItemCutAtAHardPost() throws {
+        // j2, then talk planned 20 s (no min: it cannot squeeze) with the post at 18:00:10.
+        let items = [base.audio(0, .jingle, "/j2"), base.live(1, planned: "20"), at(base.audio(2, .segment, "/t10"), "18:00:10")]
+        let (plan, _) = try base.plan(base.rundown(items, slot: "30"))
+        #expect(plan.posts.first?.cutItem == 1)
+        #expect(plan.entries[1].length == 8 * s && plan.entries[1].cutAtPost, "from 2 s to the post at 10 s, no fade")
+        #expect(plan.entries[2].start == 10 * s && plan.entries[2].overlap == 0)
+        var bedded = items
+        bedded[1].bed = "/m20"
+        let (withBed, _) = try base.plan(base.rundown(bedded, slot: "30"))
+        #expect(withBed.entries[1].length == 10 * s, "its bed fades out over the post's 2 s")
+        #expect(withBed.entries[2].overlap == 2 * s)
+    }
+
     @Test func aSoftPostWaitsForTheItemOnAirAndDropsWhatWaits() throws {
         let items = [base.audio(0, .jingle, "/j2"), base.audio(1, .music, "/m20"), base.audio(2, .jingle, "/j2"),
                      at(base.audio(3, .segment, "/t10"), "18:00:15", .soft)]
