@@ -497,11 +497,12 @@ final class Timeline {
         return true
     }
 
-    /// Where the last sounding voice ends (the programme's end when nothing is pending).
-    private func lastEnd(at position: Int64) -> Int64 {
+    /// Where the last sounding voice ends (the programme's end when nothing is pending); with
+    /// `before`, of the voices before that position in the order.
+    private func lastEnd(at position: Int64, before k: Int? = nil) -> Int64 {
         var end = position
         var j = firstUnfinished
-        while j < scheduled {
+        while j < (k ?? scheduled) {
             let state = voices.states[voice(at: j)]
             if state.isUnfinished { end = max(end, state.effectiveEnd) }
             j += 1
@@ -632,14 +633,7 @@ final class Timeline {
             s.nextPostItem = voices.states[index].spec.item
             s.nextPostFrame = voices.states[index].spec.post
             s.nextPostIsSoft = voices.states[index].spec.postIsSoft
-            var end = position
-            var j = firstUnfinished
-            while j < k {
-                let state = voices.states[voice(at: j)]
-                if state.isUnfinished { end = max(end, state.effectiveEnd) }
-                j += 1
-            }
-            s.endBeforeNextPost = end
+            s.endBeforeNextPost = lastEnd(at: position, before: k)
         } else {
             s.nextPostItem = -1
             s.nextPostFrame = -1
