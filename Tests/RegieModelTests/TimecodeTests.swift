@@ -17,6 +17,19 @@ import Testing
         #expect(Timecode(parsing: text) == nil)
     }
 
+    @Test("huge numbers are too long, never an overflow trap", arguments: [
+        "3000000:00:00", "999999999999:00:00", "99999999999999999999:00:00", "1000:00:01", "9999999", "99999999999999999999.5",
+    ])
+    func hugeNumbersAreTooLong(text: String) {
+        #expect(Timecode.parse(text) == .failure(.tooLong))
+        #expect(Timecode(parsing: text) == nil)
+    }
+
+    @Test func theLongestIsAThousandHours() {
+        #expect(Timecode.parse("1000:00:00") == .success(Timecode(seconds: 3_600_000)))
+        #expect(Timecode.parse("five") == .failure(.notADuration))
+    }
+
     @Test func roundsToTheNearestFrameHalfUp() {
         // 1 ms at 44.1 kHz is 44.1 frames → 44; 0.5/44100 s rounds up to one frame.
         #expect(Timecode(parsing: "0.001")!.frames(at: 44100) == 44)

@@ -10,32 +10,66 @@ package struct Timecode: Hashable, Comparable, Sendable, CustomStringConvertible
     /// A timecode from whole seconds.
     package init(seconds: Int64) { self.nanoseconds = seconds * 1_000_000_000 }
 
-    /// Parses the producer's notation. Returns nil when the text is not a duration.
+    /// The longest duration a producer may write: 1000 hours (far beyond any slot, and far
+    /// below where frames or nanoseconds could overflow).
+    package static let longest = Timecode(seconds: 1000 * 3600)
+
+    /// Why a text is not a timecode.
+    package enum ParseError: Error, Equatable {
+        /// Not in the notation.
+        case notADuration
+        /// In the notation, but longer than `Timecode.longest`.
+        case tooLong
+    }
+
+    /// Parses the producer's notation. Returns nil when the text is not a duration, or is longer
+    /// than `longest` (`parse` says which).
+    package init?(parsing text: String) {
+        guard case .success(let value) = Self.parse(text) else { return nil }
+        self = value
+    }
+
+    /// Parses the producer's notation.
     ///
     /// Accepted: `S`, `S.fff`, `M:SS`, `M:SS.fff`, `H:MM:SS`, `H:MM:SS.fff`. In the colon forms the
     /// minutes and seconds fields after the first must be below 60; fractions have at most 9 digits.
-    package init?(parsing text: String) {
+    /// Every step is checked for overflow: a huge number is `tooLong`, never a trap.
+    package static func parse(_ text: String) -> Result<Timecode, ParseError> {
         let trimmed = text.trimmingWhitespace()
-        guard !trimmed.isEmpty else { return nil }
+        guard !trimmed.isEmpty else { return .failure(.notADuration) }
         let fields = trimmed.split(separator: ":", omittingEmptySubsequences: false)
-        guard fields.count <= 3 else { return nil }
+        guard fields.count <= 3 else { return .failure(.notADuration) }
         var total: Int64 = 0
+        var overflow = false
+        func accumulate(_ factor: Int64, _ add: Int64) {
+            let (product, o1) = total.multipliedReportingOverflow(by: factor)
+            let (sum, o2) = product.addingReportingOverflow(add)
+            overflow = overflow || o1 || o2
+            total = sum
+        }
         for (index, field) in fields.enumerated() {
             let isLast = index == fields.count - 1
             if isLast {
-                guard let (whole, fraction) = Self.parseSeconds(field) else { return nil }
-                if fields.count > 1 && whole >= 60 { return nil }
-                if fields.count > 1 && field.split(separator: ".")[0].count != 2 { return nil }
-                total = total * 60 + whole
-                total = total * 1_000_000_000 + fraction
+                guard let (whole, fraction) = Self.parseSeconds(field) else {
+                    // Only digits, too many of them: a number, just too large.
+                    let digits = field.split(separator: ".", omittingEmptySubsequences: false)
+                    if digits.count <= 2, !digits[0].isEmpty, digits.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+                       digits[0].count > 6 { return .failure(.tooLong) }
+                    return .failure(.notADuration)
+                }
+                if fields.count > 1 && whole >= 60 { return .failure(.notADuration) }
+                if fields.count > 1 && field.split(separator: ".")[0].count != 2 { return .failure(.notADuration) }
+                accumulate(60, whole)
+                accumulate(1_000_000_000, fraction)
             } else {
-                guard !field.isEmpty, field.allSatisfy({ $0.isASCII && $0.isNumber }),
-                      let value = Int64(field) else { return nil }
-                if index > 0 && (value >= 60 || field.count != 2) { return nil }
-                total = total * 60 + value
+                guard !field.isEmpty, field.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .failure(.notADuration) }
+                guard let value = Int64(field) else { return .failure(.tooLong) }
+                if index > 0 && (value >= 60 || field.count != 2) { return .failure(.notADuration) }
+                accumulate(60, value)
             }
         }
-        self.nanoseconds = total
+        guard !overflow, total <= longest.nanoseconds else { return .failure(.tooLong) }
+        return .success(Timecode(nanoseconds: total))
     }
 
     /// Whole seconds and the fraction in nanoseconds of `SS` or `SS.fff`.

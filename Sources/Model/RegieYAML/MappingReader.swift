@@ -122,8 +122,12 @@ struct MappingReader {
     /// A duration or position (`90`, `90.5`, `1:30`, `1:30.250`, `1:02:03`).
     func timecode(_ key: String, required: Bool = false, positive: Bool = false, diagnostics: inout DiagnosticList) -> Timecode? {
         guard let value = present(key, required: required, diagnostics: &diagnostics) else { return nil }
-        guard let text = value.scalar?.string, let timecode = Timecode(parsing: text) else {
-            diagnostics.error(valueLocations[key], "'\(key)' must be a duration like 90, 90.5, 1:30 or 1:02:03, found \(Self.describe(value))")
+        guard let text = value.scalar?.string, case .success(let timecode) = Timecode.parse(text) else {
+            if let text = value.scalar?.string, Timecode.parse(text) == .failure(.tooLong) {
+                diagnostics.error(valueLocations[key], "'\(key)' is \(text), longer than the longest duration Régie takes (\(Timecode.longest)); a show's times are in hours at most (H:MM:SS)")
+            } else {
+                diagnostics.error(valueLocations[key], "'\(key)' must be a duration like 90, 90.5, 1:30 or 1:02:03, found \(Self.describe(value))")
+            }
             return nil
         }
         if positive && timecode.nanoseconds == 0 {
