@@ -35,7 +35,7 @@ let package = Package(
         // Shows, rundowns, time values in frames, validation, the planner. Imports nothing.
         .target(name: "RegieModel", path: "Sources/Model/RegieModel"),
         // Rundown and show files: YAML with a line and column for every diagnostic.
-        .target(name: "RegieYAML", dependencies: ["RegieModel", .product(name: "Yams", package: "Yams")],
+        .target(name: "RegieYAML", dependencies: ["RegieModel", "Support", .product(name: "Yams", package: "Yams")],
                 path: "Sources/Model/RegieYAML"),
 
         // MARK: Support — one of each: atomic file, folder lock, EINTR-safe calls, clocks, dates.

@@ -1,5 +1,6 @@
 import Foundation
 import RegieModel
+import Support
 
 /// How names in a show resolve to files: relative paths against the file that names them, bare
 /// jingle names in the jingles folder with any of the readable extensions.
@@ -53,6 +54,13 @@ package enum PathResolver {
                                 diagnostics: inout DiagnosticList) -> String? {
         let resolved = resolve(path, relativeTo: file)
         var isDirectory: ObjCBool = false
+        // Something there that is not a file (a FIFO, a device, a link loop): say what, by stat
+        // alone (opening a FIFO would block the check).
+        if let why = FileStatus.whyNotARegularFile(resolved), why != "does not exist",
+           !why.hasPrefix("is a folder") {
+            diagnostics.error(location, "'\(key)' file '\(path)' \(why)")
+            return nil
+        }
         guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) else {
             var message = "'\(key)' file '\(path)' does not exist"
             let folder = URL(fileURLWithPath: resolved).deletingLastPathComponent().path

@@ -1,5 +1,6 @@
 import Foundation
 package import RegieModel
+import Support
 import Yams
 
 /// Reads `show.yaml`.
@@ -48,15 +49,17 @@ package enum ShowReader {
         if let written = r.string("artwork", diagnostics: &d) {
             let resolved = PathResolver.resolve(written, relativeTo: path)
             let location = r.valueLocations["artwork"]
-            switch ImageKind.of(file: resolved) {
-            case .missing: d.error(location, "'artwork' file '\(written)' does not exist")
+            if let why = FileStatus.whyNotARegularFile(resolved) {
+                d.error(location, "'artwork' file '\(written)' \(why)")
+            } else { switch ImageKind.of(file: resolved) {
+            case .missing: d.error(location, "'artwork' file '\(written)' cannot be read")
             case .other: d.error(location, "'artwork' must be a PNG or JPEG image; '\(written)' is neither")
             case .png(let w, let h), .jpeg(let w, let h):
                 artwork = resolved
                 if let w, let h, w != h || w < 1400 || w > 3000 {
                     d.warning(location, "'artwork' is \(w)×\(h) pixels; Apple Podcasts wants a square image from 1400×1400 to 3000×3000")
                 }
-            }
+            } }
         }
         let link = url(r, "link", diagnostics: &d)
         var baseURL = url(r, "base_url", diagnostics: &d)
@@ -214,12 +217,18 @@ enum ImageKind {
 /// Reads a file's text, reporting a missing or unreadable file.
 enum FileText {
     static func read(_ path: String, diagnostics: inout DiagnosticList) -> String? {
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) || FileStatus(path: path, followingLinks: false) != nil else {
             diagnostics.error(nil, "\(path): no such file")
             return nil
         }
+        // A folder, a FIFO (reading it would wait for a writer), a device, a link loop: said by
+        // stat, before any open.
+        if let why = FileStatus.whyNotARegularFile(path) {
+            diagnostics.error(nil, "\(path): \(why)")
+            return nil
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            diagnostics.error(nil, "\(path): cannot be read")
+            diagnostics.error(nil, "\(path): cannot be read: \(String(cString: strerror(errno)))")
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {

@@ -50,3 +50,33 @@ package struct FileStatus: Equatable, Sendable {
         self.init(st)
     }
 }
+
+extension FileStatus {
+    /// Why `path` cannot be read as a file's content, found by `stat` alone (never an `open`,
+    /// which blocks on a FIFO): "does not exist", "is a FIFO (named pipe)", "is a symbolic link
+    /// loop", …; nil for a regular file. The sentence follows the file's name.
+    package static func whyNotARegularFile(_ path: String) -> String? {
+        if let status = FileStatus(path: path) {
+            switch status.kind {
+            case .regular: return nil
+            case .directory: return "is a folder, not a file"
+            case .fifo: return "is a FIFO (named pipe), not a file: reading it would wait for a writer"
+            case .characterDevice, .blockDevice: return "is a device, not a file"
+            case .socket: return "is a socket, not a file"
+            case .symbolicLink, .other: return "is not a regular file"
+            }
+        }
+        let error = errno
+        switch error {
+        case ELOOP: return "is a symbolic link loop (a link that leads back to itself)"
+        case EACCES: return "cannot be reached: permission denied on a folder of its path"
+        case ENOTDIR: return "does not exist (a part of its path is not a folder)"
+        case ENOENT:
+            if FileStatus(path: path, followingLinks: false)?.kind == .symbolicLink {
+                return "is a symbolic link to a file that does not exist"
+            }
+            return "does not exist"
+        default: return "cannot be reached: \(String(cString: strerror(error)))"
+        }
+    }
+}

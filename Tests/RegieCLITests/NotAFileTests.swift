@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// Paths that are there but are not files (issue 14): a FIFO as the artwork, as audio or as the
+/// rundown, a device, a symbolic link loop. `regie check` says what each is, by `stat`, and never
+/// opens a FIFO (which would wait for a writer forever): each run is bounded, and a hang fails.
+@Suite struct NotAFileTests {
+    static func check(_ path: String) throws -> (status: Int32, text: String) {
+        let program = try RunningProgram(TestSupport.regie.path, ["check", path])
+        let (status, signalled) = program.wait(timeout: 20)
+        #expect(!signalled, "regie check \(path) hung and was killed")
+        return (status, program.stdout + program.stderr)
+    }
+
+    @Test("a FIFO as artwork or as a segment, /dev/zero as a segment, a link loop, a FIFO as the rundown: located, named, no hang")
+    func notAFileIsSaidAndNeverOpened() throws {
+        let show = try TestShow()
+        defer { try? FileManager.default.removeItem(at: show.root) }
+        let audio = show.directory.appendingPathComponent("audio")
+        try FileManager.default.createDirectory(at: audio, withIntermediateDirectories: true)
+        #expect(mkfifo(audio.appendingPathComponent("pipe.wav").path, 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: audio.appendingPathComponent("loop.wav").path,
+                                                   withDestinationPath: audio.appendingPathComponent("loop.wav").path)
+        let rundown = try show.writeRundown("""
+            episode: 1
+            title: Not files
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 60
+            items:
+              - segment: audio/pipe.wav
+              - segment: /dev/zero
+              - segment: audio/loop.wav
+            """)
+        var (status, text) = try Self.check(rundown.path)
+        #expect(status == 1)
+        #expect(text.contains(":7:14: error: 'segment' file 'audio/pipe.wav' is a FIFO (named pipe), not a file"), "\(text)")
+        #expect(text.contains(":8:14: error: 'segment' file '/dev/zero' is a device, not a file"), "\(text)")
+        #expect(text.contains(":9:14: error: 'segment' file 'audio/loop.wav' is a symbolic link loop"), "\(text)")
+        #expect(!text.contains("is empty") && !text.contains("did you mean"), "\(text)")
+
+        // The artwork a FIFO: said, and the check still ends.
+        let artwork = show.directory.appendingPathComponent("cover.png")
+        #expect(mkfifo(artwork.path, 0o644) == 0)
+        let showFile = show.directory.appendingPathComponent("show.yaml")
+        let showText = try String(contentsOf: showFile, encoding: .utf8)
+        let lines = showText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let replaced = lines.map { $0.hasPrefix("artwork:") ? "artwork: cover.png" : $0 }
+        try replaced.joined(separator: "\n").write(to: showFile, atomically: true, encoding: .utf8)
+        (status, text) = try Self.check(rundown.path)
+        #expect(status == 1)
+        #expect(text.contains("error: 'artwork' file 'cover.png' is a FIFO (named pipe), not a file"), "\(text)")
+
+        // The rundown itself a FIFO.
+        let fifoRundown = show.directory.appendingPathComponent("2026-12-10.yaml")
+        #expect(mkfifo(fifoRundown.path, 0o644) == 0)
+        (status, text) = try Self.check(fifoRundown.path)
+        #expect(status == 1)
+        #expect(text.contains("2026-12-10.yaml: is a FIFO (named pipe), not a file"), "\(text)")
+    }
+}
