@@ -61,3 +61,45 @@ import TestSupport
         #expect(text.contains("2026-12-10.yaml: is a FIFO (named pipe), not a file"), "\(text)")
     }
 }
+
+/// A cut-off Ogg Vorbis file (libsndfile then reports INT64_MAX frames): as a segment, a bed and
+/// a cart, `regie check` says it is truncated or damaged, and nothing traps (issue 14).
+@Suite struct TruncatedOggTests {
+    @Test func aTruncatedOggIsAnErrorNeverATrap() throws {
+        let show = try TestShow(extra: """
+            carts:
+              - {key: "1", jingle: cut, title: Cut}
+            """)
+        defer { try? FileManager.default.removeItem(at: show.root) }
+        let whole = show.root.appendingPathComponent("whole.ogg")
+        try runChecked("ffmpeg", ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=f=440:d=60", "-c:a", "libvorbis", whole.path])
+        let data = try Data(contentsOf: whole)
+        let cut = data.prefix(data.count * 9 / 10)
+        for place in ["audio/cut.ogg", "jingles/cut.ogg"] {
+            let url = (place.hasPrefix("jingles/") ? show.root : show.directory).appendingPathComponent(place)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try cut.write(to: url)
+        }
+        let rundown = try show.writeRundown("""
+            episode: 1
+            title: Cut off
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 600
+            items:
+              - segment: audio/cut.ogg
+                title: Cut
+              - live: Talk
+                planned: 60
+                bed: audio/cut.ogg
+            """)
+        let program = try RunningProgram(TestSupport.regie.path, ["check", rundown.path])
+        let (status, signalled) = program.wait(timeout: 60)
+        let text = program.stdout + program.stderr
+        #expect(!signalled && status == 1, "\(status): \(text)")
+        #expect(text.contains(":7:14: error: 'segment' file") && text.contains("the file is truncated or damaged"), "\(text)")
+        #expect(!text.contains("Fatal error"), "\(text)")
+        let damaged = text.split(separator: "\n").filter { $0.contains("truncated or damaged") }
+        #expect(damaged.count >= 2, "the segment and the cart (the bed is the same file): \(text)")
+    }
+}

@@ -114,6 +114,13 @@ package final class SndFileDecoder: @unchecked Sendable {
             sf_close(file)
             throw .empty(path)
         }
+        // A damaged or truncated file can report a length it cannot have (a cut-off Ogg Vorbis
+        // file reports INT64_MAX frames): never trusted past 1000 hours, the longest duration a
+        // rundown may hold.
+        guard sfInfo.samplerate > 0, Int64(sfInfo.frames) / Int64(sfInfo.samplerate) <= 1000 * 3600 else {
+            sf_close(file)
+            throw .unreadable(path, "its length is unknown (the decoder reports \(sfInfo.frames) frames): the file is truncated or damaged")
+        }
         self.file = file
         self.path = path
         info = AudioFileInfo(frames: Int64(sfInfo.frames), sampleRate: Int(sfInfo.samplerate),

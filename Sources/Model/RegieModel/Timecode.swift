@@ -125,7 +125,9 @@ package enum FrameMath {
     package static func nanoseconds(_ frames: Int64, sampleRate: Int) -> Int64 {
         let product = Int128(frames) * 1_000_000_000
         let half = Int128(sampleRate / 2)
-        return Int64(product >= 0 ? (product + half) / Int128(sampleRate) : (product - half) / Int128(sampleRate))
+        let value = product >= 0 ? (product + half) / Int128(sampleRate) : (product - half) / Int128(sampleRate)
+        // Saturates rather than traps (lengths are checked where they are read; this is the guard).
+        return Int64(clamping: value)
     }
 
     /// `H:MM:SS.fff` / `M:SS.fff` of a frame count, with `fractionDigits` decimals (rounded).
