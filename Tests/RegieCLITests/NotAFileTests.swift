@@ -52,6 +52,8 @@ import TestSupport
         (status, text) = try Self.check(rundown.path)
         #expect(status == 1)
         #expect(text.contains("error: 'artwork' file 'cover.png' is a FIFO (named pipe), not a file"), "\(text)")
+        // Problems in the rundown and in the show.yaml it reads: counted in two files.
+        #expect(text.contains("errors, 0 warnings in 2 files (1 given, and the show files they read)"), "\(text)")
 
         // The rundown itself a FIFO.
         let fifoRundown = show.directory.appendingPathComponent("2026-12-10.yaml")

@@ -47,7 +47,13 @@ struct Check: ParsableCommand {
             var summary: [String] = []
             summary.append(errors == 1 ? "1 error" : "\(errors) errors")
             summary.append(warnings == 1 ? "1 warning" : "\(warnings) warnings")
-            printError("\(summary.joined(separator: ", ")) in \(files.count == 1 ? "1 file" : "\(files.count) files")")
+            // Counted in the files the problems are in (a rundown reads its show.yaml too), not
+            // only in the files given.
+            let reported = Set(workspace.diagnostics.compactMap { $0.location?.file })
+            let count = max(files.count, reported.count)
+            var line = "\(summary.joined(separator: ", ")) in \(count == 1 ? "1 file" : "\(count) files")"
+            if count > files.count { line += " (\(files.count) given, and the show files they read)" }
+            printError(line)
         case .json:
             let entries = workspace.diagnostics.map {
                 Report.Entry(severity: $0.severity.rawValue, file: $0.location?.file, line: $0.location?.line,
