@@ -105,3 +105,16 @@ import TestSupport
         #expect(damaged.count >= 2, "the segment and the cart (the bed is the same file): \(text)")
     }
 }
+
+/// A rundown saved in Latin-1: the byte that is not UTF-8 is located (issue 14: it was 1:1).
+@Suite struct NotUTF8Tests {
+    @Test func theFirstByteThatIsNotUTF8IsLocated() throws {
+        let show = try TestShow()
+        defer { try? FileManager.default.removeItem(at: show.root) }
+        let rundown = show.directory.appendingPathComponent("2026-12-03.yaml")
+        try Data("episode: 1\ntitle: Caf".utf8 + [0xE9] + Data(" talk\n".utf8)).write(to: rundown)
+        let result = try run(TestSupport.regie.path, ["check", rundown.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("2026-12-03.yaml:2:11: error: the file is not UTF-8 text (byte 0xE9): save it as UTF-8"), "\(result.stdout)")
+    }
+}

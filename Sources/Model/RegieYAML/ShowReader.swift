@@ -232,7 +232,22 @@ enum FileText {
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            diagnostics.error(SourceLocation(file: path, line: 1, column: 1), "the file is not UTF-8 text")
+            // Where the first byte that is not UTF-8 is, so the producer can find it.
+            var line = 1, column = 1, offset = 0
+            var bytes = data.makeIterator()
+            var decoder = UTF8()
+            decoding: while true {
+                switch decoder.decode(&bytes) {
+                case .scalarValue(let scalar):
+                    offset += UTF8.width(scalar)
+                    if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+                case .emptyInput: break decoding
+                case .error: break decoding
+                }
+            }
+            let byte = offset < data.count ? String(format: " (byte 0x%02X)", data[data.startIndex + offset]) : ""
+            diagnostics.error(SourceLocation(file: path, line: line, column: column),
+                              "the file is not UTF-8 text\(byte): save it as UTF-8 (it may be Latin-1 or Windows-1252)")
             return nil
         }
         return text
