@@ -174,6 +174,21 @@ struct MappingReader {
 
 /// Parses YAML text into a node, turning syntax errors into diagnostics.
 enum YAMLDocument {
+    /// The usual cause of libyaml's "mapping values are not allowed": a text holding ": " left
+    /// unquoted (`live: Phone-in: your plans`). Says so, with the line quoted.
+    static func colonHint(_ text: String, line: Int) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let general = "a text holding ': ' must be quoted"
+        guard line >= 1, line <= lines.count else { return general }
+        let written = String(lines[line - 1])
+        guard let colon = written.range(of: ": ") else { return general }
+        let key = written[..<colon.lowerBound].trimmingCharacters(in: .whitespaces)
+        let value = written[colon.upperBound...].trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty, !value.hasPrefix("\""), !value.hasPrefix("'") else { return general }
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\(general): write \(key): \"\(escaped)\""
+    }
+
     static func compose(_ text: String, file: String, diagnostics: inout DiagnosticList) -> Node? {
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -187,6 +202,9 @@ enum YAMLDocument {
                  let .composer(context, problem, mark, _):
                 var message = "YAML syntax: \(problem)"
                 if let context { message += " (\(context.text) at line \(context.mark.line))" }
+                if problem.contains("mapping values are not allowed") {
+                    message += "; " + colonHint(text, line: mark.line)
+                }
                 diagnostics.error(SourceLocation(file: file, line: mark.line, column: mark.column), message)
             case let .duplicatedKeysInMapping(duplicates, context):
                 let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
