@@ -71,6 +71,11 @@ struct MappingReader {
             diagnostics.error(valueLocations[key], "'\(key)' must be text, found \(Self.describe(value))")
             return nil
         }
+        if scalar.tag.rawValue == Tag.Name.binary.rawValue {
+            // `!!binary aGVsbG8=` is base64 bytes, not the text it looks like.
+            diagnostics.error(valueLocations[key], "'\(key)' must be text, found binary data (!!binary); write the text itself")
+            return nil
+        }
         if scalar.string.trimmingCharacters(in: .whitespaces).isEmpty {
             diagnostics.error(valueLocations[key] ?? keyLocations[key], "'\(key)' must not be empty")
             return nil
