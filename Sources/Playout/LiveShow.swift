@@ -76,17 +76,6 @@ package final class LiveShow: @unchecked Sendable {
         /// the first item; nil starts at once. The console shows the countdown; space starts now.
         package var startAt: Int64?
 
-        /// When automation should wait for: the air time, when `now` is on the air date (in the
-        /// rundown's own time zone) and before it; nil otherwise (another day: a rehearsal, or
-        /// already past: a late start, at once).
-        package static func waitForAir(_ air: AirTime, now: Int64) -> Int64? {
-            let airWall = air.epochSeconds * 1_000_000_000
-            let offset = Int64(air.utcOffsetSeconds)
-            func day(_ wall: Int64) -> Int64 { Int64(((Double(wall) / 1e9 + Double(offset)) / 86_400).rounded(.down)) }
-            guard day(now) == day(airWall), now < airWall else { return nil }
-            return airWall
-        }
-
         package init(plan: Plan, playout: PlayoutMode, playback: ALSAPlaybackDevice, capture: ALSACaptureDevice? = nil,
                      paceByClock: Bool, record: RecordMode = .program, recordingsFolder: URL? = nil, quality: Int = 3,
                      publish: Bool = true, publishFolder: URL? = nil, console: (() -> any ConsoleScreen)? = nil,
@@ -104,60 +93,6 @@ package final class LiveShow: @unchecked Sendable {
             self.console = console
             self.wallClock = wallClock
         }
-    }
-
-    /// What happened, for the summary the command prints.
-    package struct Summary {
-        /// Frames from the show's first item to where it stopped.
-        package var airedFrames: Int64
-        /// The plan's fitted length.
-        package var plannedFrames: Int64
-        /// The show ended by itself (not stopped by a signal or a quit).
-        package var ranToTheEnd: Bool
-        /// Output under- and overruns the device counted.
-        package var xruns: Int
-        /// Frames of voice audio that came too late and played as silence.
-        package var latePrefetchFrames: Int
-        /// Device writes that failed for good.
-        package var deviceFailures: Int
-        /// The device took audio faster than real time: the show was paced by the clock.
-        package var pacedByClockBecauseTheDeviceWasFast: Bool
-        /// Key-to-programme delays of the technician's commands, nanoseconds.
-        package var commandDelays: [Int64]
-        /// What the playback device queues after the period being rendered, milliseconds.
-        package var deviceQueueMilliseconds: Double
-        /// The capture's measured round trip (programme out to the desk's return in), frames.
-        package var roundTripFrames: Int64?
-        /// The as-run log.
-        package var asRunLog: URL?
-        /// The recordings finalised.
-        package var recordings: [LiveRecorder.Summary]
-        /// Frames each recording lost against what it should hold (overruns, a disk error, a
-        /// recorder that never wrote); empty when nothing was lost.
-        package var lostFrames: [RecordingSource: Int64]
-        /// Not the air date and slot: a rehearsal.
-        package var isRehearsal: Bool
-        /// Which recording the episode is made from.
-        package var episodeSource: RecordingSource?
-        /// The finished episode (normalised, tagged) and the seconds from the show's last frame to
-        /// it (the recordings closed, the episode finished and, when it was, published).
-        package var finished: (result: EpisodeFinisher.Result, seconds: Double)?
-        /// Whether it was published.
-        package var published: Bool
-        /// Why it was not published by itself (empty when it was, or publishing was not asked).
-        package var notPublishedBecause: [String]
-        /// The command that publishes the finished episode anyway.
-        package var publishCommand: String?
-        /// What went wrong on air or after it (audio lost or played as silence, an alarm, the
-        /// episode that could not be finished): each keeps the episode from publishing itself.
-        /// Not the circumstances said before air (a rehearsal, no capture, missing metadata).
-        package var faults: [String]
-        /// How fast the sound card ran against the station's clock, parts per million (measured
-        /// while on air; nil when it was not measured).
-        package var deviceClockPPM: Double? = nil
-
-        /// A recording lost audio: the exit status says so.
-        package var recordingLostAudio: Bool { lostFrames.values.contains { $0 > 0 } }
     }
 
     package let configuration: Configuration
@@ -252,35 +187,6 @@ package final class LiveShow: @unchecked Sendable {
 
     /// Plays the show to its end (or until `stop`), finalises the recordings, then makes the
     /// episode: published when it is the real show, whole; otherwise finished and kept ready.
-    /// Automation before its air time: waits on the station's clock (the console drawn, its keys
-    /// read: space starts now, q quits), then returns within a millisecond of `startAt`.
-    private static func waitForAir(_ startAt: Int64, configuration: Configuration, console: LiveConsole?,
-                                   stop: AtomicFlag, logger: Logger) {
-        let clock = configuration.wallClock
-        if console == nil {
-            let left = FrameMath.format(frames: max(0, startAt - clock()) / 1_000_000, sampleRate: 1000)
-            logger.notice("waiting for the air time \(configuration.plan.rundown.air.clock(after: 0, sampleRate: 1000)) (in \(left)); --now starts at once")
-        }
-        console?.waitingForAir = startAt
-        defer { console?.waitingForAir = nil }
-        while !stop.isRaised {
-            let left = startAt - clock()
-            if left <= 0 { return }
-            if left < 30_000_000 {
-                // The last stretch slept exactly: the first item within a millisecond of its time.
-                usleep(useconds_t(left / 1000))
-                return
-            }
-            if let console {
-                console.update(position: 0)
-                if console.quit { stop.raise() }
-                if console.startNow { return }
-            } else {
-                usleep(useconds_t(min(left - 25_000_000, 100_000_000) / 1000))
-            }
-        }
-    }
-
     package func run() throws -> Summary {
         let plan = configuration.plan
         let rate = plan.sampleRate
@@ -503,50 +409,6 @@ package final class LiveShow: @unchecked Sendable {
             }
         }
         return summary
-    }
-
-    /// A late start (on the air date) is said, and what is to come re-fitted to the posts, once.
-    static let lateStartToleranceNanoseconds: Int64 = 10_000_000_000
-
-    /// Each poll: the card's clock measured, the posts kept on the station's clock, a late start
-    /// noticed, and the running order's change sent when one waits.
-    static func keepTheClock(plan: Plan, position: Int64, wall: Int64, loop: RenderLoop, tracker: OnAirTracker,
-                             runningOrder: RunningOrder, posts: PostKeeper) {
-        let rate = plan.sampleRate
-        posts.observe(loop.clockSamples)
-        if posts.slotStartWall == nil, let startWall = tracker.showStartWall {
-            posts.showStarted(atWall: startWall)
-            let air = plan.rundown.air.epochSeconds * 1_000_000_000
-            if PostKeeper.isOnAir(startWall, plan: plan), startWall - air > lateStartToleranceNanoseconds {
-                let late = FrameMath.format(frames: (startWall - air) * Int64(rate) / 1_000_000_000, sampleRate: rate)
-                tracker.raise(.alarm, "the show started \(late) late: the posts and the hard end stay on the clock; what is to come is re-fitted to them",
-                              logging: .lateStart, position: position)
-                try? runningOrder.make(.refit)
-            }
-        }
-        // The posts still to come, each at its offset from the top of the slot.
-        var pending: [(voice: Int, target: Int64)] = []
-        for id in runningOrder.upcoming where !runningOrder.excluded.contains(id) {
-            guard let voice = runningOrder.voiceOf[id] else { continue }
-            let item = runningOrder.items[id]
-            if let at = item.at {
-                pending.append((voice, at.seconds(after: plan.rundown.air) * Int64(rate)))
-            } else if item.backtime, let entry = runningOrder.plan.entries.first(where: { $0.item.index == id }) {
-                pending.append((voice, plan.slot - entry.writtenLength))
-            }
-        }
-        posts.update(now: wall, posts: pending)
-        // A change of the running order: what is to come starts when the item on air ends.
-        let state = loop.framesOut.load(ordering: .relaxed)
-        let current = tracker.items.indices.first { tracker.items[$0].state == .onAir }
-        var anchor = wall
-        if let current, let entry = runningOrder.plan.entries.first(where: { $0.item.index == current }),
-           let start = tracker.items[current].actualStart {
-            anchor += FrameMath.nanoseconds(max(0, start + entry.length - Int64(state)), sampleRate: rate)
-        }
-        let slotStart = posts.slotStartWall ?? plan.rundown.air.epochSeconds * 1_000_000_000
-        runningOrder.flush(anchorWall: anchor, hardEnd: slotStart + FrameMath.nanoseconds(plan.slot, sampleRate: rate),
-                           onAir: current)
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -157,3 +157,42 @@ package enum DisplayWidth {
         return String(repeating: " ", count: max(0, width - of(cut))) + cut
     }
 }
+
+extension ConsoleLine {
+    /// The line cut to `width` columns, the cut run ending in "…".
+    func clipped(to width: Int) -> ConsoleLine {
+        var result: [ConsoleRun] = []
+        var used = 0
+        for (offset, run) in runs.enumerated() {
+            let w = DisplayWidth.of(run.text)
+            if used + w <= width {
+                result.append(run); used += w
+                continue
+            }
+            // Only a cut that leaves text out gets the ellipsis; trailing padding is just dropped.
+            let remainder = width - used
+            let kept = DisplayWidth.prefix(run.text, to: remainder)
+            let dropped = run.text.dropFirst(kept.count) + runs[(offset + 1)...].map(\.text).joined()
+            let text = dropped.allSatisfy { $0 == " " } ? kept : DisplayWidth.truncate(run.text, to: remainder)
+            if !text.isEmpty { result.append(ConsoleRun(text, run.style)) }
+            break
+        }
+        return ConsoleLine(result)
+    }
+}
+
+extension String {
+    /// Without the padding `DisplayWidth.fit` adds.
+    var trimmingTrailingSpaces: String {
+        var text = Substring(self)
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
+    }
+}
+
+extension Int64 {
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let q = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
+    }
+}

@@ -41,18 +41,19 @@ final class Timeline {
 
     /// The schedule: voice indices in airing order; positions `0 ..< scheduled` are used.
     let order: UnsafeMutablePointer<Int32>
-    /// Positions in `order`.
-    private(set) var scheduled: Int
+    /// Positions in `order`. (The schedule's state below is written only by `Timeline` and its
+    /// extensions in Timeline+Posts.swift and Timeline+Commands.swift.)
+    var scheduled: Int
 
     /// The first item's first frame once the show has started, else -1 (the recorders take the
     /// programme from there: the wait for the first GO is not recorded).
     private(set) var showStart: Int64 = -1
     /// The programme's end once every item has ended and no cart plays, else -1.
-    private(set) var finishedAt: Int64 = -1
+    var finishedAt: Int64 = -1
     /// Every position before this one has ended.
     private(set) var firstUnfinished = 0
     /// The voice waiting for GO, or -1.
-    private(set) var holdBefore = -1
+    var holdBefore = -1
     /// Whether the timeline runs, is fading to a pause, or is frozen.
     private(set) var pause = PauseState.running
     /// Beds duck under the talk (the technician may lift it).
@@ -165,7 +166,7 @@ final class Timeline {
 
     /// Moves the start of every voice from position `k` on that has not started (and, when
     /// paused, of those that have and still sound) by `delta`.
-    private func shift(from k: Int, by delta: Int64, includingStarted: Bool = false) {
+    func shift(from k: Int, by delta: Int64, includingStarted: Bool = false) {
         guard delta != 0 else { return }
         var j = k
         while j < scheduled {
@@ -179,7 +180,7 @@ final class Timeline {
     }
 
     /// The first position whose voice has not started (nor been skipped), from `k` on.
-    private func firstPending(from k: Int = 0) -> Int? {
+    func firstPending(from k: Int = 0) -> Int? {
         var j = max(k, firstUnfinished)
         while j < scheduled {
             if voices.states[voice(at: j)].flags.isDisjoint(with: .startedOrFinished) { return j }
@@ -209,7 +210,7 @@ final class Timeline {
     /// A fade that would outlast the voice is left out (it ends sooner by itself), unless
     /// `fadingToItsEnd` (a post: what is on air fades out under it from the post, however little
     /// of it is left).
-    private func cut(_ index: Int, at position: Int64, fade: Int64, fadingToItsEnd: Bool = false) {
+    func cut(_ index: Int, at position: Int64, fade: Int64, fadingToItsEnd: Bool = false) {
         let voice = voices.states[index]
         let from = max(0, position - voice.spec.start)
         var fade = fade
@@ -225,7 +226,7 @@ final class Timeline {
 
     /// A pending voice will not air: skipped, ended, its end told, and its audio not fed (or
     /// thrown away). `event` says why, when it must be told.
-    private func passOver(_ index: Int, event: MixerEvent.Kind?, at position: Int64) {
+    func passOver(_ index: Int, event: MixerEvent.Kind?, at position: Int64) {
         voices.states[index].flags.formUnion(.passedOver)
         if voices.states[index].spec.hasAudio { feedback.limit(index, to: 0) }
         if holdBefore == index { holdBefore = -1 }
@@ -302,110 +303,6 @@ final class Timeline {
         }
     }
 
-    /// The next post, when it falls due in this block (or is already past): a hard one starts its
-    /// voice now (at its frame, or the block's start if the frame has passed) over whatever is on
-    /// air; a soft one drops what waits before it and starts when the item on air ends. A voice
-    /// that starts at or before its post by the schedule keeps its place.
-    private func applyPosts(blockStart: Int64, blockEnd: Int64) {
-        guard let (k, index) = nextPost(), voices.states[index].spec.post < blockEnd else { return }
-        let post = voices.states[index].spec.post
-        voices.states[index].spec.post = -1   // once
-        let natural = voices.states[index].spec.start
-        let at = max(post, blockStart)
-        // Waiting for GO (before the show or after a fade) keeps the voice waiting: it starts at
-        // its time all the same, and nothing is cut.
-        let waitingForIt = holdBefore == index
-        if !waitingForIt && natural <= at + postTolerance && !isHeldBefore(k) { return }   // the schedule reaches it in time
-        if voices.states[index].spec.postIsSoft {
-            // What waits before it is dropped; it starts when the item on air ends.
-            let wasHolding = holdBefore >= 0
-            var j = firstPending() ?? k
-            while j < k {
-                let i = voice(at: j)
-                if voices.states[i].flags.isDisjoint(with: .startedOrFinished) { passOver(i, event: .itemDropped, at: at) }
-                j += 1
-            }
-            let onAir = currentPosition(at: at).map { voices.states[voice(at: $0)].effectiveEnd } ?? at
-            shift(from: k, by: max(at, onAir) - voices.states[index].spec.start)
-            if wasHolding { holdBefore = index }
-            emit(MixerEvent(.postMadeNext, position: at, item: voices.states[index].spec.item))
-            return
-        }
-        // Hard: everything on air fades out under it; what waits before it is dropped.
-        let fade = voices.states[index].spec.postFade
-        var j = firstUnfinished
-        while j < k {
-            let i = voice(at: j)
-            let state = voices.states[i]
-            if state.isUnfinished {
-                if state.flags.contains(.started) {
-                    cut(i, at: at, fade: state.spec.hasAudio ? fade : 0, fadingToItsEnd: true)
-                    if state.spec.isLive && !state.flags.contains(.endLogged) {
-                        voices.states[i].flags.insert(.endLogged)
-                        emit(MixerEvent(.itemEnded, position: at, item: state.spec.item))
-                    }
-                } else {
-                    passOver(i, event: .itemDropped, at: at)
-                }
-            }
-            j += 1
-        }
-        holdBefore = -1
-        shift(from: k, by: at - voices.states[index].spec.start)
-        emit(MixerEvent(.postForced, position: at, item: voices.states[index].spec.item,
-                        detail: max(0, natural - at)))
-    }
-
-    /// A live item before position `k` holds (interactive): the schedule is not reaching `k`.
-    private func isHeldBefore(_ k: Int) -> Bool {
-        var j = firstUnfinished
-        while j < k {
-            let i = voice(at: j)
-            if voices.states[i].isUnfinished && isHeld(i) { return true }
-            j += 1
-        }
-        return false
-    }
-
-    /// The first pending voice with a post, and its position.
-    private func nextPost() -> (Int, Int)? {
-        var k = firstUnfinished
-        while k < scheduled {
-            let i = voice(at: k)
-            let state = voices.states[i]
-            if state.spec.post >= 0 && state.flags.isDisjoint(with: .startedOrFinished) { return (k, i) }
-            k += 1
-        }
-        return nil
-    }
-
-    /// Automation: the last live item before the hard post of voice `index` (at position `k`)
-    /// that has not ended takes the difference between where the schedule reaches the post and
-    /// where the post is, so the post is met without cutting anything (the clock's drift, a late
-    /// start). It never ends before the block being played.
-    private func absorb(into index: Int, at k: Int, now: Int64) {
-        guard mode == .automation else { return }
-        let target = voices.states[index].spec.post
-        guard target >= 0, !voices.states[index].spec.postIsSoft,
-              voices.states[index].flags.isDisjoint(with: .startedOrFinished) else { return }
-        var j = k - 1
-        while j >= firstUnfinished {
-            let i = voice(at: j)
-            let state = voices.states[i]
-            if state.isUnfinished && state.spec.isLive && state.cut == nil {
-                let delta = target - voices.states[index].spec.start
-                if abs(delta) <= postTolerance { return }
-                let length = max(state.spec.length + delta, now + 1 - state.spec.start, 1)
-                let applied = length - state.spec.length
-                voices.states[i].spec.length = length
-                shift(from: j + 1, by: applied)
-                return
-            }
-            if state.flags.contains(.started) { return }   // audio on air before the post: nothing elastic after it
-            j -= 1
-        }
-    }
-
     // MARK: - Commands
 
     /// Applies a timeline command (GO, fade, skip, pause, ducking, a post's move, an edit) at
@@ -431,75 +328,9 @@ final class Timeline {
         }
     }
 
-    /// Moves a pending voice's post (the clock's drift measured; a new estimate each second).
-    private func setPost(voice index: Int, to frame: Int64, now: Int64) {
-        guard index >= 0, index < voices.count, voices.states[index].flags.isDisjoint(with: .startedOrFinished),
-              let k = position(of: index) else { return }
-        voices.states[index].spec.post = frame
-        absorb(into: index, at: k, now: now)
-    }
-
-    /// Replaces the pending schedule (from the first item not started) with `edit`'s, anchored
-    /// where the first pending item was to start; pending voices it leaves out will not air (they
-    /// were dropped or replaced). False, changing nothing, when the schedule moved on first.
-    private func apply(_ edit: ScheduleEdit, at position: Int64) -> Bool {
-        let first = firstPending()
-        let firstVoice = first.map { Int32(voice(at: $0)) } ?? -1
-        guard firstVoice == edit.expectedFirst, Int(edit.newFirst) == voices.count,
-              voices.count + edit.newCount <= voices.capacity else { return false }
-        let k0 = first ?? scheduled
-        guard k0 + edit.count <= voices.capacity else { return false }
-        // Every voice of the new schedule is pending now, or new.
-        for e in 0..<edit.count {
-            let i = Int(edit.voices[e])
-            guard i >= 0, i < voices.count + edit.newCount else { return false }
-            if i < voices.count {
-                guard voices.states[i].flags.isDisjoint(with: .startedOrFinished), let k = self.position(of: i), k >= k0 else { return false }
-            }
-        }
-        // The new first item follows the item on air (less its crossfade into it), or takes the
-        // old first item's place (waiting for GO, or nothing on air).
-        let onAir = currentVoice(at: position)
-        var anchor = first.map { voices.states[voice(at: $0)].spec.start } ?? max(position, lastEnd(at: position))
-        if let onAir, holdBefore < 0 { anchor = max(position, voices.states[onAir].effectiveEnd - edit.overlapIntoFirst) }
-        if let onAir, edit.currentCrossfadeOut >= 0, voices.states[onAir].cut == nil {
-            voices.states[onAir].spec.crossfadeOut = edit.currentCrossfadeOut
-        }
-        for n in 0..<edit.newCount { _ = voices.append(edit.newVoices[n]) }
-        let wasHolding = holdBefore >= 0
-        // Voices pending now but not in the new schedule will not air.
-        var j = k0
-        while j < scheduled {
-            let i = voice(at: j)
-            var kept = false
-            for e in 0..<edit.count where Int(edit.voices[e]) == i { kept = true; break }
-            if !kept && voices.states[i].flags.isDisjoint(with: .startedOrFinished) { passOver(i, event: nil, at: position) }
-            j += 1
-        }
-        for e in 0..<edit.count {
-            let i = Int(edit.voices[e])
-            order[k0 + e] = Int32(i)
-            voices.states[i].spec.start = anchor + edit.offsets[e]
-            if edit.lengths[e] > 0 && voices.states[i].spec.isLive { voices.states[i].spec.length = edit.lengths[e] }
-            if edit.crossfadeIns[e] >= 0 { voices.states[i].spec.crossfadeIn = edit.crossfadeIns[e] }
-            if edit.crossfadeOuts[e] >= 0 { voices.states[i].spec.crossfadeOut = edit.crossfadeOuts[e] }
-        }
-        scheduled = k0 + edit.count
-        if wasHolding { holdBefore = edit.count > 0 ? Int(edit.voices[0]) : -1 }
-        if finishedAt >= 0 && edit.count > 0 { finishedAt = -1 }
-        // A hard post in the new schedule: the live items before it take up the difference.
-        var k = k0
-        while k < scheduled {
-            let i = voice(at: k)
-            if voices.states[i].spec.post >= 0 { absorb(into: i, at: k, now: position); break }
-            k += 1
-        }
-        return true
-    }
-
     /// Where the last sounding voice ends (the programme's end when nothing is pending); with
     /// `before`, of the voices before that position in the order.
-    private func lastEnd(at position: Int64, before k: Int? = nil) -> Int64 {
+    func lastEnd(at position: Int64, before k: Int? = nil) -> Int64 {
         var end = position
         var j = firstUnfinished
         while j < (k ?? scheduled) {
@@ -510,7 +341,7 @@ final class Timeline {
         return end
     }
 
-    private func resume(at position: Int64) {
+    func resume(at position: Int64) {
         guard pause != .running else { return }
         if pause == .paused { emit(MixerEvent(.resumed, position: position)) }
         pause = .running   // the mixer ramps the gain back up from where it is
@@ -522,122 +353,12 @@ final class Timeline {
         emit(MixerEvent(.paused, position: position))
     }
 
-    private func go(at position: Int64, _ command: EngineCommand, appliedAt: Int64) {
-        resume(at: position)
-        let next = firstPending()
-        if let current = currentPosition(at: position), current != next {
-            let index = voice(at: current)
-            let voice = voices.states[index].spec
-            if voice.isLive {
-                // GO ends a live item now; its bed fades out over the ducking release.
-                cut(index, at: position, fade: voice.hasAudio ? bedRelease : 0)
-                voices.states[index].flags.insert(.endLogged)
-                emit(MixerEvent(.itemEnded, answering: command, appliedAt: appliedAt, position: position, item: voice.item))
-            } else if !voice.isJingle, let next {
-                let overlap = voices.states[self.voice(at: next)].spec.crossfadeIn
-                cut(index, at: position, fade: overlap > 0 ? overlap : declick)
-            }
-        }
-        guard let next else { return }
-        let index = voice(at: next)
-        holdBefore = -1
-        shift(from: next, by: position - voices.states[index].spec.start)
-        emit(MixerEvent(.itemStarted, answering: command, appliedAt: appliedAt, position: position,
-                        item: voices.states[index].spec.item))
-        voices.states[index].flags.insert(.started)
-    }
-
-    private func fadeOut(at position: Int64, _ command: EngineCommand, appliedAt: Int64) {
-        resume(at: position)
-        guard let current = currentVoice(at: position) else { return }
-        let planned = voices.states[current].spec.fadeOut
-        let fade = planned > 0 ? planned : defaultFade
-        var j = firstUnfinished
-        while j < scheduled {
-            let i = voice(at: j)
-            let voice = voices.states[i]
-            if voice.flags.contains(.started) && voice.isUnfinished {
-                cut(i, at: position, fade: voice.spec.hasAudio ? fade : 0)
-            }
-            j += 1
-        }
-        emit(MixerEvent(.itemFaded, answering: command, appliedAt: appliedAt, position: position,
-                        item: voices.states[current].spec.item, detail: fade))
-        guard let next = firstPending() else { return }
-        let index = voice(at: next)
-        if mode == .interactive {
-            holdBefore = index
-            emit(MixerEvent(.holding, position: position, item: voices.states[index].spec.item))
-        } else {
-            shift(from: next, by: position + fade - voices.states[index].spec.start)   // automation goes on after the fade
-        }
-    }
-
-    /// Fades the beds on air out over the release; their items keep running (a live item still
-    /// holds for GO), so the talk goes on without music under it.
-    private func fadeBeds(at position: Int64, _ command: EngineCommand, appliedAt: Int64) {
-        var j = firstUnfinished
-        while j < scheduled {
-            let i = voice(at: j)
-            let voice = voices.states[i]
-            if voice.flags.contains(.started) && voice.isUnfinished && voice.spec.isBed && voice.bedFadedAt == .max {
-                voices.states[i].bedFadedAt = max(0, position - voice.spec.start)
-                emit(MixerEvent(.bedFaded, answering: command, appliedAt: appliedAt, position: position, item: voice.spec.item))
-            }
-            j += 1
-        }
-    }
-
-    private func skip(at position: Int64, _ command: EngineCommand, appliedAt: Int64) {
-        resume(at: position)
-        if let current = currentVoice(at: position) {
-            let voice = voices.states[current].spec
-            cut(current, at: position, fade: voice.hasAudio ? declick : 0)
-            emit(MixerEvent(.itemSkipped, answering: command, appliedAt: appliedAt, position: position, item: voice.item))
-            if holdBefore < 0, let next = firstPending() {
-                shift(from: next, by: position - voices.states[self.voice(at: next)].spec.start)
-            }
-            return
-        }
-        // Nothing on air: pass over the item waiting for GO.
-        let waitingPosition = holdBefore >= 0 ? self.position(of: holdBefore) : firstPending()
-        guard let waitingPosition else { return }
-        let waiting = voice(at: waitingPosition)
-        let wasHolding = holdBefore >= 0
-        passOver(waiting, event: nil, at: position)
-        emit(MixerEvent(.itemSkipped, answering: command, appliedAt: appliedAt, position: position,
-                        item: voices.states[waiting].spec.item))
-        if let next = firstPending(from: waitingPosition + 1) {
-            let index = voice(at: next)
-            shift(from: next, by: voices.states[waiting].spec.start - voices.states[index].spec.start)
-            if wasHolding {
-                holdBefore = index
-                emit(MixerEvent(.holding, position: position, item: voices.states[index].spec.item))
-            }
-        } else {
-            holdBefore = -1
-        }
-    }
-
     // MARK: - Events and state
 
     /// Queues an event for the control side (counted, never waited for, when the queue is full).
     @inline(__always) func emit(_ event: MixerEvent) {
         if showStart < 0 && event.kind == .itemStarted { showStart = event.position; hasStarted.raise() }
         if !events.push(event) { droppedEvents.add(1, ordering: .relaxed) }
-    }
-
-    /// The next post for the console.
-    private func fillPost(_ s: inout TimelineState, at position: Int64) {
-        if let (k, index) = nextPost() {
-            s.nextPostItem = voices.states[index].spec.item
-            s.nextPostFrame = voices.states[index].spec.post
-            s.nextPostIsSoft = voices.states[index].spec.postIsSoft
-            s.endBeforeNextPost = lastEnd(at: position, before: k)
-        } else {
-            s.nextPostItem = -1
-            s.nextPostFrame = -1
-        }
     }
 
     /// The schedule after the block that ends at `position`, for the console; notes the

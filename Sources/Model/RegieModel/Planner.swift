@@ -419,8 +419,7 @@ struct Fit {
                     cutAtPost[index] = true
                     post.droppedItems.append(index)
                 } else if starts[index] + lengths[index] > post.target {
-                    // A live item with no bed has nothing to fade: it ends at the post.
-                    let silent = entries[index].item.kind == .live && entries[index].item.bed == nil
+                    let silent = entries[index].item.kind == .live && entries[index].item.bed == nil   // ends at the post
                     let kept = min(lengths[index], post.target - starts[index] + (silent ? 0 : fade))
                     lengths[index] = kept
                     fadeOuts[index] = min(kept, max(fadeOuts[index], min(fade, kept)))
