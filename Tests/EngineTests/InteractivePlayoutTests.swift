@@ -282,10 +282,17 @@ final class InteractiveHarness {
         #expect(h.events.filter { $0.kind == .itemStarted }.isEmpty)
     }
 
-    @Test func aBedLoopsUnderAHeldLiveItemAndDuckingCanBeLifted() throws {
+    /// A show ducking beds by 12 dB (attack 0.1 s, release 0.5 s) with `audio/bed.wav`: one second
+    /// of a loud 300 Hz tone, looped under live items.
+    static func showWithALoudBed() throws -> TestShow {
         let show = try TestShow(extra: "ducking: {depth: -12, attack: 0.1, release: 0.5}")
-        try show.writeAudio("audio/bed.wav", samples: Self.marked(seconds: 1, frequency: 300).map { $0 == 0.9 ? 0.01 : $0 * 20 },
+        try show.writeAudio("audio/bed.wav", samples: marked(seconds: 1, frequency: 300).map { $0 == 0.9 ? 0.01 : $0 * 20 },
                             sampleRate: 44100)
+        return show
+    }
+
+    @Test func aBedLoopsUnderAHeldLiveItemAndDuckingCanBeLifted() throws {
+        let show = try Self.showWithALoudBed()
         let rundown = try show.writeRundown(Self.header + """
 
             slot: 10
@@ -319,9 +326,7 @@ final class InteractiveHarness {
 
     @Test("b fades the bed out over the release; the live item goes on, holding for GO")
     func bedFadeKeepsTheLiveItem() throws {
-        let show = try TestShow(extra: "ducking: {depth: -12, attack: 0.1, release: 0.5}")
-        try show.writeAudio("audio/bed.wav", samples: Self.marked(seconds: 1, frequency: 300).map { $0 == 0.9 ? 0.01 : $0 * 20 },
-                            sampleRate: 44100)
+        let show = try Self.showWithALoudBed()
         let rundown = try show.writeRundown(Self.header + """
 
             slot: 10
