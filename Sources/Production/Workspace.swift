@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import RegieModel
 import RegieYAML
+import Support
 
 /// Reads a show or rundown, opens every audio file it names and plans it: what every command
 /// does before it touches audio, so that `check`, `plan` and `render` agree on every message.
@@ -13,8 +14,14 @@ package struct Workspace {
     package var plans: [Plan] = []
     private var probed: [String: Result<AudioSourceInfo, AudioFileError>] = [:]
     private var seen: Set<Diagnostic> = []
+    /// Decode every audio file whole once (through the show's loudness cache, so only a file
+    /// not seen before costs a pass): a truncated or damaged file is then an error with the
+    /// length really present, not silence on air. Off, only the headers are read.
+    package var verifiesAudio: Bool
+    /// The loudness cache of each show folder read, saved at the end of `load`.
+    private var caches: [String: LoudnessCache] = [:]
 
-    package init() {}
+    package init(verifiesAudio: Bool = true) { self.verifiesAudio = verifiesAudio }
 
     /// Checks `files` (show.yaml files, station.yaml files and rundowns; a rundown's station file
     /// is checked with it).
@@ -27,6 +34,7 @@ package struct Workspace {
                 let (show, found) = ShowReader.read(path: file)
                 add(found)
                 if let show { probeCarts(of: show) }
+                saveCaches()
             } else {
                 checkStation(StationReader.file(forRundown: file))
                 let (rundown, found) = RundownReader.read(path: file)
@@ -34,15 +42,17 @@ package struct Workspace {
                 guard let rundown else { continue }
                 probeCarts(of: rundown.show)
                 var audio: [String: AudioSourceInfo] = [:]
+                let show = rundown.show.directory
                 for item in rundown.items {
-                    if let path = item.audioPath, let info = probe(path, key: item.kind.rawValue, value: item.value,
+                    if let path = item.audioPath, let info = probe(path, key: item.kind.rawValue, show: show,
                                                                    at: item.location(ofValue: item.kind.rawValue)) {
                         audio[path] = info
                     }
-                    if let bed = item.bed, let info = probe(bed, key: "bed", value: bed, at: item.location(ofValue: "bed")) {
+                    if let bed = item.bed, let info = probe(bed, key: "bed", show: show, at: item.location(ofValue: "bed")) {
                         audio[bed] = info
                     }
                 }
+                saveCaches()
                 let result = Planner.plan(rundown, audio: audio)
                 add(result.diagnostics)
                 if let plan = result.plan, !result.diagnostics.contains(where: { $0.severity == .error }) {
@@ -73,17 +83,54 @@ package struct Workspace {
 
     private mutating func probeCarts(of show: Show) {
         for cart in show.carts {
-            _ = probe(cart.jingle, key: "jingle", value: cart.jingle, at: cart.location)
+            _ = probe(cart.jingle, key: "jingle", show: show.directory, at: cart.location)
         }
     }
 
-    /// Opens a file once, reporting why it cannot be played at `location`.
-    private mutating func probe(_ path: String, key: String, value: String, at location: SourceLocation) -> AudioSourceInfo? {
-        let result = probed[path] ?? Result { () throws(AudioFileError) in
-            AudioSourceInfo(try AudioFile.probe(path: path))
-        }
+    private mutating func saveCaches() {
+        for cache in caches.values { cache.save() }
+    }
+
+    /// Opens a file once (and with `verifiesAudio` decodes it whole), reporting why it cannot be
+    /// played at `location`. A file shorter than its header says is returned with the length
+    /// really present, so that every later message (a cue past the end) quotes that length.
+    private mutating func probe(_ path: String, key: String, show: String, at location: SourceLocation) -> AudioSourceInfo? {
         let firstTime = probed[path] == nil
-        probed[path] = result
+        if firstTime {
+            let cache = caches[show] ?? LoudnessCache(showDirectory: show)
+            caches[show] = cache
+            let verifies = verifiesAudio
+            let (result, lines) = StandardErrorCapture.capturing { () -> (Result<AudioSourceInfo, AudioFileError>, Int64?) in
+                do {
+                    let info = AudioSourceInfo(try AudioFile.probe(path: path))
+                    guard verifies else { return (.success(info), nil) }
+                    let decoded = try cache.verified(path).framesDecoded
+                    return (.success(info), decoded)
+                } catch let error as AudioFileError {
+                    return (.failure(error), nil)
+                } catch {
+                    return (.failure(.unreadable(path, "\(error)")), nil)
+                }
+            }
+            var chatter: [String] = []
+            for line in StandardErrorCapture.passOn(lines) where !chatter.contains(line) { chatter.append(line) }
+            probed[path] = result.0
+            if case .success(var info) = result.0 {
+                let said = chatter.isEmpty ? "" : " (the decoder said: \(chatter.joined(separator: "; ")))"
+                if let decoded = result.1, info.frames - decoded > Int64(info.sampleRate) / 2 {
+                    let header = FrameMath.format(frames: info.frames, sampleRate: info.sampleRate, fractionDigits: 1)
+                    let present = FrameMath.format(frames: decoded, sampleRate: info.sampleRate, fractionDigits: 1)
+                    add([Diagnostic(.error, at: location,
+                                    "'\(key)' file '\(PathResolver.displayPath(path))' is truncated or damaged: its header says \(header), but only \(present) decodes\(said); export or copy it again")])
+                    info.frames = decoded
+                    probed[path] = .success(info)
+                } else if !chatter.isEmpty {
+                    add([Diagnostic(.warning, at: location,
+                                    "'\(key)' file '\(PathResolver.displayPath(path))' decodes whole, but its decoder warns: \(chatter.joined(separator: "; "))")])
+                }
+            }
+        }
+        guard let result = probed[path] else { return nil }
         switch result {
         case .success(let info): return info
         case .failure(let failure):

@@ -118,3 +118,68 @@ import TestSupport
         #expect(result.stdout.contains("2026-12-03.yaml:2:11: error: the file is not UTF-8 text (byte 0xE9): save it as UTF-8"), "\(result.stdout)")
     }
 }
+
+/// A FLAC cut to a tenth and an MP3 cut to a seventh (their headers still announce the whole
+/// length): `regie check` decodes every file whole once and says each is truncated, with the
+/// length really present; a cue point is measured against that length; the decoder's chatter is
+/// part of the message, not loose on either stream; `regie render` refuses (issue 14: both
+/// checked clean and rendered as silence).
+@Suite struct TruncatedAudioTests {
+    @Test func aCutOffFileIsAnErrorWithTheLengthReallyPresent() throws {
+        let show = try TestShow()
+        defer { try? FileManager.default.removeItem(at: show.root) }
+        let audio = show.directory.appendingPathComponent("audio")
+        try FileManager.default.createDirectory(at: audio, withIntermediateDirectories: true)
+        for (name, codec, seconds, keep) in [("cut.flac", "flac", 47, 10), ("cut.mp3", "libmp3lame", 60, 7)] {
+            let whole = show.root.appendingPathComponent("whole-" + name)
+            try runChecked("ffmpeg", ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=f=440:d=\(seconds)",
+                                      "-ac", "2", "-ar", "44100", "-c:a", codec, whole.path])
+            let data = try Data(contentsOf: whole)
+            try data.prefix(data.count / keep).write(to: audio.appendingPathComponent(name))
+            try FileManager.default.copyItem(at: whole, to: audio.appendingPathComponent("whole-" + name))
+        }
+        let rundown = try show.writeRundown("""
+            episode: 1
+            title: Cut off
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 300
+            items:
+              - segment: audio/cut.flac
+                title: Flac
+                out: 0:30
+              - segment: audio/cut.mp3
+                title: MP3
+              - segment: audio/whole-cut.flac
+                title: Whole FLAC
+              - segment: audio/whole-cut.mp3
+                title: Whole MP3
+            """)
+        let result = try run(TestSupport.regie.path, ["check", rundown.path])
+        #expect(result.status == 1)
+        let flac = result.stdout.split(separator: "\n").first { $0.contains(":7:14: error: 'segment' file") }.map(String.init) ?? ""
+        #expect(flac.contains("cut.flac' is truncated or damaged: its header says 0:47.0, but only 0:04"), "\(result.stdout)")
+        #expect(result.stdout.contains(":9:10: error: cue point 'out' (0:30) is outside the file, which lasts 0:04."), "\(result.stdout)")
+        let mp3 = result.stdout.split(separator: "\n").first { $0.contains(":10:14: error: 'segment' file") }.map(String.init) ?? ""
+        #expect(mp3.contains("cut.mp3' is truncated or damaged: its header says 1:00.0, but only 0:08"), "\(result.stdout)")
+        // The whole files are clean, and nothing else was said.
+        #expect(!result.stdout.contains(":12:14:") && !result.stdout.contains(":14:14:"), "\(result.stdout)")
+        // libmpg123's own line is quoted in the MP3's message, and on neither stream by itself.
+        #expect(mp3.contains("(the decoder said: Warning: Xing stream size off"), "\(mp3)")
+        let loose = (result.stdout + result.stderr).split(separator: "\n").filter { $0.hasPrefix("Warning:") }
+        #expect(loose.isEmpty, "\(loose)")
+        #expect(result.stderr.contains("3 errors, 0 warnings in 1 file"), "\(result.stderr)")
+
+        // The whole decode is kept in the show's loudness cache with the frames found: the next
+        // check finds the same from the cache.
+        let cache = try String(contentsOf: show.directory.appendingPathComponent(".loudness-cache.json"), encoding: .utf8)
+        #expect(cache.contains("\"frames\" : 2072700"), "the whole FLAC's 47 s at 44.1 kHz: \(cache)")
+        let again = try run(TestSupport.regie.path, ["check", rundown.path])
+        #expect(again.stdout == result.stdout)
+
+        let render = try run(TestSupport.regie.path, ["render", rundown.path, "-o", show.root.appendingPathComponent("out.mp3").path])
+        #expect(render.status == 1)
+        #expect(render.stderr.contains("truncated or damaged") && render.stderr.contains("nothing rendered"), "\(render.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: show.root.appendingPathComponent("out.mp3").path))
+    }
+}

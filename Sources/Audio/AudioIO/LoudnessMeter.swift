@@ -106,8 +106,12 @@ package final class LoudnessMeter: @unchecked Sendable {
         package var integrated: Double
         /// True peak over both channels, dBTP (−∞ when not measured).
         package var truePeak: Double
-        /// The file as libsndfile describes it.
+        /// The file as libsndfile describes it (its header's frame count, which a cut-off or
+        /// damaged file does not hold).
         package var info: AudioFileInfo
+        /// The frames that really decoded from the first on, without a gap: fewer than
+        /// `info.frames` when the file is truncated or damaged.
+        package var framesDecoded: Int64
     }
 
     /// The shortest part a file is cut into for measuring on several threads: a minute at
@@ -157,7 +161,8 @@ package final class LoudnessMeter: @unchecked Sendable {
         } else {
             peak = loudness.map(\.truePeak).max() ?? -.infinity
         }
-        return FileLoudness(integrated: integratedValue, truePeak: peak, info: first.info)
+        return FileLoudness(integrated: integratedValue, truePeak: peak, info: first.info,
+                            framesDecoded: job.framesDecodedInOrder)
     }
 }
 
@@ -232,6 +237,19 @@ private final class PartsJob: @unchecked Sendable {
         self.hotThreshold = hotThreshold
         hotBlocks = Array(repeating: [], count: parts)
         framesRead = Array(repeating: 0, count: parts)
+    }
+
+    /// The frames decoded from the file's start without a gap: a part that read fewer than its
+    /// share (the file ends or is damaged there) ends the count, whatever later parts read.
+    var framesDecodedInOrder: Int64 {
+        let total = first.info.frames
+        var decoded: Int64 = 0
+        for part in 0..<parts {
+            let start = total * Int64(part) / Int64(parts), end = total * Int64(part + 1) / Int64(parts)
+            decoded = start + framesRead[part]
+            if part < parts - 1 && decoded < end { break }
+        }
+        return decoded
     }
 
     /// The first error any part met.

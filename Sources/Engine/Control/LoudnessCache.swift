@@ -9,8 +9,13 @@ package struct SourceLoudness: Codable, Sendable, Equatable {
     /// True peak (`TruePeakMeter`, within 0.1 dB of libebur128's), dBTP; nil until measured (a
     /// source the render waits for gets its integrated loudness first).
     package var truePeak: Double?
+    /// The frames that really decode (the whole file was read to measure it); nil in entries
+    /// written before Régie counted them.
+    package var framesDecoded: Int64?
 
-    package init(integrated: Double, truePeak: Double?) { self.integrated = integrated; self.truePeak = truePeak }
+    package init(integrated: Double, truePeak: Double?, framesDecoded: Int64? = nil) {
+        self.integrated = integrated; self.truePeak = truePeak; self.framesDecoded = framesDecoded
+    }
 }
 
 /// The gain that brings a source to the show's loudness target, for every voice and cart.
@@ -45,6 +50,11 @@ package final class LoudnessCache: @unchecked Sendable {
         var truePeak: Double?
         /// The file it was measured from, for people reading the cache.
         var file: String
+        /// The frames that decoded when it was measured (a truncated file has fewer than its
+        /// header says); absent in entries of older caches.
+        var frames: Int64?
+
+        var loudness: SourceLoudness { SourceLoudness(integrated: integrated, truePeak: truePeak, framesDecoded: frames) }
     }
 
     /// Opens (or starts) the cache at `url`; an unreadable cache is started afresh.
@@ -69,15 +79,29 @@ package final class LoudnessCache: @unchecked Sendable {
     /// entry later).
     package func loudness(of path: String, truePeak: Bool = false) throws -> SourceLoudness {
         let key = try Self.contentKey(of: path)
-        if let entry = entries[key] { return SourceLoudness(integrated: entry.integrated, truePeak: entry.truePeak) }
-        let measured = truePeak ? try LoudnessMeter.measureFile(path: path, truePeakMethod: .interpolated)
-            : try LoudnessMeter.measureFile(path: path, truePeak: false)
+        if let entry = entries[key] { return entry.loudness }
+        return try measure(path, key: key, truePeak: truePeak)
+    }
+
+    /// The file's loudness with the frames that really decode: the whole file decoded once
+    /// (measuring its loudness and true peak in the same pass) unless the cache knows it. This is
+    /// how `regie check` finds a truncated or damaged file before air.
+    package func verified(_ path: String) throws -> SourceLoudness {
+        let key = try Self.contentKey(of: path)
+        if let entry = entries[key], entry.frames != nil { return entry.loudness }
+        return try measure(path, key: key, truePeak: true)
+    }
+
+    private func measure(_ path: String, key: String, truePeak: Bool) throws -> SourceLoudness {
+        let measured = try LoudnessMeter.measure(path: path, integrated: true, truePeak: truePeak ? .interpolated : nil)
         let integrated = measured.integrated.isFinite ? max(-70, measured.integrated) : -70
         let peak: Double? = truePeak ? (measured.truePeak.isFinite ? measured.truePeak : -70) : nil
-        entries[key] = Entry(integrated: integrated, truePeak: peak, file: (path as NSString).lastPathComponent)
+        let entry = Entry(integrated: integrated, truePeak: peak, file: (path as NSString).lastPathComponent,
+                          frames: measured.framesDecoded)
+        entries[key] = entry
         keys[path] = key
         dirty = true
-        return SourceLoudness(integrated: integrated, truePeak: peak)
+        return entry.loudness
     }
 
     /// Measures the true peak of a file whose integrated loudness is cached but whose peak is not
