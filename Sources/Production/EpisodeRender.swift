@@ -163,6 +163,14 @@ package final class EpisodeRender {
             encoderFinished.wait()
             throw encoderResult.error ?? error
         }
+        if let short = Self.truncatedSource(in: renderer.measurements) {
+            // A source the loudness pass found shorter than its header: the render played
+            // silence for the rest; nothing is written.
+            cancelled.raise()
+            done.raise()
+            encoderFinished.wait()
+            throw short
+        }
         done.raise()
         scheduling.restore()
         encoderFinished.wait()
@@ -178,6 +186,21 @@ package final class EpisodeRender {
         return Summary(frames: written, sampleRate: rate, integratedLoudness: meter.integrated, truePeak: Double(peakMeter.decibels),
                        bytes: bytes, lateFrames: renderer.mixer.lateFrames.load(ordering: .relaxed),
                        faults: renderer.faults, chapters: tag.chapters)
+    }
+}
+
+extension EpisodeRender {
+    /// The first source whose whole decode (the loudness pass: `framesDecoded`) found half a
+    /// second or more fewer frames than its header announces, as the error to report.
+    static func truncatedSource(in measurements: [String: SourceLoudness]) -> AudioFileError? {
+        for (path, loudness) in measurements.sorted(by: { $0.key < $1.key }) {
+            guard let decoded = loudness.framesDecoded, let info = try? AudioFile.probe(path: path),
+                  info.frames - decoded > Int64(info.sampleRate) / 2 else { continue }
+            let header = FrameMath.format(frames: info.frames, sampleRate: info.sampleRate, fractionDigits: 1)
+            let present = FrameMath.format(frames: decoded, sampleRate: info.sampleRate, fractionDigits: 1)
+            return .unreadable(path, "it is truncated or damaged: its header says \(header), but only \(present) decodes")
+        }
+        return nil
     }
 }
 

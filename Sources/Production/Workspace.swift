@@ -16,7 +16,9 @@ package struct Workspace {
     private var seen: Set<Diagnostic> = []
     /// Decode every audio file whole once (through the show's loudness cache, so only a file
     /// not seen before costs a pass): a truncated or damaged file is then an error with the
-    /// length really present, not silence on air. Off, only the headers are read.
+    /// length really present, not silence on air. Off (`regie render`, whose own loudness pass
+    /// decodes every source and refuses a short one, so that it does not decode twice), only
+    /// the headers are read and what the cache already knows is used.
     package var verifiesAudio: Bool
     /// The loudness cache of each show folder read, saved at the end of `load`.
     private var caches: [String: LoudnessCache] = [:]
@@ -31,13 +33,13 @@ package struct Workspace {
             if name == "station.yaml" {
                 checkStation(file)
             } else if name == "show.yaml" {
-                let (show, found) = ShowReader.read(path: file)
+                let (show, found) = ShowReader.read(path: file, keepingErrors: true)
                 add(found)
                 if let show { probeCarts(of: show) }
                 saveCaches()
             } else {
                 checkStation(StationReader.file(forRundown: file))
-                let (rundown, found) = RundownReader.read(path: file)
+                let (rundown, found) = RundownReader.read(path: file, keepingErrors: true)
                 add(found)
                 guard let rundown else { continue }
                 probeCarts(of: rundown.show)
@@ -55,7 +57,7 @@ package struct Workspace {
                 saveCaches()
                 let result = Planner.plan(rundown, audio: audio)
                 add(result.diagnostics)
-                if let plan = result.plan, !result.diagnostics.contains(where: { $0.severity == .error }) {
+                if let plan = result.plan, !(found + result.diagnostics).contains(where: { $0.severity == .error }) {
                     plans.append(plan)
                 }
             }
@@ -103,8 +105,8 @@ package struct Workspace {
             let (result, lines) = StandardErrorCapture.capturing { () -> (Result<AudioSourceInfo, AudioFileError>, Int64?) in
                 do {
                     let info = AudioSourceInfo(try AudioFile.probe(path: path))
-                    guard verifies else { return (.success(info), nil) }
-                    let decoded = try cache.verified(path).framesDecoded
+                    let decoded = verifies ? try cache.verified(path).framesDecoded
+                        : try cache.knownVerification(of: path)?.framesDecoded
                     return (.success(info), decoded)
                 } catch let error as AudioFileError {
                     return (.failure(error), nil)

@@ -181,5 +181,86 @@ import TestSupport
         #expect(render.status == 1)
         #expect(render.stderr.contains("truncated or damaged") && render.stderr.contains("nothing rendered"), "\(render.stderr)")
         #expect(!FileManager.default.fileExists(atPath: show.root.appendingPathComponent("out.mp3").path))
+
+        // With no cache (render never ran check), the render's own loudness pass finds it, and
+        // still nothing is written.
+        try FileManager.default.removeItem(at: show.directory.appendingPathComponent(".loudness-cache.json"))
+        let flacOnly = try show.writeRundown("""
+            episode: 1
+            title: Cut off
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 60
+            items:
+              - segment: audio/cut.flac
+                title: Flac
+            """, name: "2026-12-10.yaml")
+        let cold = try run(TestSupport.regie.path, ["render", flacOnly.path, "-o", show.root.appendingPathComponent("out.mp3").path])
+        #expect(cold.status == 1)
+        #expect(cold.stderr.contains("cut.flac cannot be read: it is truncated or damaged: its header says 0:47.0, but only 0:04"), "\(cold.stderr)")
+        #expect(cold.stderr.contains("nothing rendered"), "\(cold.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: show.root.appendingPathComponent("out.mp3").path))
+    }
+}
+
+/// One `regie check` says every problem of every file: an error in show.yaml, an unknown key, a
+/// missing file, a cue point past the end and a warning, all at once (issue 14: they came over
+/// three runs, syntax and missing files first, cue points next, warnings last).
+@Suite struct EveryProblemInOneRunTests {
+    @Test func oneRunSaysEverything() throws {
+        let show = try TestShow(extra: "bitrate: 127")
+        defer { try? FileManager.default.removeItem(at: show.root) }
+        try show.writeAudio("audio/ten.wav", samples: [Float](repeating: 0.1, count: 48000 * 10), sampleRate: 48000)
+        let rundown = try show.writeRundown("""
+            episode: 1
+            title: Everything wrong
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 600
+            items:
+              - segment: audio/missing.wav
+                title: Missing
+              - segment: audio/ten.wav
+                title: Ten seconds at 48 kHz
+                out: 0:30
+                fade_inn: 2
+              - live: Talk
+                planned: 1:00
+                bed: audio/nobed.wav
+            """)
+        let result = try run(TestSupport.regie.path, ["check", rundown.path])
+        #expect(result.status == 1)
+        let expected = [
+            "2026-12-03.yaml:7:14: error: 'segment' file 'audio/missing.wav' does not exist",
+            "2026-12-03.yaml:9:14: warning: 'segment' file is sampled at 48000 Hz, the show at 44100 Hz: it will be resampled",
+            "2026-12-03.yaml:11:10: error: cue point 'out' (0:30) is outside the file, which lasts 0:10.000",
+            "2026-12-03.yaml:12:5: error: unknown key 'fade_inn' in item 2 (segment); did you mean 'fade_in'?",
+            "2026-12-03.yaml:15:10: error: 'bed' file 'audio/nobed.wav' does not exist",
+            "show.yaml:11:10: error: 'bitrate' must be an MP3 bitrate in kb/s",
+        ]
+        for line in expected { #expect(result.stdout.contains(line), "\(line)\n\(result.stdout)") }
+        #expect(result.stderr.contains("5 errors, 1 warning in 2 files"), "\(result.stderr)")
+
+        // An item that cannot be read at all (no kind): its neighbours are still checked, and no
+        // timing is worked out from a rundown missing an item (no "cannot fill its slot").
+        let partial = try show.writeRundown("""
+            episode: 1
+            title: One item unreadable
+            description: d
+            air: 2026-12-03T18:00:00+01:00
+            slot: 600
+            items:
+              - title: No kind
+              - segment: audio/ten.wav
+                title: Ten
+                out: 0:30
+            """, name: "2026-12-10.yaml")
+        let second = try run(TestSupport.regie.path, ["check", partial.path])
+        #expect(second.stdout.contains("2026-12-10.yaml:7:5: error: item 1 has no kind"), "\(second.stdout)")
+        #expect(second.stdout.contains("2026-12-10.yaml:10:10: error: cue point 'out' (0:30)"), "\(second.stdout)")
+        #expect(!second.stdout.contains("fill its slot"), "\(second.stdout)")
+        // And nothing in error is played or rendered.
+        let render = try run(TestSupport.regie.path, ["render", rundown.path, "-o", show.root.appendingPathComponent("x.mp3").path])
+        #expect(render.status == 1 && render.stderr.contains("nothing rendered"), "\(render.stderr)")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioIO
 import Engine
 import Foundation
 import Production
@@ -51,7 +52,9 @@ struct Render: ParsableCommand {
     }
 
     func run() throws {
-        var workspace = Workspace()
+        // The render's loudness pass decodes every source whole and refuses a truncated one:
+        // the workspace does not decode them a second time.
+        var workspace = Workspace(verifiesAudio: false)
         workspace.load([rundown])
         for diagnostic in workspace.diagnostics { printError(diagnostic.description) }
         guard !workspace.hasErrors, let plan = workspace.plans.first else {
@@ -82,6 +85,12 @@ struct Render: ParsableCommand {
             bar.finish()
             printError("regie: render interrupted; nothing written to \(url.path)")
             throw ExitCode(130)
+        } catch let error as AudioFileError {
+            bar.finish()
+            var said = "\(error)"
+            if said.hasSuffix(".") { said.removeLast() }
+            printError("regie: \(said); nothing rendered to \(url.path)")
+            throw ExitCode(1)
         }
         bar.finish()
         for fault in summary.faults { printError("regie: warning: \(fault) (played as silence)") }

@@ -92,6 +92,14 @@ package final class LoudnessCache: @unchecked Sendable {
         return try measure(path, key: key, truePeak: true)
     }
 
+    /// The file's loudness with the frames that decode when the cache already knows them (the
+    /// file is hashed, not decoded); nil otherwise.
+    package func knownVerification(of path: String) throws -> SourceLoudness? {
+        let key = try Self.contentKey(of: path)
+        guard let entry = entries[key], entry.frames != nil else { return nil }
+        return entry.loudness
+    }
+
     private func measure(_ path: String, key: String, truePeak: Bool) throws -> SourceLoudness {
         let measured = try LoudnessMeter.measure(path: path, integrated: true, truePeak: truePeak ? .interpolated : nil)
         let integrated = measured.integrated.isFinite ? max(-70, measured.integrated) : -70

@@ -33,14 +33,14 @@ package enum Planner {
                         "'bed' is sampled at \(info.sampleRate) Hz, the show at \(rate) Hz: it will be resampled")
                 }
             } else if let path = item.audioPath, let info = audio[path] {
+                if info.sampleRate != rate {   // said even when a cue point is wrong: every problem in one run
+                    diagnostics.warning(item.location(ofValue: item.kind.rawValue),
+                        "'\(item.kind.rawValue)' file is sampled at \(info.sampleRate) Hz, the show at \(rate) Hz: it will be resampled")
+                }
                 if let span = sourceSpan(of: item, path: path, info: info, diagnostics: &diagnostics) {
                     entry.source = span
                     entry.writtenLength = FrameMath.convert(span.endFrame - span.firstFrame,
                                                             from: info.sampleRate, to: rate)
-                    if info.sampleRate != rate {
-                        diagnostics.warning(item.location(ofValue: item.kind.rawValue),
-                            "'\(item.kind.rawValue)' file is sampled at \(info.sampleRate) Hz, the show at \(rate) Hz: it will be resampled")
-                    }
                 } else {
                     complete = false
                 }
@@ -56,7 +56,7 @@ package enum Planner {
             }
             entries.append(entry)
         }
-        guard complete else { return Result(plan: nil, diagnostics: diagnostics.all) }
+        guard complete, !rundown.itemsLeftOut else { return Result(plan: nil, diagnostics: diagnostics.all) }
 
         for (position, entry) in entries.enumerated() where entry.item.crossfade != nil {
             let previous = position > 0 ? entries[position - 1].item : nil

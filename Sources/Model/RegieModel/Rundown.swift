@@ -24,6 +24,10 @@ package struct Rundown: Sendable {
     /// The crossfade that applies between two audio items unless an item says otherwise.
     package var defaultCrossfade: Timecode { crossfade ?? show.crossfade }
 
+    /// True when the reader left out an item it could not read (a rundown with errors, read to
+    /// check it): its items are checked, its timing is not the show's and is not worked out.
+    package var itemsLeftOut = false
+
     /// A rundown; every field is given by the reader.
     package init(file: String, show: Show, episode: Int?, title: String, description: String?, air: AirTime,
                 slot: Timecode, crossfade: Timecode?, items: [Item], locations: [String: SourceLocation]) {

@@ -21,11 +21,14 @@ package enum RundownReader {
     static var allItemKeys: [String] { kindKeys + commonItemKeys + audioItemKeys + musicKeys + liveKeys }
 
     /// Reads a rundown; the show is read from `show.yaml` in the same folder. The rundown is nil
-    /// when an error makes it unusable; diagnostics hold every problem of both files.
-    package static func read(path: String) -> (rundown: Rundown?, diagnostics: [Diagnostic]) {
+    /// when an error makes it unusable; diagnostics hold every problem of both files. With
+    /// `keepingErrors` (checking, so that one run says every problem: its audio files, cue
+    /// points and timing too), a rundown in error is returned as far as it could be read, and
+    /// `itemsLeftOut` says when an item could not be.
+    package static func read(path: String, keepingErrors: Bool = false) -> (rundown: Rundown?, diagnostics: [Diagnostic]) {
         var diagnostics = DiagnosticList()
         let showPath = showFile(forRundown: path)
-        let (show, showDiagnostics) = ShowReader.read(path: showPath)
+        let (show, showDiagnostics) = ShowReader.read(path: showPath, keepingErrors: keepingErrors)
         diagnostics.append(contentsOf: showDiagnostics)
         guard let text = FileText.read(path, diagnostics: &diagnostics),
               let root = YAMLDocument.compose(text, file: path, diagnostics: &diagnostics),
@@ -34,7 +37,7 @@ package enum RundownReader {
         let jingles = show?.jinglesDirectory
             ?? PathResolver.defaultJinglesDirectory(forShowDirectory: PathResolver.directory(of: path))
         let rundown = read(reader, path: path, show: show, jinglesDirectory: jingles, diagnostics: &diagnostics)
-        return (diagnostics.hasErrors ? nil : rundown, diagnostics.all)
+        return (diagnostics.hasErrors && !keepingErrors ? nil : rundown, diagnostics.all)
     }
 
     /// `show.yaml` next to a rundown.
@@ -84,8 +87,10 @@ package enum RundownReader {
         var locations = r.keyLocations
         for (key, location) in r.valueLocations { locations[key] = location }
         guard let show, let title, let air, let slot else { return nil }
-        return Rundown(file: path, show: show, episode: episode, title: title, description: description,
-                       air: air, slot: slot, crossfade: crossfade, items: items, locations: locations)
+        var rundown = Rundown(file: path, show: show, episode: episode, title: title, description: description,
+                              air: air, slot: slot, crossfade: crossfade, items: items, locations: locations)
+        rundown.itemsLeftOut = items.count != (r.node("items")?.sequence?.count ?? 0)
+        return rundown
     }
 
     static func readItem(_ node: Node, index: Int, path: String, jinglesDirectory: String,

@@ -10,15 +10,17 @@ package enum ShowReader {
                               "link", "base_url", "owner", "loudness", "true_peak", "bitrate", "sample_rate",
                               "crossfade", "post_fade", "jingles", "ducking", "carts"]
 
-    /// Reads and validates a show file. The show is nil when an error makes it unusable.
-    package static func read(path: String) -> (show: Show?, diagnostics: [Diagnostic]) {
+    /// Reads and validates a show file. The show is nil when an error makes it unusable; with
+    /// `keepingErrors` (checking: every problem of every file in one run) it is nil only when
+    /// it cannot be read at all, a value in error standing at its default.
+    package static func read(path: String, keepingErrors: Bool = false) -> (show: Show?, diagnostics: [Diagnostic]) {
         var diagnostics = DiagnosticList()
         guard let text = FileText.read(path, diagnostics: &diagnostics),
               let root = YAMLDocument.compose(text, file: path, diagnostics: &diagnostics),
               let reader = MappingReader(root, file: path, context: "the show", diagnostics: &diagnostics)
         else { return (nil, diagnostics.all) }
         let show = read(reader, path: path, diagnostics: &diagnostics)
-        return (diagnostics.hasErrors ? nil : show, diagnostics.all)
+        return (diagnostics.hasErrors && !keepingErrors ? nil : show, diagnostics.all)
     }
 
     static func read(_ r: MappingReader, path: String, diagnostics d: inout DiagnosticList) -> Show? {
