@@ -18,6 +18,7 @@ package enum Planner {
         var diagnostics = DiagnosticList()
         let rate = rundown.show.sampleRate
         var entries: [Plan.Entry] = []
+        entries.reserveCapacity(rundown.items.count)
         var complete = true
 
         for item in rundown.items {
@@ -56,7 +57,7 @@ package enum Planner {
             }
             entries.append(entry)
         }
-        guard complete, !rundown.itemsLeftOut else { return Result(plan: nil, diagnostics: diagnostics.all) }
+        guard complete, !rundown.readWithErrors else { return Result(plan: nil, diagnostics: diagnostics.all) }
 
         for (position, entry) in entries.enumerated() where entry.item.crossfade != nil {
             let previous = position > 0 ? entries[position - 1].item : nil
@@ -135,18 +136,23 @@ package enum Planner {
         // fades out under it over the post's fade), a soft one when the item on air at its time
         // ends (what waits before it is dropped); either starts early when the stretch runs short.
         let postFade = rundown.show.postFade.frames(at: rate)
-        var fit = Fit(entries: entries, rundown: rundown)
-        var stretchStart: Int64 = 0
-        var first = 0
-        for k in 0...posts.count {
-            let end = k < posts.count ? posts[k].index : entries.count
-            let target = k < posts.count ? posts[k].target : slot
-            fit.fitStretch(first..<end, from: stretchStart, to: target, post: k < posts.count ? end : nil)
-            guard k < posts.count else { break }
-            posts[k] = fit.place(posts[k], after: first..<end, fade: entries[posts[k].index].fadeIn > 0 ? entries[posts[k].index].fadeIn : postFade)
-            stretchStart = posts[k].start
-            first = posts[k].index
-        }
+        // The fit in a scope of its own: it holds the entries, and writing them while it lives
+        // would copy the whole array.
+        let fit = { [entries] in
+            var fit = Fit(entries: entries, rundown: rundown)
+            var stretchStart: Int64 = 0
+            var first = 0
+            for k in 0...posts.count {
+                let end = k < posts.count ? posts[k].index : entries.count
+                let target = k < posts.count ? posts[k].target : slot
+                fit.fitStretch(first..<end, from: stretchStart, to: target, post: k < posts.count ? end : nil)
+                guard k < posts.count else { break }
+                posts[k] = fit.place(posts[k], after: first..<end, fade: entries[posts[k].index].fadeIn > 0 ? entries[posts[k].index].fadeIn : postFade)
+                stretchStart = posts[k].start
+                first = posts[k].index
+            }
+            return fit.fitted
+        }()
         for index in entries.indices {
             entries[index].dropped = !fit.airing[index]
             entries[index].cutAtPost = fit.cutAtPost[index]
@@ -282,169 +288,5 @@ package enum Planner {
             index = (index + 1) % shares.count
         }
         return shares
-    }
-}
-
-/// The fitted schedule being built, stretch by stretch (`Planner.plan`).
-struct Fit {
-    let entries: [Plan.Entry]
-    let rundown: Rundown
-    var airing: [Bool]
-    var lengths: [Int64]
-    var fadeOuts: [Int64]
-    var starts: [Int64]
-    var overlaps: [Int64]
-    var cutAtPost: [Bool]
-    /// Items whose start a post fixed (their overlap is set by the post, not a crossfade).
-    var fixedStart: [Bool]
-
-    init(entries: [Plan.Entry], rundown: Rundown) {
-        self.entries = entries
-        self.rundown = rundown
-        airing = entries.map { _ in true }
-        lengths = entries.map(\.writtenLength)
-        fadeOuts = entries.map(\.fadeOut)
-        starts = entries.map { _ in 0 }
-        overlaps = entries.map { _ in 0 }
-        cutAtPost = entries.map { _ in false }
-        fixedStart = entries.map { _ in false }
-    }
-
-    var rate: Int { rundown.show.sampleRate }
-
-    /// The crossfade from airing item `previous` into airing item `index` (both audio), capped
-    /// at the shorter of the two.
-    func crossfade(from previous: Int, into index: Int, lengths: [Int64]) -> Int64 {
-        let item = entries[index].item
-        guard item.kind.hasAudio, entries[previous].item.kind.hasAudio else { return 0 }
-        let overlap = (item.crossfade ?? rundown.defaultCrossfade).frames(at: rate)
-        return min(overlap, lengths[previous], lengths[index])
-    }
-
-    /// Lays out the airing items of `range` back to back from `start` (the first one at `start`
-    /// exactly when its start is fixed), with `lengths`; returns the starts, overlaps and the end.
-    func layout(_ range: Range<Int>, from start: Int64, lengths: [Int64], airing: [Bool])
-        -> (starts: [Int: Int64], overlaps: [Int: Int64], end: Int64) {
-        var result: [Int: Int64] = [:], overlapsOut: [Int: Int64] = [:]
-        var cursor = start
-        var previous: Int?
-        for index in range where airing[index] {
-            var overlap: Int64 = 0
-            if fixedStart[index] && previous == nil {
-                result[index] = start
-                overlap = overlaps[index]
-            } else {
-                if let p = previous { overlap = crossfade(from: p, into: index, lengths: lengths) }
-                else if range.lowerBound > 0, let p = (0..<range.lowerBound).last(where: { airing[$0] }) {
-                    overlap = crossfade(from: p, into: index, lengths: lengths)
-                }
-                result[index] = max(0, cursor - overlap)
-            }
-            overlapsOut[index] = overlap
-            cursor = result[index]! + lengths[index]
-            previous = index
-        }
-        return (result, overlapsOut, range.isEmpty ? start : cursor)
-    }
-
-    /// Where the post (`post`, the item after `range`) would start after the layout of `range`
-    /// with `lengths` and `airing`: its end less the crossfade into the post.
-    func reach(_ range: Range<Int>, from start: Int64, lengths: [Int64], airing: [Bool], post: Int?) -> Int64 {
-        let end = layout(range, from: start, lengths: lengths, airing: airing).end
-        guard let post, let last = range.last(where: { airing[$0] }) else { return end }
-        return end - crossfade(from: last, into: post, lengths: lengths)
-    }
-
-    /// Fits the items of `range` (the first one's start fixed at `start` when it is a post) into
-    /// the time to `target` (where the post after them, if any, is to start): optional items
-    /// dropped from the end while the shortest layout still runs over, then the live items
-    /// squeezed or stretched within `min`/`max` by what is left.
-    mutating func fitStretch(_ range: Range<Int>, from start: Int64, to target: Int64, post: Int?) {
-        let minimum = lengths.indices.map { index -> Int64 in
-            let entry = entries[index]
-            guard entry.item.kind == .live else { return lengths[index] }
-            return entry.item.min?.frames(at: rate) ?? lengths[index]
-        }
-        for candidate in range.reversed() where entries[candidate].item.optional {
-            if reach(range, from: start, lengths: minimum, airing: airing, post: post) <= target { break }
-            airing[candidate] = false
-        }
-        let base = reach(range, from: start, lengths: lengths, airing: airing, post: post)
-        let gap = target - base
-        let live = range.filter { airing[$0] && entries[$0].item.kind == .live }
-        let rooms = live.map { index -> Int64 in
-            let item = entries[index].item
-            if gap > 0 { return max(0, (item.max?.frames(at: rate) ?? lengths[index]) - lengths[index]) }
-            return max(0, lengths[index] - (item.min?.frames(at: rate) ?? lengths[index]))
-        }
-        let shares = Planner.distribute(gap.magnitude, rooms: rooms)
-        for (position, index) in live.enumerated() {
-            lengths[index] += gap > 0 ? shares[position] : -shares[position]
-        }
-        let placed = layout(range, from: start, lengths: lengths, airing: airing)
-        for (index, value) in placed.starts { starts[index] = value }
-        for (index, value) in placed.overlaps where !fixedStart[index] { overlaps[index] = value }
-        // Dropped items show where they would have been.
-        for index in range where !airing[index] {
-            starts[index] = index > range.lowerBound ? starts[index - 1] + (airing[index - 1] ? lengths[index - 1] : 0) : start
-        }
-    }
-
-    /// Places `post` after the stretch `range` as fitted: returns it with its start and what it
-    /// cut or dropped.
-    mutating func place(_ post: Plan.Post, after range: Range<Int>, fade: Int64) -> Plan.Post {
-        var post = post
-        let p = post.index
-        let sounding = range.filter { airing[$0] }
-        let natural: Int64 = {
-            guard let last = sounding.last else { return range.isEmpty ? post.target : starts[range.lowerBound] }
-            return max(0, starts[last] + lengths[last] - crossfade(from: last, into: p, lengths: lengths))
-        }()
-        fixedStart[p] = true
-        guard natural > post.target else {
-            post.start = natural
-            starts[p] = natural
-            overlaps[p] = sounding.last.map { crossfade(from: $0, into: p, lengths: lengths) } ?? 0
-            return post
-        }
-        post.overrun = natural - post.target
-        switch post.mode {
-        case .hard:
-            // Whatever is on air at the post fades out under it; what would start after is dropped.
-            post.start = post.target
-            var under: Int64 = 0
-            for index in sounding {
-                if starts[index] >= post.target {
-                    airing[index] = false
-                    cutAtPost[index] = true
-                    post.droppedItems.append(index)
-                } else if starts[index] + lengths[index] > post.target {
-                    let silent = entries[index].item.kind == .live && entries[index].item.bed == nil   // ends at the post
-                    let kept = min(lengths[index], post.target - starts[index] + (silent ? 0 : fade))
-                    lengths[index] = kept
-                    fadeOuts[index] = min(kept, max(fadeOuts[index], min(fade, kept)))
-                    cutAtPost[index] = true
-                    post.cutItem = index
-                    under = max(under, starts[index] + kept - post.target)
-                }
-            }
-            starts[p] = post.target
-            overlaps[p] = under
-        case .soft:
-            // It becomes next at its time: the item on air then plays to its end, what waits is dropped.
-            let onAir = sounding.last { starts[$0] <= post.target }
-            var previous = onAir
-            for index in sounding where onAir.map({ index > $0 }) ?? true {
-                airing[index] = false
-                cutAtPost[index] = true
-                post.droppedItems.append(index)
-            }
-            if onAir == nil { previous = nil }
-            let start = previous.map { max(0, starts[$0] + lengths[$0] - crossfade(from: $0, into: p, lengths: lengths)) } ?? post.target
-            post.start = max(start, post.target)
-            starts[p] = post.start
-            overlaps[p] = previous.map { crossfade(from: $0, into: p, lengths: lengths) } ?? 0
-        }
-        return post
     }
 }

@@ -24,9 +24,10 @@ package struct Rundown: Sendable {
     /// The crossfade that applies between two audio items unless an item says otherwise.
     package var defaultCrossfade: Timecode { crossfade ?? show.crossfade }
 
-    /// True when the reader left out an item it could not read (a rundown with errors, read to
-    /// check it): its items are checked, its timing is not the show's and is not worked out.
-    package var itemsLeftOut = false
+    /// True for a rundown read on past its errors, to check it (an item may be left out, a value
+    /// at its default): its items are checked (files, cue points, fades), its timing, which the
+    /// errors change, is not worked out.
+    package var readWithErrors = false
 
     /// A rundown; every field is given by the reader.
     package init(file: String, show: Show, episode: Int?, title: String, description: String?, air: AirTime,

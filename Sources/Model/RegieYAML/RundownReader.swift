@@ -22,9 +22,9 @@ package enum RundownReader {
 
     /// Reads a rundown; the show is read from `show.yaml` in the same folder. The rundown is nil
     /// when an error makes it unusable; diagnostics hold every problem of both files. With
-    /// `keepingErrors` (checking, so that one run says every problem: its audio files, cue
-    /// points and timing too), a rundown in error is returned as far as it could be read, and
-    /// `itemsLeftOut` says when an item could not be.
+    /// `keepingErrors` (checking, so that one run says every problem: its audio files and cue
+    /// points too), a rundown in error is returned as far as it could be read, marked
+    /// `readWithErrors` (its timing is not worked out).
     package static func read(path: String, keepingErrors: Bool = false) -> (rundown: Rundown?, diagnostics: [Diagnostic]) {
         var diagnostics = DiagnosticList()
         let showPath = showFile(forRundown: path)
@@ -71,6 +71,7 @@ package enum RundownReader {
         if let node = r.node("items") {
             if let list = node.sequence {
                 if list.count == 0 { d.error(r.valueLocations["items"], "'items' is empty: a rundown needs at least one item") }
+                items.reserveCapacity(list.count)
                 for (index, element) in list.enumerated() {
                     if let item = readItem(element, index: index, path: path, jinglesDirectory: jinglesDirectory, diagnostics: &d) {
                         items.append(item)
@@ -89,7 +90,7 @@ package enum RundownReader {
         guard let show, let title, let air, let slot else { return nil }
         var rundown = Rundown(file: path, show: show, episode: episode, title: title, description: description,
                               air: air, slot: slot, crossfade: crossfade, items: items, locations: locations)
-        rundown.itemsLeftOut = items.count != (r.node("items")?.sequence?.count ?? 0)
+        rundown.readWithErrors = d.hasErrors
         return rundown
     }
 
@@ -132,8 +133,8 @@ package enum RundownReader {
             return nil
         }
         var item = Item(index: index, kind: kind, value: value, location: r.location)
-        item.keyLocations = r.keyLocations
-        item.valueLocations = r.valueLocations
+        item.keyLocations = SourceLocations(r.keyLocations)
+        item.valueLocations = SourceLocations(r.valueLocations)
         item.title = r.string("title", required: kind == .segment || kind == .music, diagnostics: &d)
         item.notes = r.string("notes", diagnostics: &d)
         item.optional = r.bool("optional", diagnostics: &d) ?? false
