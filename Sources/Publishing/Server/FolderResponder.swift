@@ -1,6 +1,7 @@
 import Foundation
 import Support
 import Hummingbird
+import NIOCore
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,10 @@ struct FolderResponder: HTTPResponder {
     let logger: Logger
     /// Bytes read from the file per body chunk.
     let chunkSize = 64 * 1024
+    /// How long one chunk may wait for a client that does not read before the connection is
+    /// closed (nginx's `send_timeout` is 60 s): a client that never reads holds no connection,
+    /// file or buffer for longer.
+    var sendTimeout: Duration = .seconds(60)
 
     init(root: URL, logger: Logger) throws {
         guard let resolved = realpath(root.path, nil) else {
@@ -27,12 +32,12 @@ struct FolderResponder: HTTPResponder {
     }
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let response = self.response(to: request)
+        let response = self.response(to: request, channel: context.channel)
         accessLog(request, context: context, status: response.status, bytes: response.body.contentLength ?? 0)
         return response
     }
 
-    private func response(to request: Request) -> Response {
+    private func response(to request: Request, channel: any Channel) -> Response {
         guard request.method == .get || request.method == .head else {
             return plain(.methodNotAllowed, "Only GET and HEAD are served.\n", extra: [.allow: "GET, HEAD"])
         }
@@ -52,7 +57,10 @@ struct FolderResponder: HTTPResponder {
         free(resolvedC)
         guard resolved == root || resolved.hasPrefix(root + "/") else { return plain(.notFound, "Not found.\n") }
 
-        let fd = open(resolved, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO (or a device) dropped in the folder must not hold a thread in
+        // open() waiting for a writer; it is refused below as not a regular file. Reads of a
+        // regular file do not care for the flag.
+        let fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return plain(.notFound, "Not found.\n") }
         let file = OpenFile(fd: fd)
         guard let fileStatus = FileStatus(descriptor: fd) else { return plain(.internalServerError, "Cannot read file.\n") }
@@ -125,14 +133,15 @@ struct FolderResponder: HTTPResponder {
         if request.method == .head || bytes == nil {
             return Response(status: status, headers: headers, body: .init())
         }
-        return Response(status: status, headers: headers, body: stream(file, bytes!))
+        return Response(status: status, headers: headers, body: stream(file, bytes!, on: channel))
     }
 
     /// Streams `range` of an already open file in chunks; memory stays at one chunk per response
     /// and the writer's back-pressure paces the reads. The open descriptor pins the file version
     /// the headers describe, even if the publisher renames a new one over it meanwhile.
-    private func stream(_ file: OpenFile, _ range: ClosedRange<Int64>) -> ResponseBody {
+    private func stream(_ file: OpenFile, _ range: ClosedRange<Int64>, on channel: any Channel) -> ResponseBody {
         let chunkSize = self.chunkSize
+        let sendTimeout = self.sendTimeout
         return ResponseBody(contentLength: Int(range.upperBound - range.lowerBound + 1)) { writer in
             var offset = range.lowerBound
             let allocator = ByteBufferAllocator()
@@ -147,6 +156,12 @@ struct FolderResponder: HTTPResponder {
                 // The file shrank under us: stop rather than send a short body as if complete.
                 if n == 0 { throw ServerError.readFailed(0) }
                 offset += Int64(n)
+                // The send timeout: a chunk the client has not taken in time closes the
+                // connection (the pending write then fails and the stream ends).
+                let watchdog = channel.eventLoop.scheduleTask(in: .nanoseconds(sendTimeout.nanoseconds)) {
+                    channel.close(promise: nil)
+                }
+                defer { watchdog.cancel() }
                 try await writer.write(buffer)
             }
             try await writer.finish(nil)
@@ -252,12 +267,15 @@ package enum ServerError: Error, CustomStringConvertible {
     case folderMissing(String)
     /// Reading a file failed (errno; 0 when the file shrank while being sent).
     case readFailed(Int32)
+    /// A client took nothing of a response for the send timeout.
+    case clientStalled
 
     /// A one-line explanation.
     package var description: String {
         switch self {
         case .folderMissing(let p): "folder to serve does not exist: \(p)"
         case .readFailed(let e): e == 0 ? "file shrank while being sent" : "read failed: \(String(cString: strerror(e)))"
+        case .clientStalled: "the client read nothing for the send timeout; connection closed"
         }
     }
 }

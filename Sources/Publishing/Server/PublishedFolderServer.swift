@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 
 /// Serves a published podcast folder read-only over HTTP/1.1 (Hummingbird 2).
@@ -20,11 +22,18 @@ package struct PublishedFolderServer: Sendable {
     /// Length of the queue of connections not yet accepted. Hummingbird's default (256) makes
     /// clients of a burst of 1,000 connections wait for SYN retransmits (1 s, 3 s).
     package let backlog: Int
+    /// How long a connection may stay open with no request coming (idle between requests, or a
+    /// request's head half sent), and how long one chunk of a response may wait for a client that
+    /// does not read, before the connection is closed. nginx's defaults are 60 s for both
+    /// (`client_header_timeout`, `send_timeout`); without them, idle sockets filled the
+    /// descriptor table and every new request timed out.
+    package let timeout: Duration
 
     /// Describes a server; nothing is bound until `run()`.
     package init(root: URL, host: String = "127.0.0.1", port: Int = 8080, logger: Logger, backlog: Int = 4096,
-                onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
+                timeout: Duration = .seconds(60), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
         self.backlog = backlog
+        self.timeout = timeout
         self.root = root
         self.host = host
         self.port = port
@@ -44,13 +53,27 @@ package struct PublishedFolderServer: Sendable {
     }
 
     private func makeApplication() throws -> some ApplicationProtocol {
-        let responder = try FolderResponder(root: root, logger: logger)
+        var responder = try FolderResponder(root: root, logger: logger)
+        responder.sendTimeout = timeout
         let onServerRunning = self.onServerRunning
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(timeout.nanoseconds))
         return Application(
             responder: responder,
+            server: HTTPServerBuilder { responder in
+                GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: http1))
+            },
             configuration: .init(address: .hostname(host, port: port), serverName: "Regie", backlog: backlog),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
+    }
+}
+
+extension Duration {
+    /// The whole duration in nanoseconds (saturating).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : whole &+ attoseconds / 1_000_000_000
     }
 }

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Clients that do not play by the rules (issue 14): a FIFO dropped in the published folder, an
+/// HTTP/0.9 request, connections that send nothing or half a request, a client that asks for a
+/// large file and never reads. Each gets an answer or a closed connection within the server's
+/// timeout (2 s here), and the server goes on serving everyone else.
+@Suite(.serialized) struct HostileClientTests {
+    /// A folder with a feed, a 48 MB file and a FIFO, served with a 2 s timeout.
+    static func serve(_ body: (LiveServer, URL) async throws -> Void) async throws {
+        let tmp = try TempDir("regie-hostile")
+        defer { tmp.cleanup() }
+        let root = tmp.url
+        try "<rss/>\n".write(to: root.appendingPathComponent("feed.xml"), atomically: true, encoding: .utf8)
+        var big = Data(count: 48 << 20)
+        big.withUnsafeMutableBytes { raw in for i in stride(from: 0, to: raw.count, by: 4096) { raw[i] = UInt8(i / 4096 & 0xFF) } }
+        try big.write(to: root.appendingPathComponent("big.mp3"))
+        #expect(mkfifo(root.appendingPathComponent("stuck.mp3").path, 0o644) == 0)
+        let server = try await LiveServer.start(root: root, timeout: .seconds(2))
+        do { try await body(server, root) } catch { await server.stop(); throw error }
+        await server.stop()
+    }
+
+    @Test func aFIFOInTheFolderIsNotFoundAndHoldsNothing() async throws {
+        try await Self.serve { server, _ in
+            // More requests for the FIFO than the server has threads: each answered, none blocks
+            // (30 s bounds a loaded test run; a blocked open() would hold for ever).
+            for _ in 0..<8 {
+                let fifo = try await curl(server.base + "stuck.mp3", ["--max-time", "30"])
+                #expect(fifo.status == 404)
+            }
+            let feed = try await curl(server.base + "feed.xml", ["--max-time", "30"])
+            #expect(feed.status == 200 && String(decoding: feed.body, as: UTF8.self) == "<rss/>\n")
+        }
+    }
+
+    @Test func anHTTP09RequestGetsA400AndAClosedConnection() async throws {
+        try await Self.serve { server, _ in
+            let result = try await py("""
+                import socket, sys, time
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+                start = time.monotonic()
+                s.sendall(b"GET /feed.xml\\r\\n")
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    data += chunk
+                print(round(time.monotonic() - start, 3))
+                print(data.split(b"\\r\\n")[0].decode())
+                """, [String(server.port)])
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == 2 && lines[1] == "HTTP/1.1 400 Bad Request", "\(result.stdout)")
+            #expect((Double(lines.first ?? "") ?? 99) < 1.5, "answered at once, not at the timeout: \(result.stdout)")
+            // An HTTP/1.0 request, even cut in pieces, is untouched by the guard (answered in 1.1,
+            // as HTTP allows, and closed).
+            let pieces = try await py("""
+                import socket, sys, time
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+                for part in [b"\\r\\nGE", b"T /feed.xml HT", b"TP/1.0\\r\\n", b"\\r\\n"]:
+                    s.sendall(part); time.sleep(0.1)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    data += chunk
+                print(data.split(b"\\r\\n")[0].decode(), data.endswith(b"<rss/>\\n"))
+                """, [String(server.port)])
+            #expect(pieces.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "HTTP/1.1 200 OK True", "\(pieces.stdout)")
+        }
+    }
+
+    @Test func silentAndHalfSentConnectionsAreClosedAtTheTimeout() async throws {
+        try await Self.serve { server, _ in
+            let result = try await py("""
+                import socket, sys, time
+                port = int(sys.argv[1])
+                silent = socket.create_connection(("127.0.0.1", port), timeout=15)
+                half = socket.create_connection(("127.0.0.1", port), timeout=15)
+                half.sendall(b"GET /feed.xml HTTP/1.1\\r\\nHost: x\\r\\n")
+                kept = socket.create_connection(("127.0.0.1", port), timeout=15)
+                kept.sendall(b"GET /feed.xml HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+                start = time.monotonic()
+                for s in (silent, half, kept):
+                    data = b""
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk: break
+                        data += chunk
+                    print(round(time.monotonic() - start, 2), data.split(b"\\r\\n")[0].decode() or "-")
+                """, [String(server.port)])
+            let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 1).map(String.init) }
+            #expect(lines.count == 3, "\(result.stdout)")
+            for line in lines {
+                let seconds = Double(line.first ?? "") ?? 99
+                #expect(seconds >= 1.5 && seconds < 6, "closed at the 2 s timeout, not before or long after: \(result.stdout)")
+            }
+            #expect(lines.first?.last == "-" && lines.dropFirst().first?.last == "-", "no answer to nothing: \(result.stdout)")
+            // The kept-alive connection was answered, then closed when idle.
+            #expect(lines.last?.last == "HTTP/1.1 200 OK", "\(result.stdout)")
+        }
+    }
+
+    @Test func aClientThatNeverReadsIsCutOffAtTheSendTimeout() async throws {
+        try await Self.serve { server, root in
+            let size = try FileManager.default.attributesOfItem(atPath: root.appendingPathComponent("big.mp3").path)[.size] as! Int
+            let result = try await py("""
+                import socket, sys, time
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.settimeout(20)
+                s.connect(("127.0.0.1", int(sys.argv[1])))
+                s.sendall(b"GET /big.mp3 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+                time.sleep(5)            # reads nothing for more than the 2 s send timeout
+                got = 0
+                try:
+                    while True:
+                        chunk = s.recv(1 << 20)
+                        if not chunk: break
+                        got += len(chunk)
+                except ConnectionResetError:
+                    pass
+                print(got)
+                """, [String(server.port)])
+            let got = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            #expect(got > 0 && got < size, "the connection ended before the whole \(size) bytes: got \(got)")
+            // And everyone else is served meanwhile and after.
+            let feed = try await curl(server.base + "feed.xml", ["--max-time", "30"])
+            #expect(feed.status == 200)
+
+            // 200 such clients at once: the server holds at most a chunk and the socket's buffer
+            // for each (it grew by 1 GB in issue 14), and gives it all back once they are cut off.
+            let before = currentResidentBytes()
+            let crowd = try await py("""
+                import socket, sys, time
+                clients = []
+                for _ in range(200):
+                    s = socket.socket()
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                    s.connect(("127.0.0.1", int(sys.argv[1])))
+                    s.sendall(b"GET /big.mp3 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+                    clients.append(s)
+                time.sleep(1.5)
+                print("ready", flush=True)
+                time.sleep(3)
+                closed = 0
+                for s in clients:
+                    s.settimeout(5)
+                    try:
+                        while s.recv(1 << 20): pass
+                        closed += 1
+                    except (ConnectionResetError, socket.timeout):
+                        closed += 1
+                print(closed)
+                """, [String(server.port)])
+            let during = peakResidentSinceReset()
+            #expect(crowd.stdout.hasSuffix("200\n"), "\(crowd.stdout)")
+            // Not yet: about 4 MiB a stalled client is still held in the server while it waits
+            // (680–810 MiB for 200 here), though each is cut off at the send timeout and the server
+            // serves on. Left open in issue 14; this says so until it is fixed.
+            print("[serve] 200 stalled clients: resident memory +\((during - before) >> 20) MiB")
+            withKnownIssue("issue 14: memory held for each client that does not read") {
+                #expect(during - before < 96 << 20, "memory grew by \((during - before) >> 20) MiB for 200 stalled clients")
+            }
+            let feedAfter = try await curl(server.base + "feed.xml", ["--max-time", "30"])
+            #expect(feedAfter.status == 200)
+        }
+    }
+}
+
+/// Resident memory of this process now (VmRSS), in bytes; resets the peak (VmHWM) to it.
+func currentResidentBytes() -> Int64 {
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)   // resets VmHWM
+    return procStatusBytes("VmRSS:")
+}
+
+/// The peak resident memory since the last `currentResidentBytes()`, in bytes.
+func peakResidentSinceReset() -> Int64 { procStatusBytes("VmHWM:") }
+
+private func procStatusBytes(_ key: String) -> Int64 {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    for line in status.split(separator: "\n") where line.hasPrefix(key) {
+        return (Int64(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
+    return 0
+}
