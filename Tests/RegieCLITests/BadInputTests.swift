@@ -2,9 +2,9 @@ import Foundation
 import Glibc
 import Testing
 import TestSupport
+
 // Bad input at `regie check` (issue 14): paths that are not files, cut-off audio, every problem
 // in one run, text that is not UTF-8.
-
 
 /// Paths that are there but are not files (issue 14): a FIFO as the artwork, as audio or as the
 /// rundown, a device, a symbolic link loop. `regie check` says what each is, by `stat`, and never
