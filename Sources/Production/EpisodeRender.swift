@@ -190,15 +190,13 @@ package final class EpisodeRender {
 }
 
 extension EpisodeRender {
-    /// The first source whose whole decode (the loudness pass: `framesDecoded`) found half a
-    /// second or more fewer frames than its header announces, as the error to report.
+    /// The first source whose whole decode (the loudness pass: `framesDecoded`) came short of
+    /// its header (`SourceLoudness.truncation`), as the error to report.
     static func truncatedSource(in measurements: [String: SourceLoudness]) -> AudioFileError? {
         for (path, loudness) in measurements.sorted(by: { $0.key < $1.key }) {
-            guard let decoded = loudness.framesDecoded, let info = try? AudioFile.probe(path: path),
-                  info.frames - decoded > Int64(info.sampleRate) / 2 else { continue }
-            let header = FrameMath.format(frames: info.frames, sampleRate: info.sampleRate, fractionDigits: 1)
-            let present = FrameMath.format(frames: decoded, sampleRate: info.sampleRate, fractionDigits: 1)
-            return .unreadable(path, "it is truncated or damaged: its header says \(header), but only \(present) decodes")
+            guard let info = try? AudioFile.probe(path: path),
+                  let truncation = loudness.truncation(headerFrames: info.frames, sampleRate: info.sampleRate) else { continue }
+            return .unreadable(path, "it is \(truncation)")
         }
         return nil
     }

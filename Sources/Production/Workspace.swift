@@ -89,6 +89,27 @@ package struct Workspace {
         }
     }
 
+    /// Opens `path` with libsndfile and, with `verifiesAudio`, decodes it whole through the show's
+    /// loudness cache (without, takes what the cache already knows): the file's header, what the
+    /// whole decode found, and what the decoding libraries printed meanwhile.
+    private mutating func open(_ path: String, show: String)
+        -> (Result<AudioSourceInfo, AudioFileError>, SourceLoudness?, chatter: [String]) {
+        let cache = caches[show] ?? LoudnessCache(showDirectory: show)
+        caches[show] = cache
+        let verifies = verifiesAudio
+        let (opened, lines) = StandardErrorCapture.capturing { () -> (Result<AudioSourceInfo, AudioFileError>, SourceLoudness?) in
+            do {
+                let info = AudioSourceInfo(try AudioFile.probe(path: path))
+                return (.success(info), verifies ? try cache.verified(path) : try cache.knownVerification(of: path))
+            } catch let error as AudioFileError {
+                return (.failure(error), nil)
+            } catch {
+                return (.failure(.unreadable(path, "\(error)")), nil)
+            }
+        }
+        return (opened.0, opened.1, StandardErrorCapture.passOn(lines))
+    }
+
     private mutating func saveCaches() {
         for cache in caches.values { cache.save() }
     }
@@ -99,36 +120,18 @@ package struct Workspace {
     private mutating func probe(_ path: String, key: String, show: String, at location: SourceLocation) -> AudioSourceInfo? {
         let firstTime = probed[path] == nil
         if firstTime {
-            let cache = caches[show] ?? LoudnessCache(showDirectory: show)
-            caches[show] = cache
-            let verifies = verifiesAudio
-            let (result, lines) = StandardErrorCapture.capturing { () -> (Result<AudioSourceInfo, AudioFileError>, Int64?) in
-                do {
-                    let info = AudioSourceInfo(try AudioFile.probe(path: path))
-                    let decoded = verifies ? try cache.verified(path).framesDecoded
-                        : try cache.knownVerification(of: path)?.framesDecoded
-                    return (.success(info), decoded)
-                } catch let error as AudioFileError {
-                    return (.failure(error), nil)
-                } catch {
-                    return (.failure(.unreadable(path, "\(error)")), nil)
-                }
-            }
-            var chatter: [String] = []
-            for line in StandardErrorCapture.passOn(lines) where !chatter.contains(line) { chatter.append(line) }
-            probed[path] = result.0
-            if case .success(var info) = result.0 {
-                let said = chatter.isEmpty ? "" : " (the decoder said: \(chatter.joined(separator: "; ")))"
-                if let decoded = result.1, info.frames - decoded > Int64(info.sampleRate) / 2 {
-                    let header = FrameMath.format(frames: info.frames, sampleRate: info.sampleRate, fractionDigits: 1)
-                    let present = FrameMath.format(frames: decoded, sampleRate: info.sampleRate, fractionDigits: 1)
-                    add([Diagnostic(.error, at: location,
-                                    "'\(key)' file '\(PathResolver.displayPath(path))' is truncated or damaged: its header says \(header), but only \(present) decodes\(said); export or copy it again")])
-                    info.frames = decoded
+            let (result, whole, chatter) = open(path, show: show)
+            probed[path] = result
+            if case .success(var info) = result {
+                let shown = PathResolver.displayPath(path)
+                if let whole, let truncation = whole.truncation(headerFrames: info.frames, sampleRate: info.sampleRate) {
+                    let said = chatter.isEmpty ? "" : " (the decoder said: \(chatter.joined(separator: "; ")))"
+                    add([Diagnostic(.error, at: location, "'\(key)' file '\(shown)' is \(truncation)\(said); export or copy it again")])
+                    info.frames = whole.framesDecoded ?? info.frames
                     probed[path] = .success(info)
                 } else if !chatter.isEmpty {
                     add([Diagnostic(.warning, at: location,
-                                    "'\(key)' file '\(PathResolver.displayPath(path))' decodes whole, but its decoder warns: \(chatter.joined(separator: "; "))")])
+                                    "'\(key)' file '\(shown)' decodes whole, but its decoder warns: \(chatter.joined(separator: "; "))")])
                 }
             }
         }
@@ -148,5 +151,18 @@ package struct Workspace {
             add([Diagnostic(.error, at: location, message)])
             return nil
         }
+    }
+}
+
+extension SourceLoudness {
+    /// Says "truncated or damaged: its header says 0:47.0, but only 0:04.1 decodes" when the whole
+    /// decode found half a second or more fewer frames than the header announces (an MP3's
+    /// estimated length is within a few granules); nil when it did not, or was not counted.
+    /// `regie check` and `regie render` judge a source by this one rule.
+    func truncation(headerFrames: Int64, sampleRate: Int) -> String? {
+        guard let decoded = framesDecoded, headerFrames - decoded > Int64(sampleRate) / 2 else { return nil }
+        let header = FrameMath.format(frames: headerFrames, sampleRate: sampleRate, fractionDigits: 1)
+        let present = FrameMath.format(frames: decoded, sampleRate: sampleRate, fractionDigits: 1)
+        return "truncated or damaged: its header says \(header), but only \(present) decodes"
     }
 }

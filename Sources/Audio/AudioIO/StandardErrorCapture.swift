@@ -50,12 +50,16 @@ package enum StandardErrorCapture {
     }
 
     /// Writes the lines that are not library chatter to standard error (another thread's
-    /// message caught by a capture is delayed, never lost); returns the chatter.
+    /// message caught by a capture is delayed, never lost); returns the chatter, each line once.
     @discardableResult
     package static func passOn(_ lines: [String]) -> [String] {
         var chatter: [String] = []
         for line in lines {
-            if isLibraryChatter(line) { chatter.append(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            if !isLibraryChatter(line) {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            } else if !chatter.contains(line) {
+                chatter.append(line)
+            }
         }
         return chatter
     }

@@ -62,22 +62,14 @@ struct Fit {
     func layout(_ range: Range<Int>, from start: Int64, lengths: [Int64], airing: [Bool])
         -> (starts: [Int: Int64], overlaps: [Int: Int64], end: Int64) {
         var result: [Int: Int64] = [:], overlapsOut: [Int: Int64] = [:]
+        let before = range.lowerBound > 0 ? (0..<range.lowerBound).last(where: { airing[$0] }) : nil
         var cursor = start
         var previous: Int?
         for index in range where airing[index] {
-            var overlap: Int64 = 0
-            if fixedStart[index] && previous == nil {
-                result[index] = start
-                overlap = overlaps[index]
-            } else {
-                if let p = previous { overlap = crossfade(from: p, into: index, lengths: lengths) }
-                else if range.lowerBound > 0, let p = (0..<range.lowerBound).last(where: { airing[$0] }) {
-                    overlap = crossfade(from: p, into: index, lengths: lengths)
-                }
-                result[index] = max(0, cursor - overlap)
-            }
-            overlapsOut[index] = overlap
-            cursor = result[index]! + lengths[index]
+            let placed = startAndOverlap(of: index, after: previous, cursor: cursor, from: start, before: before, lengths: lengths)
+            result[index] = placed.start
+            overlapsOut[index] = placed.overlap
+            cursor = placed.start + lengths[index]
             previous = index
         }
         return (result, overlapsOut, range.isEmpty ? start : cursor)
@@ -146,7 +138,7 @@ struct Fit {
         var previous: Int?
         for index in range {
             if airing[index] {
-                cursor = firstStart(index, after: previous, cursor: cursor, from: start, before: before, lengths: lengths)
+                cursor = startAndOverlap(of: index, after: previous, cursor: cursor, from: start, before: before, lengths: lengths).start
                     + lengths[index]
                 previous = index
             }
@@ -171,7 +163,7 @@ struct Fit {
             var end = cursorAfter[slot]
             var last = previousAfter[slot]
             if let tail {
-                end = firstStart(tail.first, after: last, cursor: end, from: start, before: before, lengths: lengths) + tail.span
+                end = startAndOverlap(of: tail.first, after: last, cursor: end, from: start, before: before, lengths: lengths).start + tail.span
                 last = tail.last
             }
             let reach = post.flatMap { p in last.map { end - crossfade(from: $0, into: p, lengths: lengths) } } ?? end
@@ -180,14 +172,15 @@ struct Fit {
         }
     }
 
-    /// Where airing item `index` starts in `layout`, the item before it in the range being
-    /// `previous` (nil when it is the range's first) and the cursor at `cursor`.
-    private func firstStart(_ index: Int, after previous: Int?, cursor: Int64, from start: Int64, before: Int?,
-                            lengths: [Int64]) -> Int64 {
-        if fixedStart[index] && previous == nil { return start }
-        let overlap = previous.map { crossfade(from: $0, into: index, lengths: lengths) }
-            ?? before.map { crossfade(from: $0, into: index, lengths: lengths) } ?? 0
-        return max(0, cursor - overlap)
+    /// Where airing item `index` starts in a layout, and its overlap with what comes before:
+    /// at `start` exactly when it is the range's first (`previous` nil) and its start is fixed
+    /// (its overlap set by its post); otherwise at the cursor less the crossfade from the item
+    /// before it (`previous`, or `before` the range), never before zero.
+    private func startAndOverlap(of index: Int, after previous: Int?, cursor: Int64, from start: Int64, before: Int?,
+                                 lengths: [Int64]) -> (start: Int64, overlap: Int64) {
+        if fixedStart[index] && previous == nil { return (start, overlaps[index]) }
+        let overlap = (previous ?? before).map { crossfade(from: $0, into: index, lengths: lengths) } ?? 0
+        return (max(0, cursor - overlap), overlap)
     }
 
     /// Places `post` after the stretch `range` as fitted: returns it with its start and what it
