@@ -156,13 +156,8 @@ import TestSupport
                 """, [String(server.port)])
             let during = peakResidentSinceReset()
             #expect(crowd.stdout.hasSuffix("200\n"), "\(crowd.stdout)")
-            // Not yet: about 4 MiB a stalled client is still held in the server while it waits
-            // (680–810 MiB for 200 here), though each is cut off at the send timeout and the server
-            // serves on. Left open in issue 14; this says so until it is fixed.
             print("[serve] 200 stalled clients: resident memory +\((during - before) >> 20) MiB")
-            withKnownIssue("issue 14: memory held for each client that does not read") {
-                #expect(during - before < 96 << 20, "memory grew by \((during - before) >> 20) MiB for 200 stalled clients")
-            }
+            #expect(during - before < 96 << 20, "memory grew by \((during - before) >> 20) MiB for 200 stalled clients")
             let feedAfter = try await curl(server.base + "feed.xml", ["--max-time", "30"])
             #expect(feedAfter.status == 200)
         }

@@ -137,12 +137,13 @@ struct FolderResponder: HTTPResponder {
     }
 
     /// Streams `range` of an already open file in chunks; memory stays at one chunk per response
-    /// and the writer's back-pressure paces the reads. The open descriptor pins the file version
+    /// and the connection paces the reads (`WritabilityGate`). The open descriptor pins the file version
     /// the headers describe, even if the publisher renames a new one over it meanwhile.
     private func stream(_ file: OpenFile, _ range: ClosedRange<Int64>, on channel: any Channel) -> ResponseBody {
         let chunkSize = self.chunkSize
         let sendTimeout = self.sendTimeout
         return ResponseBody(contentLength: Int(range.upperBound - range.lowerBound + 1)) { writer in
+            let gate = try await channel.pipeline.handler(type: WritabilityGate.self).get()
             var offset = range.lowerBound
             let allocator = ByteBufferAllocator()
             while offset <= range.upperBound {
@@ -163,6 +164,7 @@ struct FolderResponder: HTTPResponder {
                 }
                 defer { watchdog.cancel() }
                 try await writer.write(buffer)
+                await gate.untilWritable(channel)
             }
             try await writer.finish(nil)
         }
