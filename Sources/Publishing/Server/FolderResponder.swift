@@ -172,18 +172,11 @@ struct FolderResponder: HTTPResponder {
             StreamBudget.streams.add(1, ordering: .relaxed)
             defer { StreamBudget.streams.subtract(1, ordering: .relaxed) }
             var offset = range.lowerBound
-            let allocator = ByteBufferAllocator()
             while offset <= range.upperBound {
-                let want = Int(min(Int64(StreamBudget.chunkSize()), range.upperBound - offset + 1))
-                var buffer = allocator.buffer(capacity: want)
-                let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
-                    let got = pread(file.fd, raw.baseAddress, want, off_t(offset))
-                    if got < 0 { throw ServerError.readFailed(errno) }
-                    return got
-                }
-                // The file shrank under us: stop rather than send a short body as if complete.
-                if n == 0 { throw ServerError.readFailed(0) }
-                offset += Int64(n)
+                let end = min(offset + Int64(StreamBudget.chunkSize()), range.upperBound + 1)
+                // Throws when the file shrank under us: better than a short body sent as complete.
+                let buffer = try Self.read(file, offset...(end - 1))
+                offset = end
                 // The send timeout: a chunk the client has not taken in time closes the
                 // connection (the pending write then fails and the stream ends).
                 let watchdog = channel.eventLoop.scheduleTask(in: .nanoseconds(sendTimeout.nanoseconds)) {
