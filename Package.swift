@@ -28,8 +28,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        // Hummingbird's own; named for the server's first channel handler (HTTP/0.9 refused).
+        // The HTTP server of `regie serve`: sendfile(2), back-pressure and timeouts at the socket.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
@@ -86,9 +85,10 @@ let package = Package(
         .target(name: "Podcast", dependencies: ["RegieModel", "Support"], path: "Sources/Publishing/Podcast"),
         // Read-only HTTP serving of a published folder.
         .target(name: "Server",
-                dependencies: ["RegieModel", "Support", .product(name: "Hummingbird", package: "hummingbird"),
-                               .product(name: "HummingbirdCore", package: "hummingbird"),
+                dependencies: ["RegieModel", "Support", "CLinux",
                                .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"),
                                .product(name: "Logging", package: "swift-log")],
                 path: "Sources/Publishing/Server"),
 

@@ -44,10 +44,11 @@ struct LiveServer {
     var base: String { "http://127.0.0.1:\(port)/" }
 
     /// Starts serving `root`; returns once the socket listens.
-    static func start(root: URL, timeout: Duration = .seconds(60)) async throws -> LiveServer {
+    static func start(root: URL, timeout: Duration = .seconds(60), maxConnections: Int = 16_384) async throws -> LiveServer {
         let log = LogCapture()
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = PublishedFolderServer(root: root, host: "127.0.0.1", port: 0, logger: log.logger(), timeout: timeout,
+                                           maxConnections: maxConnections,
                                            onServerRunning: { continuation.yield($0) })
         let task = Task {
             defer { continuation.finish() }

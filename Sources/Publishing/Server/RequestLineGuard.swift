@@ -1,5 +1,3 @@
-import HummingbirdCore
-import Logging
 import NIOCore
 
 /// The first handler of every connection: reads up to the end of the request line and refuses
@@ -51,72 +49,10 @@ final class RequestLineGuard: ChannelInboundHandler, RemovableChannelHandler {
         let body = "HTTP/0.9 requests are not served: send HTTP/1.0 or HTTP/1.1.\n"
         let head = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
         let reply = context.channel.allocator.buffer(string: head + body)
-        context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(reply)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         context.fireChannelReadComplete()
-    }
-}
-
-/// Hummingbird's HTTP/1 channel with `RequestLineGuard` in front of its parser and a
-/// `WritabilityGate` for the response streams.
-struct GuardedHTTP1Channel: HTTPChannelHandler {
-    let inner: HTTP1Channel
-
-    var responder: Responder { inner.responder }
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(RequestLineGuard())
-            try channel.pipeline.syncOperations.addHandler(WritabilityGate())
-        }.flatMap {
-            inner.setup(channel: channel, logger: logger)
-        }
-    }
-
-    func handle(value: HTTP1Channel.Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
-    }
-}
-
-/// Tells a response stream when its connection can take more: Hummingbird's body writer takes a
-/// chunk at once whenever the connection last said it was writable, so a stream that only awaited
-/// it queued megabytes for a client that did not read (about 4 MiB a client, issue 14). The
-/// stream awaits `untilWritable` after each chunk: on the event loop, behind the write it just
-/// handed over, so the connection's writability is up to date; it resumes when NIO's buffer has
-/// drained below its low watermark, or when the connection closes.
-final class WritabilityGate: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
-    typealias InboundIn = NIOAny
-    typealias InboundOut = NIOAny
-
-    /// Streams waiting for the connection to drain (touched on its event loop only).
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    /// Returns once `channel` is writable again, or closed.
-    func untilWritable(_ channel: any Channel) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            channel.eventLoop.execute {
-                if channel.isWritable || !channel.isActive { continuation.resume() } else { self.waiting.append(continuation) }
-            }
-        }
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { resumeAll() }
-        context.fireChannelWritabilityChanged()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        resumeAll()
-        context.fireChannelInactive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) { resumeAll() }
-
-    private func resumeAll() {
-        let resumed = waiting
-        waiting.removeAll()
-        for continuation in resumed { continuation.resume() }
     }
 }

@@ -2,6 +2,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <errno.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "linux_extensions.h"
 
@@ -23,4 +27,18 @@ int regie_set_thread_affinity(const regie_cpu_mask *mask) {
 
 int regie_reserve_space(int fd, long long bytes) {
     return fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)bytes);
+}
+
+int regie_open_beneath(int dirfd, const char *path, int flags) {
+#ifdef SYS_openat2
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (unsigned long long)flags;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+#else
+    (void)dirfd; (void)path; (void)flags;
+    errno = ENOSYS;
+    return -1;
+#endif
 }

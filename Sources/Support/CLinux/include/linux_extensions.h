@@ -20,3 +20,10 @@ int regie_set_thread_affinity(const regie_cpu_mask *mask);
 /// want of space while the reserve lasts. 0 on success, -1 (errno set: EOPNOTSUPP on file systems
 /// that cannot, ENOSPC when the space is not there) otherwise.
 int regie_reserve_space(int fd, long long bytes);
+
+/// Opens `path` relative to the folder `dirfd` without ever leaving it (openat2 with
+/// RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS): `..`, absolute symbolic links and links that climb
+/// out fail with EXDEV, in one system call and with no window between the check and the open.
+/// Returns the descriptor, or -1 with errno set (ENOSYS where the kernel or a seccomp filter
+/// lacks openat2: the caller then checks the path itself).
+int regie_open_beneath(int dirfd, const char *path, int flags);
