@@ -206,6 +206,60 @@ import TestSupport
             #expect(numbers[1] <= 50, "idle connections the server kept: \(numbers[1]), limit 50")
         }
     }
+
+    /// Pipelined requests are answered in order on one connection; a request that is both
+    /// `Content-Length` and `chunked` (request smuggling) gets a 400 and a closed connection; a
+    /// client that sends its request and shuts its side gets the whole answer (1 MB, several
+    /// sendfile pieces) before the server closes.
+    @Test func pipelinedSmugglingAndHalfClosedRequests() async throws {
+        try await Self.serve { server, root in
+            let result = try await py("""
+                import socket, sys
+                port = int(sys.argv[1])
+                def exchange(data, half_close=False):
+                    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                    s.sendall(data)
+                    if half_close: s.shutdown(socket.SHUT_WR)
+                    out = b""
+                    while True:
+                        chunk = s.recv(1 << 16)
+                        if not chunk: break
+                        out += chunk
+                    return out
+                def responses(raw):
+                    found = []
+                    while raw:
+                        head, _, rest = raw.partition(b"\\r\\n\\r\\n")
+                        lines = head.split(b"\\r\\n")
+                        status = int(lines[0].split()[1])
+                        length = 0
+                        for l in lines[1:]:
+                            k, _, v = l.partition(b":")
+                            if k.strip().lower() == b"content-length": length = int(v)
+                        is_head = len(found) == 1   # the second request is a HEAD
+                        body = b"" if is_head else rest[:length]
+                        raw = rest if is_head else rest[length:]
+                        found.append((status, body))
+                    return found
+                piped = exchange(b"GET /feed.xml HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+                                 b"HEAD /feed.xml HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
+                                 b"GET /missing HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n")
+                r = responses(piped)
+                print("pipelined", [x[0] for x in r], r[0][1] == b"<rss/>\\n")
+                smuggled = exchange(b"GET /feed.xml HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 5\\r\\n"
+                                    b"Transfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\nGET /feed.xml HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+                print("smuggled", smuggled.split(b"\\r\\n")[0].decode(), smuggled.count(b"HTTP/1.1 "))
+                half = exchange(b"GET /big.mp3 HTTP/1.1\\r\\nHost: x\\r\\nRange: bytes=0-999999\\r\\n\\r\\n", half_close=True)
+                head, _, body = half.partition(b"\\r\\n\\r\\n")
+                with open(sys.argv[2], "rb") as f: expected = f.read(1000000)
+                print("half-closed", head.split(b"\\r\\n")[0].decode(), len(body), body == expected)
+                """, [String(server.port), root.appendingPathComponent("big.mp3").path])
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.contains("pipelined [200, 200, 404] True"), "\(result.stdout)")
+            #expect(lines.contains("smuggled HTTP/1.1 400 Bad Request 1"), "\(result.stdout)")
+            #expect(lines.contains("half-closed HTTP/1.1 206 Partial Content 1000000 True"), "\(result.stdout)")
+        }
+    }
 }
 
 /// Resident memory of this process now (VmRSS), in bytes; resets the peak (VmHWM) to it.
@@ -217,8 +271,9 @@ func currentResidentBytes() -> Int64 {
 /// The peak resident memory since the last `currentResidentBytes()`, in bytes.
 func peakResidentSinceReset() -> Int64 { procStatusBytes("VmHWM:") }
 
-private func procStatusBytes(_ key: String) -> Int64 {
-    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+/// A `/proc/<pid>/status` field in bytes (this process by default).
+func procStatusBytes(_ key: String, pid: Int32? = nil) -> Int64 {
+    let status = (try? String(contentsOfFile: "/proc/\(pid.map(String.init) ?? "self")/status", encoding: .utf8)) ?? ""
     for line in status.split(separator: "\n") where line.hasPrefix(key) {
         return (Int64(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }

@@ -112,12 +112,23 @@ struct LoadTests {
         }
 
         var report: [String] = []
+        // Peak memory: this process's VmHWM (the server runs in it; reset before each round), and
+        // the sum of nginx's workers' VmHWM (they keep their peak over the run).
+        let nginxWorkers = { () -> [Int32] in
+            let children = (try? String(contentsOfFile: "/proc/\(nginx.pid)/task/\(nginx.pid)/children", encoding: .utf8)) ?? ""
+            return children.split(separator: " ").compactMap { Int32($0) }
+        }
+        let regieIdle = currentResidentBytes()
+        report.append("[load] regie resident before the rounds: \(regieIdle >> 20) MiB")
         for (name, p) in [("regie", port), ("nginx", nginxPort)] {
             for (what, path, conns) in [("feed.xml", "feed.xml", 1000), ("index.html", "", 1000), ("mp3 (~480 KB)", "001-episode-1.mp3", 1000)] {
+                if name == "regie" { _ = currentResidentBytes() }
                 let r = try await sh("wrk", ["-t2", "-c\(conns)", "-d10s", "--timeout", "10s", "--latency",
                                       "http://127.0.0.1:\(p)/campus-magazine/\(path)"], check: false)
                 let w = WrkResult.parse(r.stdout)
-                report.append("[load] \(name) \(what), \(conns) connections: \(w)")
+                let peak = name == "regie" ? peakResidentSinceReset()
+                    : nginxWorkers().map { procStatusBytes("VmHWM:", pid: $0) }.reduce(0, +)
+                report.append("[load] \(name) \(what), \(conns) connections: \(w), peak resident \(peak >> 20) MiB")
                 #expect(w.requests > 0, "\(name) \(what): \(r.stdout) \(r.stderr)")
                 #expect(w.non2xx == 0, "\(name) \(what)")
             }

@@ -22,6 +22,8 @@ struct FolderAnswer {
         /// descriptor pins the version the headers describe, even if the publisher renames a new
         /// file over it meanwhile; whoever sends the answer closes it.
         case file(NIOFileHandle, ClosedRange<Int64>)
+        /// Bytes of a small file, shared with every other client of the same version.
+        case bytes(ByteBuffer)
     }
 
     /// Bytes the body holds (the access log's size).
@@ -30,6 +32,7 @@ struct FolderAnswer {
         case .none: 0
         case .text(let t): t.utf8.count
         case .file(_, let r): Int(r.upperBound - r.lowerBound + 1)
+        case .bytes(let b): b.readableBytes
         }
     }
 
@@ -49,6 +52,8 @@ struct FolderResponder: Sendable {
     /// Whether the kernel resolves paths beneath a folder itself (openat2); without it each path
     /// is resolved with realpath(3) and compared with the folder.
     private let resolvesBeneath: Bool
+    /// Headers and small files of the versions served lately.
+    private let versions = FileVersionCache()
 
     init(root: URL) throws {
         guard let resolved = realpath(root.path, nil) else {
@@ -79,6 +84,14 @@ struct FolderResponder: Sendable {
         var path = relative.joined(separator: "/")
         if wantsDirectory { path += path.isEmpty ? "index.html" : "/index.html" }
 
+        // A small file served lately: while the path still names that very version (same
+        // inode, size and time: the publisher replaces files by renaming new ones over them),
+        // its kept bytes are the answer, with one stat and no open. (The version was opened
+        // inside the folder when it was kept.)
+        if let known = versions.known(path), known.bytes != nil,
+           let now = FileStatus(path: path, inFolder: rootDescriptor), known.describes(now) {
+            return fileAnswer(known, fd: -1, method: method, requestHeaders: requestHeaders)
+        }
         // O_NONBLOCK: a FIFO (or a device) dropped in the folder must not hold a thread in
         // open() waiting for a writer; it is refused below as not a regular file. Reads of a
         // regular file do not care for the flag.
@@ -102,23 +115,25 @@ struct FolderResponder: Sendable {
             close(fd)
             return plain(.notFound, "Not found.\n")
         }
-        let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
-        let answer = fileAnswer(file, status: fileStatus, name: path, method: method, requestHeaders: requestHeaders)
-        if case .file = answer.body {} else { try? file.close() }
+        let version = versions.version(of: path, fd: fd, status: fileStatus)
+        let answer = fileAnswer(version, fd: fd, method: method, requestHeaders: requestHeaders)
+        if case .file = answer.body {} else { close(fd) }
         return answer
     }
 
-    private func fileAnswer(_ file: NIOFileHandle, status fileStatus: FileStatus, name: String, method: HTTPMethod,
-                            requestHeaders: HTTPHeaders) -> FolderAnswer {
-        let size = fileStatus.size
-        let mtime = fileStatus.modifiedSeconds
-        let etag = "\"\(String(size, radix: 16))-\(String(fileStatus.modifiedNanoseconds, radix: 16))\""
+    /// The answer for one version of a file: headers, conditional request and range decided;
+    /// a body of `.file` takes over `fd`, any other answer leaves it to the caller (a version
+    /// with its bytes never answers `.file`).
+    private func fileAnswer(_ version: FileVersion, fd: Int32, method: HTTPMethod, requestHeaders: HTTPHeaders) -> FolderAnswer {
+        let size = version.size
+        let mtime = version.modifiedSeconds
+        let etag = version.etag
         var headers = HTTPHeaders([
-            ("Content-Type", MediaTypes.forFile(name)),
+            ("Content-Type", version.contentType),
             ("ETag", etag),
-            ("Last-Modified", DateText.httpDate(mtime)),
+            ("Last-Modified", version.lastModified),
             ("Accept-Ranges", "bytes"),
-            ("Cache-Control", MediaTypes.cacheControl(name)),
+            ("Cache-Control", version.cacheControl),
             ("X-Content-Type-Options", "nosniff"),
         ])
 
@@ -167,7 +182,11 @@ struct FolderResponder: Sendable {
         let length = bytes.map { $0.upperBound - $0.lowerBound + 1 } ?? 0
         headers.add(name: "Content-Length", value: String(length))
         guard method == .GET, let bytes else { return FolderAnswer(status: status, headers: headers, body: .none) }
-        return FolderAnswer(status: status, headers: headers, body: .file(file, bytes))
+        if let whole = version.bytes {
+            let slice = whole.getSlice(at: Int(bytes.lowerBound), length: Int(length))!
+            return FolderAnswer(status: status, headers: headers, body: .bytes(slice))
+        }
+        return FolderAnswer(status: status, headers: headers, body: .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd), bytes))
     }
 
     /// Opens `path` (relative, already checked segment by segment) only if it resolves inside the
@@ -239,8 +258,8 @@ struct FolderResponder: Sendable {
         var hidden = false
         for seg in rawPath.split(separator: "/", omittingEmptySubsequences: true) {
             guard let decoded = percentDecode(seg) else { return .bad }
-            if decoded == "." || decoded == ".." || decoded.contains("/") || decoded.contains("\\")
-                || decoded.contains("\0") {
+            if decoded == "." || decoded == ".."
+                || decoded.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") || $0 == 0 }) {
                 return .bad
             }
             if decoded.hasPrefix(".") { hidden = true }
@@ -250,6 +269,7 @@ struct FolderResponder: Sendable {
     }
 
     private static func percentDecode(_ s: Substring) -> String? {
+        if !s.utf8.contains(UInt8(ascii: "%")) { return String(s) }  // most paths: nothing to decode
         var bytes: [UInt8] = []
         var it = Array(s.utf8)[...]
         func hex(_ b: UInt8) -> UInt8? {

@@ -93,6 +93,7 @@ package struct PublishedFolderServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 guard connections.admit(channel) else {
                     return channel.eventLoop.makeFailedFuture(ServerError.tooManyConnections)
@@ -100,7 +101,7 @@ package struct PublishedFolderServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(RequestLineGuard())
-                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try pipeline.addHandler(FolderConnection(responder: responder, logger: logger, timeout: timeout,
                                                              connections: connections))
                 }

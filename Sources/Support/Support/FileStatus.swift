@@ -18,6 +18,9 @@ package struct FileStatus: Equatable, Sendable {
     package var modifiedSeconds: Int64
     /// Last modification, nanoseconds since 1970.
     package var modifiedNanoseconds: Int64
+    /// The file's identity: device and inode numbers (a file renamed over another is a new one).
+    package var device: UInt64
+    package var inode: UInt64
 
     private init(_ st: stat) {
         switch st.st_mode & S_IFMT {
@@ -33,12 +36,22 @@ package struct FileStatus: Equatable, Sendable {
         size = Int64(st.st_size)
         modifiedSeconds = Int64(st.st_mtim.tv_sec)
         modifiedNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
     }
 
     /// The status of an open descriptor; nil when `fstat` fails.
     package init?(descriptor fd: Int32) {
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
+        self.init(st)
+    }
+
+    /// The status of the file at `path` relative to the open folder `folder` (links followed);
+    /// nil when it cannot be reached.
+    package init?(path: String, inFolder folder: Int32) {
+        var st = stat()
+        guard fstatat(folder, path, &st, 0) == 0 else { return nil }
         self.init(st)
     }
 
