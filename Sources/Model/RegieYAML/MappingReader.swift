@@ -83,6 +83,14 @@ struct MappingReader {
             diagnostics.error(valueLocations[key] ?? keyLocations[key], "'\(key)' must not be empty")
             return nil
         }
+        // A control character (a "\0" or "\e" escape) would end up in the ID3 tag and the feed,
+        // where XML forbids it: say which, and where in the text.
+        if let (offset, control) = scalar.string.unicodeScalars.enumerated().first(where: { _, c in
+            (c.value < 0x20 && c != "\t" && c != "\n" && c != "\r") || c.value == 0x7F }) {
+            let code = "U+" + String(format: "%04X", control.value)
+            diagnostics.error(valueLocations[key], "'\(key)' holds the control character \(code) at character \(offset + 1); podcast feeds and tags cannot carry it: remove it")
+            return nil
+        }
         return scalar.string
     }
 
@@ -133,6 +141,10 @@ struct MappingReader {
         guard let text = value.scalar?.string, case .success(let timecode) = Timecode.parse(text) else {
             if let text = value.scalar?.string, Timecode.parse(text) == .failure(.tooLong) {
                 diagnostics.error(valueLocations[key], "'\(key)' is \(text), longer than the longest duration Régie takes (\(Timecode.longest)); a show's times are in hours at most (H:MM:SS)")
+            } else if let text = value.scalar?.string, text.hasPrefix("-"), case .success = Timecode.parse(String(text.dropFirst())) {
+                diagnostics.error(valueLocations[key], "'\(key)' cannot be negative, found \(text)")
+            } else if let text = value.scalar?.string, let (field, rewritten) = Self.sixtyOrMore(text) {
+                diagnostics.error(valueLocations[key], "'\(key)' is \(text): \(field) must be under 60 after a colon; did you mean \(rewritten)?")
             } else {
                 diagnostics.error(valueLocations[key], "'\(key)' must be a duration like 90, 90.5, 1:30 or 1:02:03, found \(Self.describe(value))")
             }
@@ -143,6 +155,26 @@ struct MappingReader {
             return nil
         }
         return timecode
+    }
+
+    /// When `text` is a clock time (`5:75`, `1:70:00`) whose minutes or seconds are 60 or more:
+    /// which of them, and the same length written right (`6:15`, `2:10:00`); nil otherwise.
+    static func sixtyOrMore(_ text: String) -> (field: String, rewritten: String)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, parts.allSatisfy({ $0.count <= 6 }),
+              parts.dropLast().allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let seconds = Double(parts[parts.count - 1]), seconds >= 0 else { return nil }
+        let whole = parts.dropLast().map { Int($0)! }
+        let minutes = whole.count == 2 ? whole[1] : whole[0]
+        guard seconds >= 60 || (whole.count == 2 && minutes >= 60) else { return nil }
+        let total = Double(whole.reduce(0) { $0 * 60 + $1 }) * 60 + seconds
+        let wholeSeconds = Int(total)
+        let fraction = total - Double(wholeSeconds)
+        var rewritten = wholeSeconds >= 3600
+            ? String(format: "%d:%02d:%02d", wholeSeconds / 3600, wholeSeconds / 60 % 60, wholeSeconds % 60)
+            : String(format: "%d:%02d", wholeSeconds / 60, wholeSeconds % 60)
+        if fraction > 0 { rewritten += String(String(format: "%.3f", fraction).dropFirst()) }
+        return (seconds >= 60 ? "seconds" : "minutes", rewritten)
     }
 
     /// The value of a key, reporting a missing required key or an empty value.
@@ -215,6 +247,12 @@ enum YAMLDocument {
                 if let context { message += " (\(context.text) at line \(context.mark.line))" }
                 if problem.contains("mapping values are not allowed") {
                     message += "; " + colonHint(text, line: mark.line)
+                } else if problem.contains("Maximum nesting level") {
+                    message = "YAML syntax: lists or mappings nested more than 1000 levels deep (libyaml's limit); a rundown nests three"
+                } else if problem.contains("found another document") {
+                    message = "a rundown or show file is one YAML document: a second one starts here ('---'); remove it or move it to its own file"
+                } else if problem.contains("cannot start any token"), character(in: text, line: mark.line, column: mark.column) == "\t" {
+                    message = "YAML syntax: a tab cannot indent YAML; indent with spaces"
                 }
                 diagnostics.error(SourceLocation(file: file, line: mark.line, column: mark.column), message)
             case let .duplicatedKeysInMapping(duplicates, context):
@@ -232,6 +270,15 @@ enum YAMLDocument {
             diagnostics.error(SourceLocation(file: file, line: 1, column: 1), "cannot read the YAML: \(error)")
             return nil
         }
+    }
+
+    /// The character at a 1-based line and column of `text`, if there is one.
+    static func character(in text: String, line: Int, column: Int) -> Character? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count else { return nil }
+        let written = lines[line - 1]
+        guard column >= 1, column <= written.count else { return nil }
+        return written[written.index(written.startIndex, offsetBy: column - 1)]
     }
 
     static func lineColumn(in text: String, characterOffset: Int) -> (Int, Int) {

@@ -77,6 +77,8 @@ package enum RundownReader {
                         items.append(item)
                     }
                 }
+            } else if node.scalar?.string.isEmpty == true {
+                d.error(r.valueLocations["items"] ?? r.keyLocations["items"], "'items' is empty: a rundown needs at least one item")
             } else {
                 d.error(r.valueLocations["items"], "'items' must be a list, found \(MappingReader.describe(node))")
             }
