@@ -117,6 +117,14 @@ let package = Package(
         // The console on a simulated show (no audio): for trying the screen and for the tmux test.
         .executableTarget(name: "regie-console-demo", dependencies: ["Console", "RegieModel", "RegieYAML", "AudioIO"],
                           path: "Sources/Tools/regie-console-demo"),
+        // Fuzz targets (rundown reader, times, byte ranges, request paths, whole requests through
+        // the server's pipeline): libFuzzer through `scripts/fuzz`, a replayer of saved inputs otherwise.
+        .executableTarget(name: "regie-fuzz",
+                          dependencies: ["RegieModel", "RegieYAML", "Server", .product(name: "Logging", package: "swift-log"),
+                                         .product(name: "NIOCore", package: "swift-nio"),
+                                         .product(name: "NIOEmbedded", package: "swift-nio"),
+                                         .product(name: "NIOHTTP1", package: "swift-nio")],
+                          path: "Sources/Tools/RegieFuzz"),
 
         // MARK: Tests.
         // Shared by the tests: running real programs, the built `regie`, scratch folders, decoding.

@@ -129,37 +129,6 @@ import TestSupport
             let feed = try await curl(server.base + "feed.xml", ["--max-time", "30"])
             #expect(feed.status == 200)
 
-            // 1,000 such clients at once: the server sends files with sendfile(2) and holds no
-            // file data for any of them (200 took it up by 1 GB in issue 14, 1,000 by 2.2 GB).
-            let before = currentResidentBytes()
-            let crowd = try await py("""
-                import resource, socket, sys, time
-                soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-                resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-                clients = []
-                for _ in range(1000):
-                    s = socket.socket()
-                    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-                    s.connect(("127.0.0.1", int(sys.argv[1])))
-                    s.sendall(b"GET /big.mp3 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
-                    clients.append(s)
-                time.sleep(1.5)
-                print("ready", flush=True)
-                time.sleep(3)
-                closed = 0
-                for s in clients:
-                    s.settimeout(5)
-                    try:
-                        while s.recv(1 << 20): pass
-                        closed += 1
-                    except (ConnectionResetError, socket.timeout):
-                        closed += 1
-                print(closed)
-                """, [String(server.port)])
-            let during = peakResidentSinceReset()
-            #expect(crowd.stdout.hasSuffix("1000\n"), "\(crowd.stdout)")
-            print("[serve] 1,000 stalled clients: resident memory +\((during - before) >> 20) MiB")
-            #expect(during - before < 64 << 20, "memory grew by \((during - before) >> 20) MiB for 1,000 stalled clients")
             let feedAfter = try await curl(server.base + "feed.xml", ["--max-time", "30"])
             #expect(feedAfter.status == 200)
         }
@@ -259,6 +228,51 @@ import TestSupport
             #expect(lines.contains("smuggled HTTP/1.1 400 Bad Request 1"), "\(result.stdout)")
             #expect(lines.contains("half-closed HTTP/1.1 206 Partial Content 1000000 True"), "\(result.stdout)")
         }
+    }
+
+    /// 1,000 clients that ask for a 48 MB file and never read, against `regie serve` in its own
+    /// process (its memory alone, whatever other tests run meanwhile): files go out with
+    /// sendfile(2) and the server holds no file data for any of them. In issue 14, 200 such
+    /// clients took the server from 44 MB to 1.03 GB; the goal is 64 MB at 1,000.
+    @Test func aThousandStalledClientsLeaveTheServersMemoryFlat() async throws {
+        let tmp = try TempDir("regie-stalled")
+        defer { tmp.cleanup() }
+        var big = Data(count: 48 << 20)
+        big.withUnsafeMutableBytes { raw in for i in stride(from: 0, to: raw.count, by: 4096) { raw[i] = UInt8(i / 4096 & 0xFF) } }
+        try big.write(to: tmp.url.appendingPathComponent("big.mp3"))
+        let server = try RunningProgram(TestSupport.regie.path, ["serve", tmp.url.path, "--port", "0", "--timeout", "2"])
+        defer { server.send(SIGTERM); server.wait() }
+        #expect(server.waitFor("Serving ", timeout: 30))
+        let port = try #require(server.stderr.firstMatch(of: /127\.0\.0\.1:(\d+)\//).map { String($0.1) })
+        let idle = procStatusBytes("VmRSS:", pid: server.pid)
+        let crowd = try await py("""
+            import resource, socket, sys, time
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            clients = []
+            for _ in range(1000):
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.connect(("127.0.0.1", int(sys.argv[1])))
+                s.sendall(b"GET /big.mp3 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+                clients.append(s)
+            time.sleep(1.5)
+            closed = 0
+            for s in clients:
+                s.settimeout(10)
+                try:
+                    while s.recv(1 << 20): pass
+                    closed += 1
+                except (ConnectionResetError, socket.timeout):
+                    closed += 1
+            print(closed)
+            """, [port])
+        let peak = procStatusBytes("VmHWM:", pid: server.pid)
+        #expect(crowd.stdout.hasSuffix("1000\n"), "\(crowd.stdout)")
+        print("[serve] 1,000 stalled clients: regie serve idle \(idle >> 20) MiB, peak \(peak >> 20) MiB")
+        #expect(peak < 64 << 20, "regie serve peaked at \(peak >> 20) MiB with 1,000 stalled clients")
+        let after = try await curl("http://127.0.0.1:\(port)/big.mp3", ["--max-time", "30", "-r", "0-9"])
+        #expect(after.status == 206 && after.body == big.prefix(10))
     }
 }
 

@@ -95,6 +95,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port, printed at start).")
     var port: Int = 8080
 
+    @Option(help: "Seconds a connection may wait for a whole request, or a client may take nothing of an answer, before it is closed (nginx's client_header_timeout and send_timeout).")
+    var timeout: Int = 60
+
+    @Option(help: "Connections kept open at most (fewer if the descriptor limit is lower); at the limit a new one replaces the longest-idle.")
+    var maxConnections: Int = 16_384
+
+    func validate() throws {
+        guard (1...3600).contains(timeout) else { throw ValidationError("--timeout must be from 1 to 3600 seconds, found \(timeout)") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1, found \(maxConnections)") }
+    }
+
     func run() async throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -105,7 +116,8 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         let host = self.host
         let root = URL(fileURLWithPath: directory)
-        let server = PublishedFolderServer(root: root, host: host, port: port, logger: logger) { port in
+        let server = PublishedFolderServer(root: root, host: host, port: port, logger: logger, timeout: .seconds(timeout),
+                                           maxConnections: maxConnections) { port in
             printError("Serving \(directory) at http://\(host):\(port)/ (Ctrl-C to stop)")
             for feed in FeedAddresses.elsewhere(root: root, servedAt: "http://\(host):\(port)/") {
                 printError("regie: warning: \(feed.feed) sends podcast apps to \(feed.enclosure), not to this server (\(feed.served)): set the show's base_url to the address listeners reach, and publish again")

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A `Range` request header, reduced to what this server honours: one byte range.
-enum ByteRangeRequest: Equatable {
+package enum ByteRangeRequest: Equatable {
     /// Serve these bytes (inclusive bounds) with 206.
     case satisfiable(ClosedRange<Int64>)
     /// 416 with `Content-Range: bytes */<size>`.
@@ -10,7 +10,7 @@ enum ByteRangeRequest: Equatable {
     case ignore
 
     /// Interprets `header` for a representation of `size` bytes (RFC 9110 §14.1.2).
-    static func parse(_ header: String, size: Int64) -> ByteRangeRequest {
+    package static func parse(_ header: String, size: Int64) -> ByteRangeRequest {
         let h = header.trimmingCharacters(in: .whitespaces)
         guard h.lowercased().hasPrefix("bytes=") else { return .ignore }
         let spec = h.dropFirst(6).trimmingCharacters(in: .whitespaces)

@@ -11,7 +11,7 @@ import Glibc
 /// answering is the new one closed. A flood of idle sockets therefore never locks real clients
 /// out, and the process never runs out of descriptors (each connection may hold a socket and one
 /// open file, hence two descriptors per connection).
-final class ConnectionTable: Sendable {
+package final class ConnectionTable: Sendable {
     /// Connections kept open at most.
     let limit: Int
 
@@ -32,7 +32,7 @@ final class ConnectionTable: Sendable {
 
     private let state = Mutex(State())
 
-    init(limit: Int) {
+    package init(limit: Int) {
         self.limit = max(1, limit)
     }
 
@@ -41,7 +41,7 @@ final class ConnectionTable: Sendable {
 
     /// Admits a new connection, making room by closing the longest-idle one at the limit.
     /// Returns false when every open connection is busy: the caller closes the new one.
-    func admit(_ channel: any Channel) -> Bool {
+    package func admit(_ channel: any Channel) -> Bool {
         let evicted: (any Channel)?? = state.withLock { s in
             var victim: (any Channel)?
             if s.entries.count >= limit {

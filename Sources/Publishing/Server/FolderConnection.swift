@@ -25,10 +25,10 @@ import Synchronization
 /// server holds no file data in memory whatever the number of clients or their speed, and a
 /// client that stops reading holds a descriptor until the send timeout, nothing else. Small
 /// files come from `FileVersionCache`, one shared copy for all clients.
-final class FolderConnection: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
+package final class FolderConnection: ChannelDuplexHandler {
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias OutboundIn = IOData
+    package typealias OutboundOut = IOData
 
     /// Bytes of a file queued per sendfile(2) piece. 256 KiB: a listener at 35 kbit/s still
     /// takes one within nginx's 60 s send timeout.
@@ -62,20 +62,20 @@ final class FolderConnection: ChannelDuplexHandler {
     /// The file being sent, closed when its answer is done or the connection goes.
     private var sending: NIOFileHandle?
 
-    init(responder: FolderResponder, logger: Logger, timeout: TimeAmount, connections: ConnectionTable) {
+    package init(responder: FolderResponder, logger: Logger, timeout: TimeAmount, connections: ConnectionTable) {
         self.responder = responder
         self.logger = logger
         self.timeout = timeout
         self.connections = connections
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    package func channelActive(context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress?.ipAddress ?? "-"
         waitForRequest(context: context)
         context.fireChannelActive()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         clock?.cancel()
         clock = nil
         closeFile()
@@ -83,12 +83,12 @@ final class FolderConnection: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         clock?.cancel()
         closeFile()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             request = head
@@ -107,7 +107,7 @@ final class FolderConnection: ChannelDuplexHandler {
     }
 
     /// Holds the channel's reads while requests wait to be answered.
-    func read(context: ChannelHandlerContext) {
+    package func read(context: ChannelHandlerContext) {
         if waiting.count >= Self.waitingRequests || (answering && inputClosed) {
             readHeld = true
         } else {
@@ -115,7 +115,7 @@ final class FolderConnection: ChannelDuplexHandler {
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
             // A client may send its request and shut its side (`printf … | nc`): answer it first.
             inputClosed = true
@@ -125,7 +125,7 @@ final class FolderConnection: ChannelDuplexHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A request the decoder refuses gets a 400 unless an answer is on its way; then, or for
         // anything else (a reset, a failed write), the connection ends.
         guard error is HTTPParserError, !answering else {

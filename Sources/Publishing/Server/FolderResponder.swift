@@ -44,7 +44,7 @@ struct FolderAnswer {
 
 /// Decides the answer to GET and HEAD for files inside one folder; nothing else. Pure file-system
 /// lookups, no I/O on the connection: `FolderConnection` puts the answer on the wire.
-struct FolderResponder: Sendable {
+package struct FolderResponder: Sendable {
     /// The folder, resolved (no symlinks), without a trailing slash.
     let root: String
     /// The folder, open, for lookups that cannot leave it (kept for the life of the process).
@@ -55,7 +55,7 @@ struct FolderResponder: Sendable {
     /// Headers and small files of the versions served lately.
     private let versions = FileVersionCache()
 
-    init(root: URL) throws {
+    package init(root: URL) throws {
         guard let resolved = realpath(root.path, nil) else {
             throw ServerError.folderMissing(root.path)
         }
@@ -209,7 +209,7 @@ struct FolderResponder: Sendable {
 
     /// The path of a request target: origin form (`/a/b?q`) as is, absolute form
     /// (`http://host/a/b`) without scheme and authority; query and fragment dropped.
-    static func path(ofTarget target: String) -> String {
+    package static func path(ofTarget target: String) -> String {
         var t = Substring(target)
         if let q = t.firstIndex(where: { $0 == "?" || $0 == "#" }) { t = t[..<q] }
         if !t.hasPrefix("/"), let scheme = t.range(of: "://") {
@@ -248,11 +248,11 @@ struct FolderResponder: Sendable {
         return false
     }
 
-    enum PathCheck: Equatable { case ok([String]), bad, hidden }
+    package enum PathCheck: Equatable { case ok([String]), bad, hidden }
 
     /// Splits a raw request path into decoded segments. Rejects `.`/`..`, encoded slashes or NULs,
     /// and malformed escapes; hides dot-files (temporary files, the publisher's lock).
-    static func pathSegments(_ rawPath: String) -> PathCheck {
+    package static func pathSegments(_ rawPath: String) -> PathCheck {
         guard rawPath.hasPrefix("/") else { return .bad }
         var out: [String] = []
         var hidden = false

@@ -4,17 +4,19 @@ import NIOCore
 /// an HTTP/0.9 request (`GET /feed.xml` with no version), which the HTTP/1 parser would wait on
 /// forever, with a 400 and a closed connection; any other request line is handed on untouched
 /// and the guard leaves the pipeline.
-final class RequestLineGuard: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+package final class RequestLineGuard: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias InboundOut = ByteBuffer
+    package typealias OutboundOut = ByteBuffer
+
+    package init() {}
 
     /// Bytes read before the first line ended.
     private var pending: ByteBuffer?
     /// A request line longer than this is left to the HTTP parser's own limits.
     private static let longestLine = 8192
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         if var earlier = pending {
             earlier.writeBuffer(&buffer)
@@ -52,7 +54,7 @@ final class RequestLineGuard: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(reply)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
+    package func channelReadComplete(context: ChannelHandlerContext) {
         context.fireChannelReadComplete()
     }
 }
