@@ -230,6 +230,11 @@ enum YAMLDocument {
     }
 
     static func compose(_ text: String, file: String, diagnostics: inout DiagnosticList) -> Node? {
+        if let (line, column, name) = aliasUsedAsKey(in: text) {
+            diagnostics.error(SourceLocation(file: file, line: line, column: column),
+                              "an alias (*\(name)) is used as a key; keys in Régie's files are plain words like 'title': write the key itself")
+            return nil
+        }
         do {
             // The basic resolver: every value is read as text by `MappingReader`, so no implicit tag is
             // worth resolving (the default resolver ran a regular expression per scalar, more than a
@@ -270,6 +275,80 @@ enum YAMLDocument {
             diagnostics.error(SourceLocation(file: file, line: 1, column: 1), "cannot read the YAML: \(error)")
             return nil
         }
+    }
+
+    /// The first alias of an anchor of the file written where a key goes (`*big: x`, `? *big`),
+    /// with its 1-based line and column. No key of a show or rundown is anything but a word, and
+    /// an alias there is the one YAML bomb libyaml's composer cannot take: Yams compares a
+    /// mapping's keys by hashing them whole, so an alias of a list of lists used as a key cost
+    /// minutes for a 1.5 KB file (found by `scripts/fuzz rundown`). A textual scan: quoted text
+    /// and comments are skipped; the name must be an anchor (`&name`) of the same file.
+    static func aliasUsedAsKey(in text: String) -> (line: Int, column: Int, name: String)? {
+        guard text.utf8.contains(UInt8(ascii: "&")), text.utf8.contains(UInt8(ascii: "*")) else { return nil }
+        let bytes = Array(text.utf8)
+        func isNameByte(_ b: UInt8) -> Bool {
+            !(b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == UInt8(ascii: ",") || b == UInt8(ascii: "[")
+              || b == UInt8(ascii: "]") || b == UInt8(ascii: "{") || b == UInt8(ascii: "}") || b == UInt8(ascii: ":"))
+        }
+        var anchors = Set<ArraySlice<UInt8>>()
+        var aliases: [(start: Int, name: ArraySlice<UInt8>, explicitKey: Bool)] = []
+        var i = 0
+        var quote: UInt8 = 0
+        var previousSignificant: UInt8 = 0x0A  // what came before on the line, ignoring spaces
+        while i < bytes.count {
+            let b = bytes[i]
+            if quote != 0 {
+                if b == quote {
+                    if quote == UInt8(ascii: "'"), i + 1 < bytes.count, bytes[i + 1] == quote { i += 2; continue }
+                    quote = 0
+                    previousSignificant = b
+                } else if quote == UInt8(ascii: "\""), b == UInt8(ascii: "\\") {
+                    i += 1
+                }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                if previousSignificant == 0x0A || " [{,:-?".utf8.contains(previousSignificant) { quote = b }
+                previousSignificant = b
+            case UInt8(ascii: "#") where previousSignificant == 0x0A || i == 0 || bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09:
+                while i < bytes.count, bytes[i] != 0x0A { i += 1 }
+                continue
+            case UInt8(ascii: "&"), UInt8(ascii: "*"):
+                let startsNode = previousSignificant == 0x0A || " [{,:-?".utf8.contains(previousSignificant)
+                var end = i + 1
+                while end < bytes.count, isNameByte(bytes[end]) { end += 1 }
+                if startsNode, end > i + 1 {
+                    let name = bytes[(i + 1)..<end]
+                    if b == UInt8(ascii: "&") {
+                        anchors.insert(name)
+                    } else {
+                        var after = end
+                        while after < bytes.count, bytes[after] == 0x20 || bytes[after] == 0x09 { after += 1 }
+                        let colonKey = after < bytes.count && bytes[after] == UInt8(ascii: ":")
+                            && (after + 1 == bytes.count || " \t\r\n,]}".utf8.contains(bytes[after + 1]))
+                        if colonKey || previousSignificant == UInt8(ascii: "?") { aliases.append((i, name, !colonKey)) }
+                    }
+                }
+                previousSignificant = bytes[end - 1]
+                i = end
+                continue
+            case 0x0A:
+                previousSignificant = 0x0A
+            case 0x20, 0x09, 0x0D:
+                break
+            default:
+                previousSignificant = b
+            }
+            i += 1
+        }
+        guard let found = aliases.first(where: { anchors.contains($0.name) }) else { return nil }
+        let before = bytes[..<found.start]
+        let line = before.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        let column = String(decoding: bytes[lineStart..<found.start], as: UTF8.self).count + 1
+        return (line, column, String(decoding: found.name, as: UTF8.self))
     }
 
     /// The character at a 1-based line and column of `text`, if there is one.

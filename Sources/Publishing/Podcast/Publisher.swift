@@ -164,6 +164,7 @@ package struct Publisher: Sendable {
         try io { try AtomicFile.write(bytes, to: dir.appendingPathComponent(name).path) }
     }
 
+    @discardableResult
     static func copy(_ source: URL, to dir: URL, name: String) throws -> Int64 {
         try io { try AtomicFile.copy(from: source.path, to: dir.appendingPathComponent(name).path) }
     }

@@ -47,8 +47,11 @@ struct Replay {
                 print("\(file): cannot be read")
                 exit(1)
             }
-            target.run(Array(data))
-            print("\(file): ok")
+            // REGIE_FUZZ_REPEAT=N runs each input N times (a leak across runs shows in the RSS).
+            let repeats = Int(ProcessInfo.processInfo.environment["REGIE_FUZZ_REPEAT"] ?? "") ?? 1
+            for _ in 1..<max(1, repeats) { target.run(Array(data)) }
+            let seen = target.run(Array(data))
+            print("\(file): ok" + (seen.isEmpty ? "" : " (\(seen))"))
         }
     }
 }
