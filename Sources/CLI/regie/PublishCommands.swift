@@ -22,21 +22,56 @@ struct Publish: ParsableCommand {
     )
 
     @Argument(help: "The episode rundown (shows/<show>/<yyyy-mm-dd>.yaml).")
-    var rundown: String
+    var rundown: String?
 
     @Argument(help: "The episode's MP3 (from 'regie render' or a live recording).")
-    var mp3: String
+    var mp3: String?
 
-    @Option(help: "The show's published folder (default: public/<show>/).")
+    @Option(help: "The show's published folder (default: public/<show>/), or ssh://[user@]host[:port]/path to mirror the folder to a web host (default: the station's 'remote:').")
     var to: String?
 
     @Option(help: "Public URL of the published folder, instead of the show's base_url (for a staging server).")
     var baseURL: String?
 
+    @Flag(help: "Send the mirrors left pending when the web host was unreachable (under public/, or the folder --to names), then exit.")
+    var retry = false
+
+    @Option(help: "Seconds to keep trying an unreachable web host (1 s, 2 s, 4 s … apart) before leaving the mirror pending.")
+    var retryFor: Double = 60
+
+    func validate() throws {
+        if !retry && (rundown == nil || mp3 == nil) {
+            throw ValidationError("name the episode's rundown and MP3 (or --retry to send pending mirrors)")
+        }
+        guard retryFor >= 0, retryFor <= 86_400 else { throw ValidationError("--retry-for must be from 0 to 86400 seconds") }
+    }
+
     func run() throws {
-        let plan = try loadPlan(rundown)
-        let folder = try regiePublish(plan: plan, mp3: URL(fileURLWithPath: mp3), to: to, baseURL: baseURL)
+        let local = to.flatMap { $0.hasPrefix("ssh://") ? nil : $0 }
+        if retry {
+            let root = URL(fileURLWithPath: local ?? "public")
+            if !retryPendingMirrors(under: root, retryFor: retryFor) { throw ExitCode(1) }
+            return
+        }
+        let rundown = rundown!, plan = try loadPlan(rundown)
+        let destination = try remoteDestination(option: to, rundown: rundown)
+        let (folder, episode) = try regiePublishEpisode(plan: plan, mp3: URL(fileURLWithPath: mp3!), to: local, baseURL: baseURL)
         print("Published episode \(plan.rundown.episode.map(String.init) ?? "") to \(folder.path)/feed.xml")
+        guard let destination else { return }
+        guard mirrorPublishedFolder(folder, show: plan.rundown.show.slug, to: destination, retryFor: retryFor) else {
+            throw ExitCode(1)
+        }
+        // Fetched back from where listeners fetch it, when the show says where that is.
+        guard let base = baseURL ?? plan.rundown.show.baseURL, let feedURL = URL(string: base.hasSuffix("/") ? base + "feed.xml" : base + "/feed.xml")
+        else { return }
+        let problems = checkPublicCopy(feedURL: feedURL, enclosureFile: episode.mp3File,
+                                       local: folder.appendingPathComponent(episode.mp3File))
+        if problems.isEmpty {
+            print("checked at \(feedURL): the feed names \(episode.mp3File), which answers with its whole length and its first bytes")
+        } else {
+            for problem in problems { printError("regie: after the mirror, \(problem)") }
+            throw ExitCode(1)
+        }
     }
 }
 
@@ -56,8 +91,15 @@ struct Unpublish: ParsableCommand {
     @Option(help: "The show's published folder (default: public/<show>/).")
     var from: String?
 
+    @Option(help: "ssh://[user@]host[:port]/path: remove it on this web host too (default: the station's 'remote:').")
+    var to: String?
+
+    @Option(help: "Seconds to keep trying an unreachable web host before leaving the removal pending.")
+    var retryFor: Double = 60
+
     func run() throws {
         let plan = try loadPlan(rundown)
+        let destination = try remoteDestination(option: to, rundown: rundown)
         let folder = URL(fileURLWithPath: from ?? "public/\(plan.rundown.show.slug)")
         guard let number = plan.rundown.episode else {
             printError("\(plan.rundown.file):1:1: error: the rundown has no 'episode': nothing to remove")
@@ -70,6 +112,10 @@ struct Unpublish: ParsableCommand {
             throw ExitCode(1)
         }
         print("Removed episode \(number) from \(folder.path)/feed.xml")
+        // The far side follows: the feed first, then the files it no longer names.
+        if let destination, !mirrorPublishedFolder(folder, show: plan.rundown.show.slug, to: destination, retryFor: retryFor) {
+            throw ExitCode(1)
+        }
     }
 }
 
@@ -139,9 +185,15 @@ func loadPlan(_ rundown: String) throws -> Plan {
 /// Publishes `mp3` as the episode of `plan`; returns the published folder.
 @discardableResult
 func regiePublish(plan: Plan, mp3: URL, to: String?, baseURL: String? = nil) throws -> URL {
+    try regiePublishEpisode(plan: plan, mp3: mp3, to: to, baseURL: baseURL).folder
+}
+
+/// Publishes `mp3` as the episode of `plan`; returns the published folder and the episode.
+func regiePublishEpisode(plan: Plan, mp3: URL, to: String?, baseURL: String? = nil) throws -> (folder: URL, episode: PublishedEpisode) {
     let folder = URL(fileURLWithPath: to ?? "public/\(plan.rundown.show.slug)")
     do {
-        try EpisodePublishing.publish(plan: plan, mp3: mp3, to: folder, baseURL: baseURL)
+        let episode = try EpisodePublishing.publish(plan: plan, mp3: mp3, to: folder, baseURL: baseURL)
+        return (folder, episode)
     } catch .metadata(let missing) {
         for diagnostic in missing.diagnostics { printError(diagnostic.description) }
         printError("regie: nothing published: the podcast needs the keys above")
@@ -150,5 +202,4 @@ func regiePublish(plan: Plan, mp3: URL, to: String?, baseURL: String? = nil) thr
         printError("regie: \(error)")
         throw ExitCode(1)
     }
-    return folder
 }

@@ -32,6 +32,8 @@ package struct Station: Sendable {
     package var recordings: String?
     /// Folder of the published podcasts (absolute).
     package var publish: String?
+    /// The web host the published folders are mirrored to after each publish (`remote:`).
+    package var remote: RemoteDestination?
     /// Where each key was written.
     package var locations: [String: SourceLocation]
 

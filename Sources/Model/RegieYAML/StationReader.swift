@@ -5,7 +5,7 @@ import Yams
 /// Reads `station.yaml`: the studio's devices and folders.
 package enum StationReader {
     /// Every key `station.yaml` accepts.
-    package static let keys = ["name", "playback", "capture", "period_ms", "periods", "record", "recordings", "publish"]
+    package static let keys = ["name", "playback", "capture", "period_ms", "periods", "record", "recordings", "publish", "remote"]
 
     /// `station.yaml` for a rundown: beside the `shows/` folder that holds it
     /// (`shows/<show>/<date>.yaml` → `station.yaml`), else in the current folder.
@@ -50,7 +50,7 @@ package enum StationReader {
                 diagnostics.error(r.valueLocations["record"], message)
             }
         }
-        for key in ["recordings", "publish"] {
+        for key in ["recordings", "publish", "remote"] {
             guard let written = r.string(key, diagnostics: &diagnostics) else { continue }
             let folder = PathResolver.resolve(written, relativeTo: path)
             var isDirectory: ObjCBool = false
@@ -58,6 +58,12 @@ package enum StationReader {
                 diagnostics.error(r.valueLocations[key], "'\(key)' must name a folder; '\(written)' is a file")
             }
             if key == "recordings" { station.recordings = folder } else { station.publish = folder }
+        }
+        if let written = r.string("remote", diagnostics: &diagnostics) {
+            switch RemoteDestination.parse(written) {
+            case .success(let destination): station.remote = destination
+            case .failure(let error): diagnostics.error(r.valueLocations["remote"], "'remote' \(error.reason), found '\(written)'")
+            }
         }
         var locations = r.keyLocations
         for (key, location) in r.valueLocations { locations[key] = location }

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `regie publish` and `regie unpublish` to a web host over SSH (issue 17): Debian's OpenSSH
+/// server on a loopback port with the test's own keys, rsync over ssh, the far folder compared
+/// with the local one byte for byte, the public copy fetched back through `regie serve` on the
+/// far folder.
+@Suite(.serialized) struct RemotePublishTests {
+    /// A show with two episodes' rundowns and a rendered MP3 each.
+    struct Fixture {
+        let show: TestShow
+        let rundowns: [URL]
+        let mp3s: [URL]
+        var local: URL { show.root.appendingPathComponent("public/test-show") }
+    }
+
+    static func fixture() throws -> Fixture {
+        let show = try TestShow()
+        let tone = (0..<(44100 * 6)).map { Float(0.3 * sin(2 * Double.pi * 330 * Double($0) / 44100)) }
+        try show.writeAudio("audio/talk.wav", samples: tone, sampleRate: 44100)
+        try show.writeAudio("jingles/sting.wav", samples: Array(tone.prefix(44100)), sampleRate: 44100)
+        var rundowns: [URL] = [], mp3s: [URL] = []
+        for (n, day) in [(1, "2026-12-03"), (2, "2026-12-10")] {
+            let rundown = try show.writeRundown("""
+                episode: \(n)
+                title: Episode \(n)
+                description: A short episode for the remote publishing test.
+                air: \(day)T18:00:00+01:00
+                slot: 7
+                items:
+                  - jingle: sting
+                  - segment: audio/talk.wav
+                    title: Talk
+                """, name: "\(day).yaml")
+            let mp3 = show.root.appendingPathComponent("ep\(n).mp3")
+            let render = try TestSupport.regie(["render", rundown.path, "-o", mp3.path])
+            #expect(render.status == 0, "\(render.stderr)")
+            rundowns.append(rundown)
+            mp3s.append(mp3)
+        }
+        return Fixture(show: show, rundowns: rundowns, mp3s: mp3s)
+    }
+
+    /// `regie` with the test server's ssh settings, from the show's root folder.
+    static func regie(_ arguments: [String], _ ssh: SSHServer, in root: URL) throws -> ProcessResult {
+        try run(TestSupport.regie.path, arguments, in: root, environment: ssh.environment)
+    }
+
+    @Test func publishRepublishAndUnpublishLeaveTheFarFolderEqualToTheLocalOne() throws {
+        let ssh = try SSHServer()
+        let f = try Self.fixture()
+        let far = try TempDir("regie-far").url
+        defer { try? FileManager.default.removeItem(at: far) }
+        // The far folder served as a web host would, for the check after each publish.
+        let port = try SSHServer.freePort()
+        let web = try RunningProgram(TestSupport.regie.path, ["serve", far.path, "--port", "\(port)"])
+        defer { web.send(SIGTERM); _ = web.wait() }
+        #expect(web.waitFor("Serving ", timeout: 30))
+        let baseURL = "http://127.0.0.1:\(port)/test-show/"
+
+        let first = try Self.regie(["publish", f.rundowns[0].path, f.mp3s[0].path, "--to", ssh.url(far.path),
+                                    "--base-url", baseURL], ssh, in: f.show.root)
+        #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+        #expect(first.stdout.contains("mirrored to \(ssh.url(far.path))/test-show/"), "\(first.stdout)")
+        #expect(first.stdout.contains("checked at \(baseURL)feed.xml"), "\(first.stdout)")
+        let local = filesByPath(under: f.local)
+        #expect(local.keys.contains("feed.xml") && local.keys.contains { $0.hasSuffix(".mp3") })
+        #expect(filesByPath(under: far.appendingPathComponent("test-show")) == local)
+
+        // The same episode again: only what changed goes over the wire (not the MP3 again).
+        let mp3Size = try #require(local.first { $0.key.hasSuffix(".mp3") }?.value.count)
+        let again = try Self.regie(["publish", f.rundowns[0].path, f.mp3s[0].path, "--to", ssh.url(far.path),
+                                    "--base-url", baseURL], ssh, in: f.show.root)
+        #expect(again.status == 0, "\(again.stderr)")
+        let sent = try #require(again.stdout.firstMatch(of: /(\d+) bytes sent/).flatMap { Int($0.1) }, "\(again.stdout)")
+        #expect(sent < mp3Size / 4, "a re-publish sent \(sent) bytes for a \(mp3Size)-byte episode that did not change")
+        print("[measure] re-publish of an unchanged episode: \(sent) bytes sent (episode \(mp3Size) bytes)")
+
+        let second = try Self.regie(["publish", f.rundowns[1].path, f.mp3s[1].path, "--to", ssh.url(far.path),
+                                     "--base-url", baseURL], ssh, in: f.show.root)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(filesByPath(under: far.appendingPathComponent("test-show")) == filesByPath(under: f.local))
+
+        // Unpublishing the first: gone on the far side too, the feed no longer names it.
+        let removed = try Self.regie(["unpublish", f.rundowns[0].path, "--to", ssh.url(far.path)], ssh, in: f.show.root)
+        #expect(removed.status == 0, "\(removed.stderr)")
+        let farFiles = filesByPath(under: far.appendingPathComponent("test-show"))
+        #expect(farFiles == filesByPath(under: f.local))
+        #expect(farFiles.keys.filter { $0.hasSuffix(".mp3") }.count == 1)
+        // Dot-files (the publisher's lock, a pending mark) never leave the studio.
+        #expect(!((try? FileManager.default.contentsOfDirectory(atPath: far.appendingPathComponent("test-show").path)) ?? [])
+            .contains { $0.hasPrefix(".") })
+    }
+
+    @Test func anUnreachableHostLeavesThePublishPendingAndRetrySendsIt() throws {
+        let ssh = try SSHServer()
+        let f = try Self.fixture()
+        let far = try TempDir("regie-far").url
+        defer { try? FileManager.default.removeItem(at: far) }
+        ssh.stop()
+        let started = Date()
+        let down = try Self.regie(["publish", f.rundowns[0].path, f.mp3s[0].path, "--to", ssh.url(far.path), "--retry-for", "2"],
+                                  ssh, in: f.show.root)
+        let seconds = Date().timeIntervalSince(started)
+        // The local publish is whole; the remote one is said to be pending, after a bounded wait.
+        #expect(down.status == 1)
+        #expect(FileManager.default.fileExists(atPath: f.local.appendingPathComponent("feed.xml").path))
+        #expect(down.stdout.contains("remote publish PENDING"), "\(down.stdout)")
+        #expect(down.stderr.contains("trying again in 1 s"), "\(down.stderr)")
+        #expect(seconds < 30, "gave up after \(seconds) s")
+        #expect(FileManager.default.fileExists(atPath: f.local.appendingPathComponent(".publish-pending").path))
+        #expect(!FileManager.default.fileExists(atPath: far.appendingPathComponent("test-show/feed.xml").path))
+
+        try ssh.start()
+        let retry = try Self.regie(["publish", "--retry"], ssh, in: f.show.root)
+        #expect(retry.status == 0, "\(retry.stdout)\n\(retry.stderr)")
+        #expect(filesByPath(under: far.appendingPathComponent("test-show")) == filesByPath(under: f.local))
+        #expect(!FileManager.default.fileExists(atPath: f.local.appendingPathComponent(".publish-pending").path))
+        let nothing = try Self.regie(["publish", "--retry"], ssh, in: f.show.root)
+        #expect(nothing.status == 0 && nothing.stdout.contains("Nothing pending"), "\(nothing.stdout)")
+    }
+
+    @Test func aDestinationThatIsNotOneIsRefusedBeforeAnything() throws {
+        let f = try Self.fixture()
+        for (bad, why) in [("ssh://root:secret@host/x", "a password does not go in the address"),
+                           ("ssh://host", "it names no folder"), ("ssh://host:99999/x", "the port must be a number")] {
+            let result = try TestSupport.regie(["publish", f.rundowns[0].path, f.mp3s[0].path, "--to", bad], in: f.show.root)
+            #expect(result.status == 2, "\(bad)")
+            #expect(result.stderr.contains(why), "\(bad): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: f.local.path), "nothing published for \(bad)")
+        }
+    }
+}
