@@ -131,4 +131,39 @@ import TestSupport
             #expect(!FileManager.default.fileExists(atPath: f.local.path), "nothing published for \(bad)")
         }
     }
+
+    /// The end of a live show: the episode published locally, then mirrored to the station's
+    /// `remote:` and said in the summary.
+    @Test func aLiveShowIsMirroredAfterItsLocalPublish() throws {
+        let ssh = try SSHServer()
+        let f = try Self.fixture()
+        let far = try TempDir("regie-far").url
+        defer { try? FileManager.default.removeItem(at: far) }
+        try """
+            publish: public
+            remote: \(ssh.url(far.path))
+            """.write(to: f.show.root.appendingPathComponent("station.yaml"), atomically: true, encoding: .utf8)
+        // On air now, in its slot (a rehearsal is never published).
+        let air = ISO8601DateFormatter.string(from: Date(), timeZone: .current,
+                                              formatOptions: [.withInternetDateTime])
+        let rundown = try f.show.writeRundown("""
+            episode: 3
+            title: Episode 3
+            description: On air now.
+            air: \(air)
+            slot: 7
+            items:
+              - jingle: sting
+              - segment: audio/talk.wav
+                title: Talk
+            """, name: String(air.prefix(10)) + ".yaml")
+        let played = try Self.regie(["play", "--auto", "--now", rundown.path, "--device", "null", "--record", "program"],
+                                    ssh, in: f.show.root)
+        #expect(played.status == 0, "\(played.stdout)\n\(played.stderr)")
+        #expect(played.stdout.contains("published "), "\(played.stdout)")
+        #expect(played.stdout.contains("mirrored to \(ssh.url(far.path))/test-show/"), "\(played.stdout)")
+        let local = filesByPath(under: f.local)
+        #expect(local.keys.contains("feed.xml"))
+        #expect(filesByPath(under: far.appendingPathComponent("test-show")) == local)
+    }
 }

@@ -152,6 +152,12 @@ struct Play: ParsableCommand {
         defer { signals.stop() }
         let summary = try show.run()
         printSummary(summary, plan: plan, published: published)
+        // After the air and the local publish: the web host, if the station names one. Never
+        // before: an unreachable host only leaves the mirror pending ('regie publish --retry').
+        if summary.published, let remote = station.remote {
+            let folder = published ?? URL(fileURLWithPath: "public/\(plan.rundown.show.slug)")
+            mirrorPublishedFolder(folder, show: plan.rundown.show.slug, to: remote, retryFor: 60, indent: "  ")
+        }
         if !summary.ranToTheEnd { throw ExitCode(130) }
         if summary.recordingLostAudio { throw ExitCode(3) }
         if !summary.faults.isEmpty { throw ExitCode(4) }

@@ -50,7 +50,7 @@ package enum StationReader {
                 diagnostics.error(r.valueLocations["record"], message)
             }
         }
-        for key in ["recordings", "publish", "remote"] {
+        for key in ["recordings", "publish"] {
             guard let written = r.string(key, diagnostics: &diagnostics) else { continue }
             let folder = PathResolver.resolve(written, relativeTo: path)
             var isDirectory: ObjCBool = false
