@@ -166,4 +166,59 @@ import TestSupport
         #expect(local.keys.contains("feed.xml"))
         #expect(filesByPath(under: far.appendingPathComponent("test-show")) == local)
     }
+
+    /// While a listener's app fetches the feed and every enclosure it names in a loop from the
+    /// far folder (served by `regie serve`), 50 publishes and unpublishes go over SSH: the app
+    /// never sees a torn feed, nor a feed naming a file that is missing or short.
+    @Test func aListenerNeverSeesATornFeedOrAMissingEnclosureDuringFiftyChanges() throws {
+        let ssh = try SSHServer()
+        let f = try Self.fixture()
+        let far = try TempDir("regie-far").url
+        defer { try? FileManager.default.removeItem(at: far) }
+        let port = try SSHServer.freePort()
+        let base = "http://127.0.0.1:\(port)/test-show/"
+        let web = try RunningProgram(TestSupport.regie.path, ["serve", far.path, "--port", "\(port)"])
+        defer { web.send(SIGTERM); _ = web.wait() }
+        #expect(web.waitFor("Serving ", timeout: 30))
+        let first = try Self.regie(["publish", f.rundowns[0].path, f.mp3s[0].path, "--to", ssh.url(far.path), "--base-url", base],
+                                   ssh, in: f.show.root)
+        #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+        let stop = far.deletingLastPathComponent().appendingPathComponent("stop-\(port)")
+        let listener = try RunningProgram("python3", ["-c", """
+            import os, re, sys, time, urllib.request, xml.etree.ElementTree as ET
+            base, stop = sys.argv[1], sys.argv[2]
+            checks = bad = 0
+            while not os.path.exists(stop):
+                feed = urllib.request.urlopen(base + "feed.xml", timeout=10).read()
+                try:
+                    ET.fromstring(feed)
+                except ET.ParseError as e:
+                    bad += 1; print("torn feed:", e, flush=True); continue
+                for url, length in re.findall(rb'<enclosure url="([^"]+)" length="(\\d+)"', feed):
+                    req = urllib.request.Request(url.decode(), method="HEAD")
+                    try:
+                        got = urllib.request.urlopen(req, timeout=10).headers["Content-Length"]
+                        if int(got) != int(length): bad += 1; print("short:", url, got, length, flush=True)
+                    except Exception as e:
+                        bad += 1; print("missing:", url, e, flush=True)
+                    checks += 1
+                time.sleep(0.01)
+            print("checks", checks, "bad", bad)
+            """, base, stop.path])
+        for cycle in 0..<25 {
+            let up = try Self.regie(["publish", f.rundowns[1].path, f.mp3s[1].path, "--to", ssh.url(far.path), "--base-url", base],
+                                    ssh, in: f.show.root)
+            let down = try Self.regie(["unpublish", f.rundowns[1].path, "--to", ssh.url(far.path)], ssh, in: f.show.root)
+            #expect(up.status == 0 && down.status == 0, "cycle \(cycle): \(up.stderr) \(down.stderr)")
+        }
+        FileManager.default.createFile(atPath: stop.path, contents: nil)
+        let result = listener.result(timeout: 60)
+        try? FileManager.default.removeItem(at: stop)
+        let numbers = result.stdout.firstMatch(of: /checks (\d+) bad (\d+)/).map { (Int($0.1)!, Int($0.2)!) }
+        let (checks, bad) = try #require(numbers, "\(result.stdout)\n\(result.stderr)")
+        print("[measure] 50 remote publishes and unpublishes: the listener checked \(checks) enclosures, \(bad) wrong")
+        #expect(checks > 50, "the listener ran throughout")
+        #expect(bad == 0, "\(result.stdout)")
+        #expect(filesByPath(under: far.appendingPathComponent("test-show")) == filesByPath(under: f.local))
+    }
 }
