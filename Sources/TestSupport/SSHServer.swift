@@ -23,7 +23,7 @@ package final class SSHServer: @unchecked Sendable {
     /// Makes keys and configuration and starts the server; returns once it accepts a login.
     package init() throws {
         folder = try TempDir("regie-sshd").url
-        port = try Self.freePort()
+        port = try TestSupport.freePort()
         for key in ["host_key", "client_key"] {
             let made = try run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", folder.appendingPathComponent(key).path])
             guard made.status == 0 else { throw SSHServerError.setup("ssh-keygen: \(made.stderr)") }
@@ -95,12 +95,6 @@ package final class SSHServer: @unchecked Sendable {
     deinit {
         stop()
         try? FileManager.default.removeItem(at: folder)
-    }
-
-    /// A free TCP port on loopback (asked of the kernel, then released).
-    package static func freePort() throws -> Int {
-        let result = try run("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
-        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 }
 

@@ -26,6 +26,12 @@ package enum TestSupport {
         try run(regie.path, arguments, in: directory ?? repositoryRoot)
     }
 
+    /// A free TCP port on loopback (asked of the kernel, then released).
+    package static func freePort() throws -> Int {
+        let result = try run("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
+        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
     /// True when a program is on the PATH.
     package static func hasProgram(_ name: String) -> Bool {
         (try? run("/usr/bin/which", [name]).status) == 0

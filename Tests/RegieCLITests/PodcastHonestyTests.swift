@@ -216,7 +216,7 @@ import TestSupport
         let mp3 = show.root.appendingPathComponent("ep.mp3")
         #expect(try TestSupport.regie(["render", rundown.path, "-o", mp3.path]).status == 0)
         let root = show.root.appendingPathComponent("public")
-        let port = try PublishCommandTests.freePort()
+        let port = try TestSupport.freePort()
         // One feed for the show's real address, one for this server.
         #expect(try TestSupport.regie(["publish", rundown.path, mp3.path, "--to", root.appendingPathComponent("away").path]).status == 0)
         #expect(try TestSupport.regie(["publish", rundown.path, mp3.path, "--to", root.appendingPathComponent("here").path,

@@ -5,12 +5,6 @@ import TestSupport
 /// `regie render --publish`, `regie publish`, `regie serve` and `regie unpublish` end to end: a
 /// real server on loopback, read by feedparser and curl as a listener's app would.
 @Suite(.serialized) struct PublishCommandTests {
-    /// A free TCP port on loopback (asked of the kernel, then released).
-    static func freePort() throws -> Int {
-        let result = try run("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
-        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
-
     @Test func aRenderedEpisodeIsPublishedServedAndReadByAPodcastClient() throws {
         let show = try TestShow()
         let tone = (0..<(44100 * 8)).map { Float(0.3 * sin(2 * Double.pi * 330 * Double($0) / 44100)) }
@@ -29,7 +23,7 @@ import TestSupport
               - segment: audio/talk.wav
                 title: Second part
             """)
-        let port = try Self.freePort()
+        let port = try TestSupport.freePort()
         let published = show.root.appendingPathComponent("public")
         let folder = published.appendingPathComponent("test-show")
         let mp3 = show.root.appendingPathComponent("ep7.mp3")

@@ -77,7 +77,7 @@ func retryPendingMirrors(under root: URL, retryFor: Double) -> Bool {
 /// episode's enclosure answers with the published length (HEAD) and its first bytes (a Range
 /// request). Returns what is wrong, nothing when all holds.
 func checkPublicCopy(feedURL: URL, enclosureFile: String, local: URL) -> [String] {
-    guard let (feed, status) = fetch(feedURL, method: "GET"), status == 200 else {
+    guard let (feed, status, _) = fetch(feedURL, method: "GET"), status == 200 else {
         return ["the feed \(feedURL) could not be fetched"]
     }
     let text = String(decoding: feed, as: UTF8.self)
@@ -88,7 +88,7 @@ func checkPublicCopy(feedURL: URL, enclosureFile: String, local: URL) -> [String
     guard let url = URL(string: enclosure) else { return ["the enclosure \(enclosure) is not a URL"] }
     let size = (try? FileManager.default.attributesOfItem(atPath: local.path)[.size] as? Int) ?? -1
     var problems: [String] = []
-    if let (_, status, length) = fetchHead(url) {
+    if let (_, status, length) = fetch(url, method: "HEAD") {
         if status != 200 { problems.append("HEAD \(url) answered \(status)") }
         else if length != size { problems.append("\(url) is \(length) bytes, the episode \(size)") }
     } else {
@@ -98,7 +98,7 @@ func checkPublicCopy(feedURL: URL, enclosureFile: String, local: URL) -> [String
         defer { try? handle.close() }
         return try? handle.read(upToCount: 1024)
     } ?? Data()
-    if let (bytes, status) = fetch(url, method: "GET", range: "bytes=0-1023") {
+    if let (bytes, status, _) = fetch(url, method: "GET", range: "bytes=0-1023") {
         if status != 206 { problems.append("a Range request for \(url) answered \(status), not 206") }
         else if bytes != expected { problems.append("the first bytes of \(url) are not the episode's") }
     } else {
@@ -107,29 +107,18 @@ func checkPublicCopy(feedURL: URL, enclosureFile: String, local: URL) -> [String
     return problems
 }
 
-private func fetch(_ url: URL, method: String, range: String? = nil) -> (Data, Int)? {
+/// One HTTP request: the body, the status and the `Content-Length` (-1 when absent); nil when
+/// no answer came.
+private func fetch(_ url: URL, method: String, range: String? = nil) -> (body: Data, status: Int, length: Int)? {
     var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 15)
     request.httpMethod = method
     if let range { request.setValue(range, forHTTPHeaderField: "Range") }
-    let box = ResultBox<(Data, Int)?>(nil)
+    let box = ResultBox<(body: Data, status: Int, length: Int)?>(nil)
     let done = DispatchSemaphore(value: 0)
     URLSession.shared.dataTask(with: request) { data, response, _ in
-        if let http = response as? HTTPURLResponse { box.value = (data ?? Data(), http.statusCode) }
-        done.signal()
-    }.resume()
-    done.wait()
-    return box.value
-}
-
-private func fetchHead(_ url: URL) -> (Data, Int, Int)? {
-    var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 15)
-    request.httpMethod = "HEAD"
-    let box = ResultBox<(Data, Int, Int)?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    URLSession.shared.dataTask(with: request) { _, response, _ in
         if let http = response as? HTTPURLResponse {
-            let length = (http.value(forHTTPHeaderField: "Content-Length")).flatMap { Int($0) } ?? -1
-            box.value = (Data(), http.statusCode, length)
+            let length = http.value(forHTTPHeaderField: "Content-Length").flatMap { Int($0) } ?? -1
+            box.value = (data ?? Data(), http.statusCode, length)
         }
         done.signal()
     }.resume()

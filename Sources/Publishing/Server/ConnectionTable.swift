@@ -36,9 +36,6 @@ package final class ConnectionTable: Sendable {
         self.limit = max(1, limit)
     }
 
-    /// Connections open now.
-    var count: Int { state.withLock { $0.entries.count } }
-
     /// Admits a new connection, making room by closing the longest-idle one at the limit.
     /// Returns false when every open connection is busy: the caller closes the new one.
     package func admit(_ channel: any Channel) -> Bool {

@@ -84,9 +84,6 @@ final class FileVersionCache: Sendable {
         state.withLock { $0.versions[path] }
     }
 
-    /// Versions kept now.
-    var count: Int { state.withLock { $0.versions.count } }
-
     private static func readWhole(_ fd: Int32, size: Int) -> ByteBuffer? {
         var buffer = ByteBufferAllocator().buffer(capacity: size)
         var done = 0

@@ -144,7 +144,6 @@ package final class FolderConnection: ChannelDuplexHandler {
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         answering = true
         let answer = responder.answer(method: head.method, uri: head.uri, headers: head.headers)
-        if head.method == .HEAD { answer.discard() }
         accessLog(head, status: answer.status, bytes: head.method == .HEAD ? 0 : answer.bodyLength)
         let keepAlive = head.isKeepAlive && !inputClosed
         context.write(wrapOutboundOut(.byteBuffer(Self.responseHead(answer, keepAlive: keepAlive, http10: head.version.minor == 0,

@@ -35,11 +35,6 @@ struct FolderAnswer {
         case .bytes(let b): b.readableBytes
         }
     }
-
-    /// Closes the file, if the answer holds one and it is not going to be sent.
-    func discard() {
-        if case .file(let handle, _) = body { try? handle.close() }
-    }
 }
 
 /// Decides the answer to GET and HEAD for files inside one folder; nothing else. Pure file-system
@@ -296,10 +291,6 @@ package struct FolderResponder: Sendable {
 package enum ServerError: Error, CustomStringConvertible {
     /// The folder to serve does not exist.
     case folderMissing(String)
-    /// Reading a file failed (errno; 0 when the file shrank while being sent).
-    case readFailed(Int32)
-    /// A client took nothing of a response for the send timeout.
-    case clientStalled
     /// Every connection the server may keep is busy answering.
     case tooManyConnections
 
@@ -307,8 +298,6 @@ package enum ServerError: Error, CustomStringConvertible {
     package var description: String {
         switch self {
         case .folderMissing(let p): "folder to serve does not exist: \(p)"
-        case .readFailed(let e): e == 0 ? "file shrank while being sent" : "read failed: \(String(cString: strerror(e)))"
-        case .clientStalled: "the client read nothing for the send timeout; connection closed"
         case .tooManyConnections: "every connection the server may keep is busy; new one closed"
         }
     }
