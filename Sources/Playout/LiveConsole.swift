@@ -86,6 +86,37 @@ final class LiveConsole {
     /// Restores the terminal.
     func close() { screen.close() }
 
+    /// The show's last screen, kept while what follows the air is done (set by `beginAfterAir`).
+    private var lastScreen: ConsoleSnapshot?
+
+    /// Takes the show's last screen, at its last frame: after this the console reads nothing of
+    /// the show (the after-air thread finishes it), only the steps it is given.
+    func beginAfterAir(position: Int64) {
+        var last = snapshot(position: position)
+        last.alarms.removeAll { $0.text == Self.endedHint }
+        last.quitPending = false
+        lastScreen = last
+    }
+
+    /// Until `isDone`: the last screen with the after-air steps under it, the clock running,
+    /// redrawn ten times a second; q (or a signal) calls `onQuit` once (the web host's mirror is
+    /// left pending rather than waited for).
+    func showAfterAir(steps: () -> [ConsoleSnapshot.Alarm], isDone: () -> Bool, onQuit: () -> Void) {
+        guard var shown = lastScreen else { return }
+        var quitSent = false
+        while !isDone() {
+            let key = screen.readKey(timeoutMilliseconds: 100)
+            if !quitSent && (key == Int32(UInt8(ascii: "q")) || key == Int32(UInt8(ascii: "Q")) || screen.receivedSignal != 0) {
+                quitSent = true
+                onQuit()
+            }
+            shown.wallClock = wallClock()
+            shown.afterAir = steps()
+            let (width, height) = screen.size
+            screen.draw(viewModel.screen(for: shown, width: width, height: height))
+        }
+    }
+
     private func handle(_ command: ConsoleCommand, pressedAt: Int64) -> Bool {
         if waitingForAir != nil {
             switch command {
@@ -208,6 +239,8 @@ final class LiveConsole {
         return tracker.showStart ?? position
     }
 
+    static let endedHint = "the show has ended: q to quit"
+
     private func snapshot(position: Int64) -> ConsoleSnapshot {
         let state = player.mixer.state.load()
         let wallClock = self.wallClock()
@@ -249,7 +282,7 @@ final class LiveConsole {
                 alarms.append(.init(.info, "ready: press space (GO) to start the show"))
             }
         }
-        if state.finishedAt >= 0 { alarms.append(.init(.info, "the show has ended: q to quit")) }
+        if state.finishedAt >= 0 { alarms.append(.init(.info, Self.endedHint)) }
         // Past the hard end with the show still on: the next programme is due.
         let slotStartWall = posts?.slotStartWall ?? plan.rundown.air.epochSeconds * 1_000_000_000
         let hardEnd = slotStartWall + FrameMath.nanoseconds(plan.slot, sampleRate: plan.sampleRate)

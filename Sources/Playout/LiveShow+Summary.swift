@@ -1,4 +1,6 @@
 import Foundation
+import Podcast
+import RegieModel
 import Production
 
 extension LiveShow {
@@ -52,7 +54,28 @@ extension LiveShow {
         /// while on air; nil when it was not measured).
         package var deviceClockPPM: Double? = nil
 
+        /// The web host, when the station names one and the episode was published.
+        package var remote: RemoteResult? = nil
+
         /// A recording lost audio: the exit status says so.
         package var recordingLostAudio: Bool { lostFrames.values.contains { $0 > 0 } }
+    }
+
+    /// What became of the mirror to the web host.
+    package struct RemoteResult: Sendable {
+        /// The web host.
+        package var destination: RemoteDestination
+        /// Mirrored, or left pending.
+        package var outcome: RemotePublishOutcome
+        /// The feed's public address fetched back after the mirror (nil: the show has no base_url).
+        package var checkedAt: URL? = nil
+        /// What the fetch-back found wrong (empty when all held).
+        package var publicCopyProblems: [String] = []
+
+        /// The far side is not (or not seen to be) what was published.
+        package var needsAttention: Bool {
+            if case .pending = outcome { return true }
+            return !publicCopyProblems.isEmpty
+        }
     }
 }

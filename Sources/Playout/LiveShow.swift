@@ -6,6 +6,7 @@ import Engine
 import Foundation
 import Glibc
 import Logging
+import Podcast
 import Production
 import Realtime
 import RegieModel
@@ -75,6 +76,11 @@ package final class LiveShow: @unchecked Sendable {
         /// Automation waits until this wall time (the rundown's air time, on its air date) before
         /// the first item; nil starts at once. The console shows the countdown; space starts now.
         package var startAt: Int64?
+        /// The web host the published folder is mirrored to after the local publish; nil: none.
+        package var remote: RemoteMirror?
+        /// How long an unreachable web host is tried (1 s, 2 s, 4 s … apart) before the mirror is
+        /// left pending for `regie publish --retry`.
+        package var remoteRetrySeconds: Double = 60
 
         package init(plan: Plan, playout: PlayoutMode, playback: ALSAPlaybackDevice, capture: ALSACaptureDevice? = nil,
                      paceByClock: Bool, record: RecordMode = .program, recordingsFolder: URL? = nil, quality: Int = 3,
@@ -97,8 +103,10 @@ package final class LiveShow: @unchecked Sendable {
 
     package let configuration: Configuration
     private let logger: Logger
-    private let session: LiveRecordingSession
-    private let player: LivePlayer
+    let session: LiveRecordingSession
+    let player: LivePlayer
+    /// Stops the mirror to the web host after the show (`stop`, q on the console).
+    let mirrorCancellation = MirrorCancellation()
 
     /// A show may start this long before its air time and still be the show (a GO a little early).
     static let earlyStartNanoseconds: Int64 = 5 * 60 * 1_000_000_000
@@ -177,7 +185,11 @@ package final class LiveShow: @unchecked Sendable {
     }
 
     /// Ends the show after the current period (a signal, the console's quit); any thread.
-    package func stop() { player.loop.stop.raise() }
+    package func stop() {
+        player.loop.stop.raise()
+        // After the air, a stop leaves the web host's mirror pending rather than waiting on.
+        mirrorCancellation.cancel()
+    }
 
     /// `null`, and devices whose names say they write to a file, accept data instantly: they are
     /// paced by the monotonic clock from the start (any other that does is found out on air).
@@ -252,6 +264,10 @@ package final class LiveShow: @unchecked Sendable {
                               logging: .earlierRunCutShort)
             }
         }
+        let publishFolder = configuration.publishFolder ?? URL(fileURLWithPath: "public/\(plan.rundown.show.slug)")
+        if configuration.remote != nil, let pending = PendingMirror.read(in: publishFolder) {
+            tracker.raise(.warning, "the web host \(pending.destination) still lacks an earlier publish (\(pending.reason)): it goes with this show's")
+        }
         if Self.missingCapture(configuration) != nil, console != nil {
             // The status line is one line: the option first.
             tracker.raise(.warning, "no desk return recorded (--capture DEVICE): the live voices will not be in the podcast")
@@ -299,116 +315,26 @@ package final class LiveShow: @unchecked Sendable {
             }
         })
         let showOver = ContinuousClock.now
-        console?.close()
         captureThread?.stopAndWait()
         let out = Int64(loop.framesOut.load(ordering: .relaxed))
         tracker.poll(position: out)
         tracker.noteRecorders(session.recorders, position: out)
         tracker.finish(at: out)
-        let recordings = try session.finish(at: out)
-        tracker.noteRecorders(session.recorders, position: out)   // a file that failed at its very end
-        session.closeLog()
-        let finishedAt = player.mixer.state.load().finishedAt
-        let ranToTheEnd = finishedAt >= 0 && out >= finishedAt
-        let aired = out - (tracker.showStart ?? out)
-        var summary = Summary(
-            airedFrames: aired, plannedFrames: plan.total, ranToTheEnd: ranToTheEnd,
-            xruns: device.xrunCount, latePrefetchFrames: player.mixer.lateFrames.load(ordering: .relaxed),
-            deviceFailures: loop.deviceFailures.load(ordering: .relaxed),
-            pacedByClockBecauseTheDeviceWasFast: loop.pacedByClockSinceStart.isRaised, commandDelays: tracker.commandDelays,
-            deviceQueueMilliseconds: Double(device.bufferFrames - device.periodFrames) / Double(rate) * 1000,
-            roundTripFrames: captureThread.flatMap { $0.placed.isRaised ? $0.roundTripFrames.load(ordering: .relaxed) : nil },
-            asRunLog: session.asRun?.url, recordings: recordings, lostFrames: [:], isRehearsal: false, episodeSource: nil,
-            finished: nil, published: false, notPublishedBecause: [], publishCommand: nil, faults: [])
-        if posts.clock.hasMeasured { summary.deviceClockPPM = posts.clock.ppm }
-
-        // What each recording should hold: the programme from the show's start to the end; the
-        // desk's return from its first recorded period to the end.
-        let expected: [RecordingSource: Int64] = [
-            .program: aired,
-            .capture: captureThread.map { $0.placed.isRaised ? $0.framesRecorded.load(ordering: .relaxed) : 0 } ?? 0,
-        ]
-        for recorder in session.recorders where tracker.showStart != nil {
-            let written = recordings.first { $0.url == recorder.url }?.file.frames ?? 0
-            let lost = (expected[recorder.source] ?? 0) - written
-            if lost > 0 { summary.lostFrames[recorder.source] = lost }
+        // After the air: the recordings closed, the episode finished and published, the web host.
+        // With the console that runs on a thread of its own while the console shows each step;
+        // q (or a signal) stops waiting for the web host.
+        let progress = AfterAirProgress(logger: console == nil ? logger : nil)
+        let work = AfterAirJob { [self] in
+            try afterAir(out: out, showOver: showOver, tracker: tracker, captureThread: captureThread, posts: posts,
+                         progress: progress)
         }
-
-        var reasons: [String] = [], faults: [String] = []
-        if let startWall = tracker.showStartWall {
-            let air = plan.rundown.air.epochSeconds * 1_000_000_000
-            let slotEnd = air + plan.slot * 1_000_000_000 / Int64(rate)
-            summary.isRehearsal = startWall < air - Self.earlyStartNanoseconds || startWall >= slotEnd
-            if summary.isRehearsal {
-                reasons.append("a rehearsal: it started \(DateText.iso8601(nanoseconds: startWall, utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds).prefix(16).replacingOccurrences(of: "T", with: " ")), not in its slot (\(DateText.iso8601(nanoseconds: air, utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds).prefix(16).replacingOccurrences(of: "T", with: " ")))")
-            }
-        }
-        if !ranToTheEnd { reasons.append("stopped before its end") }
-        for (source, frames) in summary.lostFrames.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            faults.append("the \(source.name) recording lost \(FrameMath.format(frames: frames, sampleRate: rate, fractionDigits: 1))")
-        }
-        if !player.faults.isEmpty { faults.append("\(player.faults.count) audio file\(player.faults.count == 1 ? "" : "s") could not be read on air (played as silence)") }
-        for alarm in [AsRunAlarm.silence, .xrun, .latePrefetch, .recorderOverrun, .recorderDiskError] where tracker.alarmKinds.contains(alarm) {
-            switch alarm {
-            case .silence: faults.append("the programme went silent")
-            case .xrun: faults.append("the output device under- or overran")
-            case .latePrefetch: faults.append("audio came too late and played as silence")
-            case .recorderOverrun where summary.lostFrames.isEmpty: faults.append("a recorder fell behind")
-            case .recorderDiskError where summary.lostFrames.isEmpty: faults.append("a recording stopped on a disk error")
-            default: break
-            }
-        }
-        reasons += faults
-
-        // The episode: the desk's return when it was recorded, else the programme (which lacks the
-        // presenters when there are live items).
-        let capture = recordings.first { $0.url == session.capture?.url }
-        let program = recordings.first { $0.url == session.program?.url }
-        if capture == nil, let missing = Self.missingCapture(configuration) { reasons.append(String(missing.prefix { $0 != ":" })) }
-        if let missing = Self.missingPodcastMetadata(plan) { reasons.append(missing) }
-        summary.notPublishedBecause = configuration.publish ? reasons : []
-        summary.faults = faults
-        guard let episode = capture ?? program, tracker.showStart != nil else {
-            if configuration.publish && !session.recorders.isEmpty {
-                summary.notPublishedBecause.append("no recording was whole enough to finish")
-            }
-            if !session.recorders.isEmpty && tracker.showStart != nil { summary.faults.append("no recording was whole enough to finish") }
-            return summary
-        }
-        summary.episodeSource = capture != nil ? .capture : .program
-
-        let started = showOver
-        let finisher = EpisodeFinisher(plan: plan)
-        if configuration.publish && reasons.isEmpty {
-            do {
-                let result = try finisher.run(recording: episode.url, chapters: episode.chapters,
-                                              measuredLoudness: episode.integratedLoudness, publishTo: configuration.publishFolder)
-                summary.finished = (result, Self.seconds(since: started))
-                summary.published = true
-            } catch {
-                summary.notPublishedBecause.append("the episode could not be finished and published: \(error)")
-                summary.faults.append("the episode could not be finished and published: \(error)")
-                logger.error("the episode could not be finished and published: \(error); the recording \(episode.url.path) is whole")
-            }
-        } else {
-            // Finished and kept ready beside the recording: a rehearsal is named as one.
-            let output = summary.isRehearsal
-                ? episode.url.deletingLastPathComponent().appendingPathComponent(
-                    episode.url.deletingPathExtension().lastPathComponent + "-rehearsal.mp3")
-                : EpisodeFinisher.normalisedURL(for: episode.url)
-            do {
-                let result = try finisher.normalise(recording: episode.url, chapters: episode.chapters, output: output,
-                                                    measuredLoudness: episode.integratedLoudness)
-                summary.finished = (result, Self.seconds(since: started))
-                summary.publishCommand = "regie publish \(plan.rundown.file) \(result.url.path)"
-                    + (configuration.publishFolder.map { " --to \($0.path)" } ?? "")
-            } catch {
-                summary.notPublishedBecause.append("the recording could not be finished: \(error)")
-                summary.faults.append("the recording could not be finished: \(error)")
-                logger.error("the recording could not be finished: \(error); it is kept as recorded, \(episode.url.path)")
-            }
-        }
-        return summary
+        guard let console else { return try work.runHere() }
+        console.beginAfterAir(position: out)
+        work.start()
+        console.showAfterAir(steps: { progress.steps }, isDone: { work.isDone },
+                             onQuit: { [mirrorCancellation] in mirrorCancellation.cancel() })
+        console.close()
+        return try work.result()
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

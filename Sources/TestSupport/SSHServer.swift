@@ -44,7 +44,7 @@ package final class SSHServer: @unchecked Sendable {
             PermitRootLogin prohibit-password
             UsePAM no
             StrictModes no
-            LogLevel ERROR
+            LogLevel VERBOSE
 
             """.write(to: folder.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)
         // The privilege-separation folder the Debian service would make.
@@ -56,7 +56,8 @@ package final class SSHServer: @unchecked Sendable {
     package func start() throws {
         // Daemonised (no -D): a long-lived child of the test process kept later children from
         // being reaped (Foundation's Process), so it runs detached and is stopped by its pid file.
-        let started = try run("/usr/sbin/sshd", ["-f", folder.appendingPathComponent("sshd_config").path])
+        let started = try run("/usr/sbin/sshd", ["-f", folder.appendingPathComponent("sshd_config").path,
+                                                 "-E", folder.appendingPathComponent("sshd.log").path])
         guard started.status == 0 else { throw SSHServerError.setup("sshd: \(started.stderr)") }
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
@@ -80,15 +81,35 @@ package final class SSHServer: @unchecked Sendable {
         }
     }
 
-    /// Stops the server (connections in flight are cut).
+    /// What the server logged (errors only).
+    package var log: String { (try? String(contentsOf: folder.appendingPathComponent("sshd.log"), encoding: .utf8)) ?? "" }
+
+    /// Stops the server and cuts the connections in flight (each is a child of the listener: a
+    /// listener stopped alone leaves its sessions running, as a real host's restart would not).
     package func stop() {
         let pidFile = folder.appendingPathComponent("sshd.pid").path
         if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            // The sessions first: once the listener is gone they belong to init.
+            let sessions = Self.children(of: pid)
             kill(pid, SIGTERM)
+            for session in sessions { kill(session, SIGTERM) }
             let deadline = Date().addingTimeInterval(10)
             while kill(pid, 0) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
             try? FileManager.default.removeItem(atPath: pidFile)
+        }
+    }
+
+    /// The processes whose parent is `pid` (from /proc).
+    static func children(of pid: pid_t) -> [pid_t] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { name -> pid_t? in
+            guard let child = pid_t(name),
+                  let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // "pid (comm) state ppid …": the command may hold spaces, so read after the last ')'.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
         }
     }
 

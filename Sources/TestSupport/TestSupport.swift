@@ -46,7 +46,7 @@ package struct TestShow {
     package let directory: URL
 
     /// Creates `shows/<name>/show.yaml` (with `extra` YAML lines appended) under a new scratch folder.
-    package init(name: String = "test-show", extra: String = "") throws {
+    package init(name: String = "test-show", baseURL: String = "https://radio.example.org/podcasts/test/", extra: String = "") throws {
         root = try TempDir("regie-show").url
         directory = root.appendingPathComponent("shows/\(name)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("audio"), withIntermediateDirectories: true)
@@ -62,7 +62,7 @@ package struct TestShow {
         explicit: false
         artwork: artwork.png
         link: https://radio.example.org/test
-        base_url: https://radio.example.org/podcasts/test/
+        base_url: \(baseURL)
         owner: {name: Test, email: test@example.org}
         \(extra)
         """.write(to: directory.appendingPathComponent("show.yaml"), atomically: true, encoding: .utf8)

@@ -223,6 +223,63 @@ import TestSupport
         #expect(log.contains("\"item_started\"") && log.contains("Welcome and headlines"))
     }
 
+    /// After the air the console stays up while the episode is published and mirrored to the
+    /// station's web host: it shows the transfer under way, the host lost in the middle of it
+    /// and the retries' countdown; q stops waiting, the mirror is left pending (exit status 5,
+    /// said in the summary), and `regie publish --retry` sends it once the host is back.
+    @Test func theConsoleFollowsTheMirrorToTheWebHostAndQLeavesItPending() throws {
+        try #require(TestSupport.hasProgram("tmux"), "tmux is needed (apt install tmux)")
+        let ssh = try SSHServer()
+        let far = try TempDir("regie-far").url
+        defer { try? FileManager.default.removeItem(at: far) }
+        let show = try TestShow()
+        let tone = (0..<(44100 * 6)).map { Float(0.3 * sin(2 * Double.pi * 330 * Double($0) / 44100)) }
+        try show.writeAudio("audio/talk.wav", samples: tone, sampleRate: 44100)
+        // 96 kbit/s to the host: the episode and its artwork take about 20 s to send.
+        try """
+            publish: public
+            remote: \(ssh.url(far.path))
+            remote_limit_kbps: 96
+            """.write(to: show.root.appendingPathComponent("station.yaml"), atomically: true, encoding: .utf8)
+        let air = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withInternetDateTime])
+        let rundown = try show.writeRundown("""
+            episode: 4
+            title: Mirror under tmux
+            description: On air now.
+            air: \(air)
+            slot: 7
+            items:
+              - segment: audio/talk.wav
+                title: Talk
+            """, name: String(air.prefix(10)) + ".yaml")
+        let tmux = try Tmux()
+        let command = "cd '\(show.root.path)' && LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen REGIE_SSH_COMMAND='\(ssh.sshCommand)' "
+            + "'\(TestSupport.regie.path)' play --auto --now '\(rundown.path)' --device null --record program; "
+            + "echo \"exit status $?\"; read -r line"
+        try tmux.start(command, width: 120, height: 24)
+        let sending = try tmux.wait("the transfer on the console", timeout: 90) { screen in
+            screen.contains { $0.contains("OFF AIR") } && screen.contains { $0.contains("web host: ") && $0.contains("% sent") }
+        }
+        #expect(sending.contains { $0.contains("published ") }, "the local publish is shown done before the mirror")
+        #expect(sending.contains { $0.hasPrefix("The show is over") })
+        ssh.stop()
+        try tmux.wait("the host lost and the retry's countdown", timeout: 60) { screen in
+            screen.contains { $0.contains("not reached") && $0.contains("trying again in") }
+        }
+        try tmux.keys("q")
+        let end = try tmux.wait("the exit", timeout: 60) { $0.contains { $0.hasPrefix("exit status ") } }
+        #expect(end.contains("exit status 5"), "published here, not on the web host: \(end.joined(separator: "\n"))")
+        #expect(end.joined().contains("PENDING"), "the summary says the mirror is pending")
+        let local = show.root.appendingPathComponent("public/test-show")
+        #expect(FileManager.default.fileExists(atPath: local.appendingPathComponent(".publish-pending").path))
+
+        try ssh.start()
+        let retry = try run(TestSupport.regie.path, ["publish", "--retry"], in: show.root, environment: ssh.environment)
+        #expect(retry.status == 0, "\(retry.stdout)\n\(retry.stderr)")
+        #expect(filesByPath(under: far.appendingPathComponent("test-show")) == filesByPath(under: local))
+        #expect(!FileManager.default.fileExists(atPath: local.appendingPathComponent(".publish-pending").path))
+    }
+
     /// The demo's process id: the child of the pane's shell.
     func demoPid(in tmux: Tmux) throws -> pid_t? {
         let shell = try tmux.tmux(["display-message", "-p", "-t", "console", "#{pane_pid}"]).stdout

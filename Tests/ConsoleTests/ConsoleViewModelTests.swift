@@ -49,6 +49,29 @@ import Testing
         #expect(screen.row(23) == "space GO  Esc fade  b bed  p pause  s skip  c carts  ↑↓ edit  i insert  q quit")
     }
 
+    /// After the air: the show's last screen stays, OFF AIR; the recorder, counters and carts
+    /// give way to the last three steps (the earliest dropped), the latest at the bottom in its
+    /// severity's style; the help line says what q does now.
+    @Test func afterTheAirTheStepsReplaceTheRecorderCountersAndCarts() {
+        var snapshot = Fixtures.onAirSnapshot()
+        snapshot.afterAir = [.init(.info, "recordings closed: a.mp3"), .init(.info, "published a.mp3 to public/x in 1.2 s"),
+                             .init(.info, "mirrored to ssh://h/p/x/: 300 bytes sent in 0.4 s"),
+                             .init(.warning, "web host not reached, trying again in 4 s: rsync failed (exit 255): ssh: connect to host h port 22: Connection refused")]
+        let screen = model.screen(for: snapshot, width: 80, height: 24)
+        #expect(screen.lines.count == 24 && screen.lines.allSatisfy { $0.width <= 80 })
+        #expect(screen.row(0).hasSuffix(" OFF AIR"))
+        #expect(!screen.rows.contains { $0.hasPrefix("REC") || $0.hasPrefix("Audio") || $0.hasPrefix("Carts") })
+        #expect(screen.row(19) == "After  published a.mp3 to public/x in 1.2 s")
+        #expect(screen.row(20) == "       mirrored to ssh://h/p/x/: 300 bytes sent in 0.4 s")
+        #expect(screen.row(21).hasPrefix("       web host not reached, trying again in 4 s: rsync failed"))
+        #expect(screen.lines[21].style(of: "web host not reached") == .warning)
+        #expect(screen.row(23).hasPrefix("The show is over  q stop waiting for the web host"))
+        // Without steps it is the show's screen as before.
+        snapshot.afterAir = nil
+        let onAir = model.screen(for: snapshot, width: 80, height: 24)
+        #expect(onAir.rows.contains { $0.hasPrefix("REC") } && onAir.row(0).hasSuffix(" ON AIR"))
+    }
+
     @Test func onAirScreenAt120x40() {
         let screen = model.screen(for: Fixtures.onAirSnapshot(), width: 120, height: 40)
         #expect(screen.lines.count == 40)

@@ -79,6 +79,9 @@ extension ConsoleScreenModel {
         return text
     }
 
+    /// Every row, as `row` gives it.
+    var rows: [String] { lines.indices.map(row) }
+
     /// The first line whose text contains `text`.
     func line(containing text: String) -> ConsoleLine? { lines.first { $0.text.contains(text) } }
 }

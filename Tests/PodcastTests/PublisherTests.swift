@@ -105,6 +105,38 @@ private func fileSize(_ url: URL) throws -> Int {
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).allSatisfy { !$0.hasPrefix(".tmp-") })
     }
 
+    /// Re-publishing the same audio (a new description, a corrected title that keeps the slug)
+    /// leaves the episode's file as it was: same inode, same modification time, so the server's
+    /// ETag holds (apps do not download it again) and a mirror sends nothing for it. Audio that
+    /// changed, even to the same size, replaces it.
+    @Test func republishingTheSameAudioLeavesItsFileUntouched() throws {
+        defer { tmp.cleanup() }
+        let p = Publisher()
+        let published = try p.publish(channel: channel, episode: testEpisode(12, title: "Winter", mp3: mp3a), to: out)
+        let file = out.appendingPathComponent(published.mp3File).path
+        func identity() throws -> (inode: UInt64, modified: Date) {
+            let attributes = try FileManager.default.attributesOfItem(atPath: file)
+            return ((attributes[.systemFileNumber] as! NSNumber).uint64Value, attributes[.modificationDate] as! Date)
+        }
+        let before = try identity()
+        Thread.sleep(forTimeInterval: 0.05)
+        var again = testEpisode(12, title: "Winter", mp3: mp3a)
+        again.description = .plain("A new description.")
+        try p.publish(channel: channel, episode: again, to: out)
+        let after = try identity()
+        #expect(after.inode == before.inode && after.modified == before.modified)
+        #expect(try String(contentsOf: out.appendingPathComponent("feed.xml"), encoding: .utf8).contains("A new description."))
+
+        // The same size, one byte changed: replaced.
+        var bytes = try Data(contentsOf: mp3a)
+        bytes[bytes.count - 1] ^= 0xFF
+        let changed = tmp.url.appendingPathComponent("changed.mp3")
+        try bytes.write(to: changed)
+        try p.publish(channel: channel, episode: testEpisode(12, title: "Winter", mp3: changed), to: out)
+        #expect(try identity().inode != before.inode)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == bytes)
+    }
+
     @Test func unpublishByNumberAndSlug() throws {
         defer { tmp.cleanup() }
         let p = Publisher()

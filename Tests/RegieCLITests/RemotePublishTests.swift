@@ -15,8 +15,8 @@ import TestSupport
         var local: URL { show.root.appendingPathComponent("public/test-show") }
     }
 
-    static func fixture() throws -> Fixture {
-        let show = try TestShow()
+    static func fixture(baseURL: String = "https://radio.example.org/podcasts/test/") throws -> Fixture {
+        let show = try TestShow(baseURL: baseURL)
         let tone = (0..<(44100 * 6)).map { Float(0.3 * sin(2 * Double.pi * 330 * Double($0) / 44100)) }
         try show.writeAudio("audio/talk.wav", samples: tone, sampleRate: 44100)
         try show.writeAudio("jingles/sting.wav", samples: Array(tone.prefix(44100)), sampleRate: 44100)
@@ -128,24 +128,33 @@ import TestSupport
             let result = try TestSupport.regie(["publish", f.rundowns[0].path, f.mp3s[0].path, "--to", bad], in: f.show.root)
             #expect(result.status == 2, "\(bad)")
             #expect(result.stderr.contains(why), "\(bad): \(result.stderr)")
+            #expect(!result.stderr.contains("secret"), "a password repeated: \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: f.local.path), "nothing published for \(bad)")
         }
     }
 
     /// The end of a live show: the episode published locally, then mirrored to the station's
-    /// `remote:` and said in the summary.
-    @Test func aLiveShowIsMirroredAfterItsLocalPublish() throws {
+    /// `remote:` — and the SSH server stopped in the middle of that transfer (its sessions cut),
+    /// back 3 s later: the air and the local publish are whole, the mirror tries again by itself,
+    /// resumes from what had arrived, and the public copy is fetched back through the show's
+    /// `base_url` (`regie serve` on the far folder).
+    @Test func aLiveShowIsMirroredAfterItsLocalPublishThroughTheHostGoingDownMidTransfer() throws {
         let ssh = try SSHServer()
-        let f = try Self.fixture()
         let far = try TempDir("regie-far").url
         defer { try? FileManager.default.removeItem(at: far) }
+        let port = try TestSupport.freePort()
+        let web = try RunningProgram(TestSupport.regie.path, ["serve", far.path, "--port", "\(port)"])
+        defer { web.send(SIGTERM); _ = web.wait() }
+        #expect(web.waitFor("Serving ", timeout: 30))
+        let f = try Self.fixture(baseURL: "http://127.0.0.1:\(port)/test-show/")
+        // 160 kbit/s: the episode (about 110 KB) and its artwork take about 14 s to send.
         try """
             publish: public
             remote: \(ssh.url(far.path))
+            remote_limit_kbps: 160
             """.write(to: f.show.root.appendingPathComponent("station.yaml"), atomically: true, encoding: .utf8)
         // On air now, in its slot (a rehearsal is never published).
-        let air = ISO8601DateFormatter.string(from: Date(), timeZone: .current,
-                                              formatOptions: [.withInternetDateTime])
+        let air = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withInternetDateTime])
         let rundown = try f.show.writeRundown("""
             episode: 3
             title: Episode 3
@@ -157,14 +166,53 @@ import TestSupport
               - segment: audio/talk.wav
                 title: Talk
             """, name: String(air.prefix(10)) + ".yaml")
-        let played = try Self.regie(["play", "--auto", "--now", rundown.path, "--device", "null", "--record", "program"],
-                                    ssh, in: f.show.root)
-        #expect(played.status == 0, "\(played.stdout)\n\(played.stderr)")
+        let play = try RunningProgram(TestSupport.regie.path,
+                                      ["play", "--auto", "--now", rundown.path, "--device", "null", "--record", "program"],
+                                      in: f.show.root, environment: ssh.environment)
+        // The episode arriving on the far side under rsync's temporary name: cut the host off
+        // 3 s into it (rsync's receiver writes in 32 KB blocks, so the name is what shows).
+        let farShow = far.appendingPathComponent("test-show")
+        let deadline = Date().addingTimeInterval(90)
+        var arriving: String?
+        while arriving == nil && play.isRunning && Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: farShow.path)) ?? []
+            arriving = names.first { $0.hasPrefix(".") && $0.contains(".mp3.") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try #require(arriving != nil, "the transfer was never seen under way: \(play.stdout) \(play.stderr)")
+        Thread.sleep(forTimeInterval: 3)
+        ssh.stop()
+        // What had arrived is kept on the host for the next attempt.
+        let partial = farShow.appendingPathComponent(".regie-partial")
+        var kept = 0
+        let keptDeadline = Date().addingTimeInterval(10)
+        while kept == 0 && Date() < keptDeadline {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: partial.path)) ?? [] where name.hasSuffix(".mp3") {
+                kept = (try? FileManager.default.attributesOfItem(atPath: partial.appendingPathComponent(name).path)[.size] as? Int) ?? 0
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(kept > 0, "nothing of the episode kept in .regie-partial after the cut")
+        Thread.sleep(forTimeInterval: 3)
+        try ssh.start()
+        let played = play.result(timeout: 180)
+        #expect(played.status == 0, "\(played.stdout)\n\(played.stderr)\nthe host's log:\n\(ssh.log)")
         #expect(played.stdout.contains("published "), "\(played.stdout)")
-        #expect(played.stdout.contains("mirrored to \(ssh.url(far.path))/test-show/"), "\(played.stdout)")
+        #expect(played.stderr.contains("not reached"), "the outage is said: \(played.stderr)")
+        let mirrored = try #require(played.stdout.firstMatch(of: /mirrored to (\S+)\/test-show\/: (\d+) bytes sent in [\d.]+ s \(attempt (\d+)\)/),
+                                    "\(played.stdout)")
+        #expect(mirrored.1 == ssh.url(far.path))
+        #expect(Int(mirrored.3)! >= 2)
+        #expect(played.stdout.contains("checked at http://127.0.0.1:\(port)/test-show/feed.xml"), "\(played.stdout)")
         let local = filesByPath(under: f.local)
+        let episode = try #require(local.first { $0.key.hasSuffix(".mp3") })
         #expect(local.keys.contains("feed.xml"))
-        #expect(filesByPath(under: far.appendingPathComponent("test-show")) == local)
+        #expect(filesByPath(under: farShow) == local)
+        print("[measure] host cut off \(kept) bytes into a \(episode.value.count)-byte episode; attempt \(mirrored.3) sent \(mirrored.2) bytes")
+        // Nothing half-sent or of the studio's left on the host.
+        let hidden = ((try? FileManager.default.contentsOfDirectory(atPath: farShow.path)) ?? []).filter { $0.hasPrefix(".") }
+        #expect(hidden.isEmpty, "\(hidden)")
+        #expect(!FileManager.default.fileExists(atPath: f.local.appendingPathComponent(".publish-pending").path))
     }
 
     /// While a listener's app fetches the feed and every enclosure it names in a loop from the

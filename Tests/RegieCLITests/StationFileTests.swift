@@ -70,4 +70,21 @@ import TestSupport
         #expect(play.stderr.contains("\(station):2:1: error: unknown key 'playbak'"), "\(play.stderr)")
         #expect(!play.stderr.contains("Playing"))
     }
+
+    @Test("the web host's keys: a destination that is not one and an upload limit that is not a number, each at its line with the reason")
+    func checkLocatesRemoteMistakes() throws {
+        let (show, rundown) = try Self.show(station: """
+            remote: ssh://podcasts:secret@web.example.org/var/www
+            remote_limit_kbps: fast
+            """)
+        defer { try? FileManager.default.removeItem(at: show.root) }
+        let station = show.root.appendingPathComponent("station.yaml").path
+        let check = try TestSupport.regie(["check", rundown.path])
+        #expect(check.status == 1)
+        let said = check.stdout + check.stderr
+        #expect(said.contains("\(station):1:9: error: 'remote' a password does not go in the address: Régie logs in with an SSH key, found 'ssh://podcasts:***@web.example.org/var/www'"), "\(said)")
+        #expect(said.contains("\(station):2:20: error: 'remote_limit_kbps' must be a number of kilobits per second, found 'fast'"), "\(said)")
+        // The password is never repeated (nor by publish: RemotePublishTests).
+        #expect(!said.contains("secret"), "\(said)")
+    }
 }

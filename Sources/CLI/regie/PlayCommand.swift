@@ -4,6 +4,7 @@ import Console
 import Engine
 import Foundation
 import Playout
+import Podcast
 import RegieModel
 import MP3
 import Production
@@ -19,7 +20,7 @@ struct Play: ParsableCommand {
 
         The devices, the recordings and the published folder come from station.yaml beside shows/ (see docs/station-format.md); every option below overrides it. With a capture device (the desk's programme return) the desk's mix is recorded and becomes the episode; the programme is recorded beside it.
 
-        The episode publishes itself only when this is the real show (its air date, started in its slot), it ran to its end and nothing was lost: otherwise it is finished and kept ready, and the summary says why and how to publish it. Exit status: 0 when the show ran to its end without a fault (published, or not for a reason said before air: a rehearsal, no desk return, podcast keys missing, --no-publish); 1 when it could not start; 3 when a recording lost audio; 4 when something else went wrong on air or after (a file unreadable on air, silence, an xrun, late audio, an episode that could not be finished); 130 when stopped before the end.
+        The episode publishes itself only when this is the real show (its air date, started in its slot), it ran to its end and nothing was lost: otherwise it is finished and kept ready, and the summary says why and how to publish it. Exit status: 0 when the show ran to its end without a fault (published, or not for a reason said before air: a rehearsal, no desk return, podcast keys missing, --no-publish); 1 when it could not start; 3 when a recording lost audio; 4 when something else went wrong on air or after (a file unreadable on air, silence, an xrun, late audio, an episode that could not be finished); 5 when the show went well and was published here but the station's web host does not have it (the mirror left pending, or the public copy not right); 130 when stopped before the end.
 
         The render thread asks for real-time scheduling and carries on at normal priority when it may not. Devices that accept data instantly (null, file, or a chain that ends in one) are paced by the monotonic clock. The recording starts with the first item.
 
@@ -140,6 +141,9 @@ struct Play: ParsableCommand {
             paceByClock: pace == .clock || (pace == .auto && LiveShow.devicePacesByClock(name: deviceName)),
             record: mode, recordingsFolder: recordings, quality: quality, publish: !noPublish, publishFolder: published,
             console: withConsole ? { TerminalScreen() } : nil)
+        // After the air and the local publish: the web host, if the station names one. An
+        // unreachable host only leaves the mirror pending ('regie publish --retry').
+        configuration.remote = station.remote.map { RemoteMirror(destination: $0, limitKbps: station.remoteLimitKbps) }
         if auto && !now { configuration.startAt = LiveShow.Configuration.waitForAir(plan.rundown.air, now: WallClock.nanoseconds()) }
         let show: LiveShow
         do {
@@ -152,15 +156,10 @@ struct Play: ParsableCommand {
         defer { signals.stop() }
         let summary = try show.run()
         printSummary(summary, plan: plan, published: published)
-        // After the air and the local publish: the web host, if the station names one. Never
-        // before: an unreachable host only leaves the mirror pending ('regie publish --retry').
-        if summary.published, let remote = station.remote {
-            let folder = published ?? URL(fileURLWithPath: "public/\(plan.rundown.show.slug)")
-            mirrorPublishedFolder(folder, show: plan.rundown.show.slug, to: remote, retryFor: 60, indent: "  ")
-        }
         if !summary.ranToTheEnd { throw ExitCode(130) }
         if summary.recordingLostAudio { throw ExitCode(3) }
         if !summary.faults.isEmpty { throw ExitCode(4) }
+        if summary.remote?.needsAttention == true { throw ExitCode(5) }
     }
 
     func printSummary(_ summary: LiveShow.Summary, plan: Plan, published: URL?) {
@@ -196,6 +195,19 @@ struct Play: ParsableCommand {
         if summary.published {
             let folder = published?.path ?? "public/\(plan.rundown.show.slug)"
             print("  published \(result.url.lastPathComponent)\(from) to \(folder), \(String(format: "%.1f", seconds)) s after the show ended (\(result.path))")
+            if let remote = summary.remote {
+                let show = plan.rundown.show.slug
+                switch remote.outcome {
+                case .mirrored(let report):
+                    print("  " + RemoteMirrorText.mirrored(report, to: remote.destination, show: show))
+                case .pending(let pending):
+                    print("  " + RemoteMirrorText.pending(pending, folder: URL(fileURLWithPath: folder)))
+                }
+                if let feed = remote.checkedAt {
+                    if remote.publicCopyProblems.isEmpty { print("  checked at \(feed): the episode answers whole") }
+                    for problem in remote.publicCopyProblems { print("  after the mirror, \(problem)") }
+                }
+            }
         } else {
             if summary.notPublishedBecause.isEmpty {
                 print("  finished \(result.url.path)\(from) (\(result.path)), not published (--no-publish)")

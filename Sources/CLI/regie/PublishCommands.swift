@@ -39,11 +39,15 @@ struct Publish: ParsableCommand {
     @Option(help: "Seconds to keep trying an unreachable web host (1 s, 2 s, 4 s … apart) before leaving the mirror pending.")
     var retryFor: Double = 60
 
+    @Option(help: "Upload limit to the web host in kilobits per second (default: the station's 'remote_limit_kbps', else none).")
+    var limitKbps: Int?
+
     func validate() throws {
         if !retry && (rundown == nil || mp3 == nil) {
             throw ValidationError("name the episode's rundown and MP3 (or --retry to send pending mirrors)")
         }
         guard retryFor >= 0, retryFor <= 86_400 else { throw ValidationError("--retry-for must be from 0 to 86400 seconds") }
+        if let limitKbps, !(8...10_000_000).contains(limitKbps) { throw ValidationError("--limit-kbps must be from 8 to 10000000") }
     }
 
     func run() throws {
@@ -54,18 +58,17 @@ struct Publish: ParsableCommand {
             return
         }
         let rundown = rundown!, plan = try loadPlan(rundown)
-        let destination = try remoteDestination(option: to, rundown: rundown)
+        let remote = try remoteMirror(option: to, limitKbps: limitKbps, rundown: rundown)
         let (folder, episode) = try regiePublishEpisode(plan: plan, mp3: URL(fileURLWithPath: mp3!), to: local, baseURL: baseURL)
         print("Published episode \(plan.rundown.episode.map(String.init) ?? "") to \(folder.path)/feed.xml")
-        guard let destination else { return }
-        guard mirrorPublishedFolder(folder, show: plan.rundown.show.slug, to: destination, retryFor: retryFor) else {
+        guard let remote else { return }
+        guard mirrorPublishedFolder(folder, show: plan.rundown.show.slug, with: remote, retryFor: retryFor) else {
             throw ExitCode(1)
         }
         // Fetched back from where listeners fetch it, when the show says where that is.
-        guard let base = baseURL ?? plan.rundown.show.baseURL, let feedURL = URL(string: base.hasSuffix("/") ? base + "feed.xml" : base + "/feed.xml")
-        else { return }
-        let problems = checkPublicCopy(feedURL: feedURL, enclosureFile: episode.mp3File,
-                                       local: folder.appendingPathComponent(episode.mp3File))
+        guard let base = baseURL ?? plan.rundown.show.baseURL, let feedURL = PublicCopyCheck.feedURL(base: base) else { return }
+        let problems = PublicCopyCheck.problems(feedURL: feedURL, enclosureFile: episode.mp3File,
+                                                local: folder.appendingPathComponent(episode.mp3File))
         if problems.isEmpty {
             print("checked at \(feedURL): the feed names \(episode.mp3File), which answers with its whole length and its first bytes")
         } else {
@@ -97,9 +100,12 @@ struct Unpublish: ParsableCommand {
     @Option(help: "Seconds to keep trying an unreachable web host before leaving the removal pending.")
     var retryFor: Double = 60
 
+    @Option(help: "Upload limit to the web host in kilobits per second (default: the station's 'remote_limit_kbps').")
+    var limitKbps: Int?
+
     func run() throws {
         let plan = try loadPlan(rundown)
-        let destination = try remoteDestination(option: to, rundown: rundown)
+        let remote = try remoteMirror(option: to, limitKbps: limitKbps, rundown: rundown)
         let folder = URL(fileURLWithPath: from ?? "public/\(plan.rundown.show.slug)")
         guard let number = plan.rundown.episode else {
             printError("\(plan.rundown.file):1:1: error: the rundown has no 'episode': nothing to remove")
@@ -113,7 +119,7 @@ struct Unpublish: ParsableCommand {
         }
         print("Removed episode \(number) from \(folder.path)/feed.xml")
         // The far side follows: the feed first, then the files it no longer names.
-        if let destination, !mirrorPublishedFolder(folder, show: plan.rundown.show.slug, to: destination, retryFor: retryFor) {
+        if let remote, !mirrorPublishedFolder(folder, show: plan.rundown.show.slug, with: remote, retryFor: retryFor) {
             throw ExitCode(1)
         }
     }

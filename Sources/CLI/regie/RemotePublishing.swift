@@ -1,55 +1,62 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Podcast
 import RegieModel
 import RegieYAML
 
 /// The web host a show's published folder is mirrored to: `--to ssh://…`, else the station's
-/// `remote:`; nil when neither names one. Exits with a message when either is not a destination.
-func remoteDestination(option: String?, rundown: String?) throws -> RemoteDestination? {
-    if let option, option.hasPrefix("ssh://") {
-        switch RemoteDestination.parse(option) {
-        case .success(let destination): return destination
-        case .failure(let error):
-            printError("regie: --to \(error)")
-            throw ExitCode(2)
-        }
-    }
+/// `remote:`, with the upload limit of `--limit-kbps`, else the station's; nil when neither
+/// names a host. Exits with a message when either is not a destination.
+func remoteMirror(option: String?, limitKbps: Int?, rundown: String?) throws -> RemoteMirror? {
     let stationFile = rundown.map(StationReader.file(forRundown:)) ?? "station.yaml"
     let (station, diagnostics) = StationReader.read(path: stationFile)
     guard let station else {
         for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
         throw ExitCode(1)
     }
-    return station.remote
+    let limit = limitKbps ?? station.remoteLimitKbps
+    if let option, option.hasPrefix("ssh://") {
+        switch RemoteDestination.parse(option) {
+        case .success(let destination): return RemoteMirror(destination: destination, limitKbps: limit)
+        case .failure(let error):
+            printError("regie: --to \(error)")
+            throw ExitCode(2)
+        }
+    }
+    return station.remote.map { RemoteMirror(destination: $0, limitKbps: limit) }
 }
 
-/// Mirrors `folder` (show `show`) to `destination`, trying again for `retryFor` seconds; says
-/// what happened. On failure the mirror is left pending in the folder (`regie publish --retry`
-/// sends it); on success a pending mark is cleared. Returns whether the far side is up to date.
+/// Mirrors `folder` (show `show`) with `mirror`, trying again for `retryFor` seconds, and says
+/// what happened: each failed attempt on standard error, the outcome on standard output. On
+/// failure the folder is left marked pending. Returns whether the far side is up to date.
 @discardableResult
-func mirrorPublishedFolder(_ folder: URL, show: String, to destination: RemoteDestination, retryFor: Double,
-                           indent: String = "") -> Bool {
-    let mirror = RemoteMirror(destination: destination)
-    do {
-        let report = try mirror.mirror(folder: folder, show: show, retryFor: retryFor) { error, next in
-            if let next {
-                printError("regie: \(destination) not reached: \(error); trying again in \(Int(next.rounded())) s")
-            }
+func mirrorPublishedFolder(_ folder: URL, show: String, with mirror: RemoteMirror, retryFor: Double) -> Bool {
+    let destination = mirror.destination
+    // Ctrl-C while waiting for the host leaves the mirror pending, said, rather than half-said.
+    let cancel = MirrorCancellation()
+    let signals = SignalCancellation { cancel.cancel() }
+    defer { signals.stop() }
+    // On a terminal, the transfer's progress on one line of standard error, rewritten in place.
+    let showsProgress = isatty(2) == 1
+    let outcome = mirror.publish(folder: folder, show: show, retryFor: retryFor, cancel: cancel) { event in
+        switch event {
+        case .failed(let error, let next?):
+            if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            printError("regie: \(destination) not reached: \(error); trying again in \(Int(next.rounded())) s")
+        case .progress(let bytes, let percent, let rate) where showsProgress:
+            let line = "\r\u{1B}[K  \(percent) % sent (\(String(format: "%.1f", Double(bytes) / 1e6)) MB at \(rate)) to \(destination)/\(show)/"
+            FileHandle.standardError.write(Data(line.utf8))
+        default: break
         }
-        PendingMirror.clear(in: folder)
-        print("\(indent)mirrored to \(destination)/\(show)/: \(report.bytesSent) bytes sent in \(String(format: "%.1f", report.seconds)) s"
-              + (report.attempts > 1 ? " (attempt \(report.attempts))" : ""))
+    }
+    if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    switch outcome {
+    case .mirrored(let report):
+        print(RemoteMirrorText.mirrored(report, to: destination, show: show))
         return true
-    } catch {
-        let pending = PendingMirror(destination: destination, show: show, since: Date().timeIntervalSince1970,
-                                    reason: error.description)
-        try? pending.write(in: folder)
-        printError("regie: NOT on \(destination) yet: \(error)")
-        print("\(indent)remote publish PENDING to \(destination)/\(show)/ (\(error)); the local folder \(folder.path) is complete: 'regie publish --retry' sends it")
+    case .pending(let pending):
+        printError("regie: NOT on \(destination) yet: \(pending.reason)")
+        print(RemoteMirrorText.pending(pending, folder: folder))
         return false
     }
 }
@@ -67,66 +74,9 @@ func retryPendingMirrors(under root: URL, retryFor: Double) -> Bool {
     for folder in folders {
         guard let pending = PendingMirror.read(in: folder) else { continue }
         found += 1
-        if !mirrorPublishedFolder(folder, show: pending.show, to: pending.destination, retryFor: retryFor) { all = false }
+        let mirror = RemoteMirror(destination: pending.destination, limitKbps: pending.limitKbps)
+        if !mirrorPublishedFolder(folder, show: pending.show, with: mirror, retryFor: retryFor) { all = false }
     }
     if found == 0 { print("Nothing pending under \(root.path)") }
     return all
-}
-
-/// After a mirror: the feed fetched from its public address names the episode, and the
-/// episode's enclosure answers with the published length (HEAD) and its first bytes (a Range
-/// request). Returns what is wrong, nothing when all holds.
-func checkPublicCopy(feedURL: URL, enclosureFile: String, local: URL) -> [String] {
-    guard let (feed, status, _) = fetch(feedURL, method: "GET"), status == 200 else {
-        return ["the feed \(feedURL) could not be fetched"]
-    }
-    let text = String(decoding: feed, as: UTF8.self)
-    guard let range = text.range(of: "url=\"[^\"]*/\(NSRegularExpression.escapedPattern(for: enclosureFile))\"", options: .regularExpression) else {
-        return ["the feed at \(feedURL) does not name \(enclosureFile) (not mirrored, or base_url points elsewhere)"]
-    }
-    let enclosure = String(text[range].dropFirst(5).dropLast()).replacingOccurrences(of: "&amp;", with: "&")
-    guard let url = URL(string: enclosure) else { return ["the enclosure \(enclosure) is not a URL"] }
-    let size = (try? FileManager.default.attributesOfItem(atPath: local.path)[.size] as? Int) ?? -1
-    var problems: [String] = []
-    if let (_, status, length) = fetch(url, method: "HEAD") {
-        if status != 200 { problems.append("HEAD \(url) answered \(status)") }
-        else if length != size { problems.append("\(url) is \(length) bytes, the episode \(size)") }
-    } else {
-        problems.append("HEAD \(url) got no answer")
-    }
-    let expected = (try? FileHandle(forReadingFrom: local)).flatMap { handle in
-        defer { try? handle.close() }
-        return try? handle.read(upToCount: 1024)
-    } ?? Data()
-    if let (bytes, status, _) = fetch(url, method: "GET", range: "bytes=0-1023") {
-        if status != 206 { problems.append("a Range request for \(url) answered \(status), not 206") }
-        else if bytes != expected { problems.append("the first bytes of \(url) are not the episode's") }
-    } else {
-        problems.append("a Range request for \(url) got no answer")
-    }
-    return problems
-}
-
-/// One HTTP request: the body, the status and the `Content-Length` (-1 when absent); nil when
-/// no answer came.
-private func fetch(_ url: URL, method: String, range: String? = nil) -> (body: Data, status: Int, length: Int)? {
-    var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: 15)
-    request.httpMethod = method
-    if let range { request.setValue(range, forHTTPHeaderField: "Range") }
-    let box = ResultBox<(body: Data, status: Int, length: Int)?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    URLSession.shared.dataTask(with: request) { data, response, _ in
-        if let http = response as? HTTPURLResponse {
-            let length = http.value(forHTTPHeaderField: "Content-Length").flatMap { Int($0) } ?? -1
-            box.value = (data ?? Data(), http.statusCode, length)
-        }
-        done.signal()
-    }.resume()
-    done.wait()
-    return box.value
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
 }

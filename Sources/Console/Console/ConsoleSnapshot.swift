@@ -180,6 +180,9 @@ package struct ConsoleSnapshot: Sendable, Equatable {
     package var picker: Picker? = nil
     /// The cart wall shown in place of the running order.
     package var showsCartWall = false
+    /// After the air: what is being done with the show (recordings closed, episode finished and
+    /// published, the web host), oldest first; nil while the show is on.
+    package var afterAir: [Alarm]? = nil
 
     /// A snapshot; everything but the clock, rate and item count has a quiet default.
     package init(wallClock: Int64, utcOffsetSeconds: Int = 0, position: Int64 = 0, sampleRate: Int,

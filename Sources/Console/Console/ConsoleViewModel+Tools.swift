@@ -95,6 +95,10 @@ extension Context {
                                 ConsoleRun(" insert after the item on air  ", .dim), ConsoleRun("Esc", .highlight), ConsoleRun(" cancel", .dim)])
                 .clipped(to: width)
         }
+        if snapshot.afterAir != nil {
+            return ConsoleLine([ConsoleRun("The show is over  ", .dim), ConsoleRun("q", .highlight),
+                                ConsoleRun(" stop waiting for the web host (the mirror stays pending)", .dim)]).clipped(to: width)
+        }
         // (key, action, priority: 1 is always shown)
         let keys: [(String, String, Int)]
         if snapshot.selectedID != nil {

@@ -38,9 +38,14 @@ package struct ConsoleViewModel: Sendable {
                                        loudness: snapshot.meters.shortTerm, width: width))
         lines.append(context.meterLine(channel: "R", peak: snapshot.meters.peakRight, label: "Momentary ",
                                        loudness: snapshot.meters.momentary, width: width))
-        lines.append(context.recorderLine(width: width))
-        lines.append(context.countersLine(width: width))
-        lines.append(context.cartsLine(width: width))
+        if let steps = snapshot.afterAir {
+            // The show is over: its recorder, counters and carts give way to what is done with it.
+            lines += context.afterAirLines(steps, rows: 3, width: width)
+        } else {
+            lines.append(context.recorderLine(width: width))
+            lines.append(context.countersLine(width: width))
+            lines.append(context.cartsLine(width: width))
+        }
         lines.append(context.statusLine(width: width))
         lines.append(context.helpLine(width: width))
         if lines.count > height { lines = Array(lines.prefix(height)) }
@@ -180,7 +185,8 @@ struct Context {
 
     func titleBar(width: Int) -> ConsoleLine {
         let state: ConsoleRun
-        if snapshot.paused { state = ConsoleRun(" PAUSED ", .warning) }
+        if snapshot.afterAir != nil { state = ConsoleRun(" OFF AIR ", .dim) }
+        else if snapshot.paused { state = ConsoleRun(" PAUSED ", .warning) }
         else if snapshot.currentIndex != nil { state = ConsoleRun(" ON AIR ", .onAir) }
         else if snapshot.onAir { state = ConsoleRun(" STANDBY ", .next) }
         else { state = ConsoleRun(" READY ", .dim) }
@@ -393,6 +399,17 @@ struct Context {
             }
         }
         return ConsoleLine(runs).clipped(to: width)
+    }
+
+    /// The last `rows` steps after the air, the latest at the bottom.
+    func afterAirLines(_ steps: [ConsoleSnapshot.Alarm], rows: Int, width: Int) -> [ConsoleLine] {
+        var lines = steps.suffix(rows).enumerated().map { offset, step in
+            let style: ConsoleStyle = switch step.severity { case .info: .normal; case .warning: .warning; case .alarm: .alarm }
+            return ConsoleLine([ConsoleRun(offset == 0 ? "After  " : "       ", .dim),
+                                ConsoleRun((step.severity == .alarm ? "! " : "") + step.text, style)]).clipped(to: width)
+        }
+        while lines.count < rows { lines.append(ConsoleLine()) }
+        return lines
     }
 
     func statusLine(width: Int) -> ConsoleLine {

@@ -52,9 +52,26 @@ package struct RemoteDestination: Sendable, Equatable, Codable, CustomStringConv
 
     /// Why a text is not a destination.
     package struct ParseError: Error, Equatable, CustomStringConvertible {
+        /// The text, a password in it masked.
         package var text: String
         package var reason: String
         package var description: String { "'\(text)' is not a remote destination: \(reason)" }
+
+        init(text: String, reason: String) {
+            self.text = RemoteDestination.masked(text)
+            self.reason = reason
+        }
+    }
+
+    /// `text` with a password in its address (`ssh://user:password@host/…`) replaced by `***`, for
+    /// messages: a password is never repeated on a terminal or in a log.
+    package static func masked(_ text: String) -> String {
+        let parts = text.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        // "ssh:", "", the authority, the path.
+        guard parts.count >= 3, parts[0].hasSuffix(":"), parts[1].isEmpty else { return text }
+        let authority = parts[2]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<authority.index(after: colon)]) + "***" + String(text[at...])
     }
 }
 

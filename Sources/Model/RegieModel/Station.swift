@@ -34,6 +34,8 @@ package struct Station: Sendable {
     package var publish: String?
     /// The web host the published folders are mirrored to after each publish (`remote:`).
     package var remote: RemoteDestination?
+    /// The upload limit to the web host, kbit/s (`remote_limit_kbps:`); nil for none.
+    package var remoteLimitKbps: Int?
     /// Where each key was written.
     package var locations: [String: SourceLocation]
 

@@ -5,7 +5,8 @@ import Yams
 /// Reads `station.yaml`: the studio's devices and folders.
 package enum StationReader {
     /// Every key `station.yaml` accepts.
-    package static let keys = ["name", "playback", "capture", "period_ms", "periods", "record", "recordings", "publish", "remote"]
+    package static let keys = ["name", "playback", "capture", "period_ms", "periods", "record", "recordings", "publish", "remote",
+                                      "remote_limit_kbps"]
 
     /// `station.yaml` for a rundown: beside the `shows/` folder that holds it
     /// (`shows/<show>/<date>.yaml` → `station.yaml`), else in the current folder.
@@ -62,9 +63,11 @@ package enum StationReader {
         if let written = r.string("remote", diagnostics: &diagnostics) {
             switch RemoteDestination.parse(written) {
             case .success(let destination): station.remote = destination
-            case .failure(let error): diagnostics.error(r.valueLocations["remote"], "'remote' \(error.reason), found '\(written)'")
+            case .failure(let error): diagnostics.error(r.valueLocations["remote"], "'remote' \(error.reason), found '\(error.text)'")
             }
         }
+        station.remoteLimitKbps = r.integer("remote_limit_kbps", in: 8...10_000_000, what: "a number of kilobits per second",
+                                            diagnostics: &diagnostics)
         var locations = r.keyLocations
         for (key, location) in r.valueLocations { locations[key] = location }
         station.locations = locations

@@ -165,8 +165,15 @@ package struct Publisher: Sendable {
     }
 
     @discardableResult
+    /// Copies `source` in as `name`, unless the file there already holds the same bytes: then it
+    /// is left as it is, so its modification time and the server's ETag stay the same (a podcast
+    /// app does not download it again) and a mirror to the web host sends nothing for it.
     static func copy(_ source: URL, to dir: URL, name: String) throws -> Int64 {
-        try io { try AtomicFile.copy(from: source.path, to: dir.appendingPathComponent(name).path) }
+        let target = dir.appendingPathComponent(name).path
+        if AtomicFile.sameContent(source.path, target) {
+            return (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int64) ?? 0
+        }
+        return try io { try AtomicFile.copy(from: source.path, to: target) }
     }
 
     static func remove(_ name: String, in dir: URL) throws {

@@ -110,6 +110,32 @@ package enum AtomicFile {
         return total
     }
 
+    /// Whether the regular files at `a` and `b` hold the same bytes (false when either cannot be
+    /// read). Sizes first, then 1 MiB at a time.
+    package static func sameContent(_ a: String, _ b: String) -> Bool {
+        var statA = stat(), statB = stat()
+        guard stat(a, &statA) == 0, stat(b, &statB) == 0, statA.st_size == statB.st_size else { return false }
+        let fdA = open(a, O_RDONLY | O_CLOEXEC), fdB = open(b, O_RDONLY | O_CLOEXEC)
+        defer { if fdA >= 0 { close(fdA) }; if fdB >= 0 { close(fdB) } }
+        guard fdA >= 0, fdB >= 0 else { return false }
+        let chunk = 1 << 20
+        let bufferA = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        let bufferB = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { bufferA.deallocate(); bufferB.deallocate() }
+        while true {
+            let n = SystemCall.retryingInterrupts { read(fdA, bufferA.baseAddress, chunk) }
+            guard n >= 0 else { return false }
+            if n == 0 { return true }
+            var got = 0
+            while got < n {
+                let m = SystemCall.retryingInterrupts { read(fdB, bufferB.baseAddress! + got, n - got) }
+                guard m > 0 else { return false }
+                got += m
+            }
+            guard memcmp(bufferA.baseAddress!, bufferB.baseAddress!, n) == 0 else { return false }
+        }
+    }
+
     /// Removes `path` if it is there, and makes the removal durable.
     package static func remove(_ path: String) throws {
         if unlink(path) != 0 && errno != ENOENT { throw FileSystemError("unlink", path: path) }
