@@ -124,7 +124,8 @@ import TestSupport
     @Test func aDestinationThatIsNotOneIsRefusedBeforeAnything() throws {
         let f = try Self.fixture()
         for (bad, why) in [("ssh://root:secret@host/x", "a password does not go in the address"),
-                           ("ssh://host", "it names no folder"), ("ssh://host:99999/x", "the port must be a number")] {
+                           ("ssh://host", "it names no folder"), ("ssh://host:99999/x", "the port must be a number"),
+                           ("ssh://a;touch${IFS}pwned@host/x", "is not a user name")] {
             let result = try TestSupport.regie(["publish", f.rundowns[0].path, f.mp3s[0].path, "--to", bad], in: f.show.root)
             #expect(result.status == 2, "\(bad)")
             #expect(result.stderr.contains(why), "\(bad): \(result.stderr)")

@@ -27,6 +27,10 @@ package struct RemoteDestination: Sendable, Equatable, Codable, CustomStringConv
             if user!.contains(":") {
                 return .failure(ParseError(text: text, reason: "a password does not go in the address: Régie logs in with an SSH key"))
             }
+            // A POSIX user name: it reaches ssh's command line.
+            guard user!.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }), user!.first != "-" else {
+                return .failure(ParseError(text: text, reason: "'\(user!)' is not a user name (letters, digits, '.', '_', '-')"))
+            }
         }
         var port: Int?
         if let colon = authority.lastIndex(of: ":") {

@@ -157,7 +157,8 @@ package struct RemoteMirror: Sendable {
     private func closeSharedConnection(_ ssh: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", ssh + " -O exit " + (destination.user.map { "\($0)@" } ?? "") + destination.host + " 2>/dev/null"]
+        // The ssh command is a shell line (as rsync's -e); the host goes as an argument, unparsed.
+        process.arguments = ["-c", ssh + " -O exit \"$1\"", "sh", (destination.user.map { "\($0)@" } ?? "") + destination.host]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
