@@ -77,12 +77,15 @@ let package = Package(
         // MARK: Playout — the live show as a library: session, capture, tracker, console, recorders.
         .target(name: "Playout",
                 dependencies: ["Engine", "AudioIO", "MP3", "Production", "Console", "Realtime", "RegieModel",
-                               "Podcast", "Support", .product(name: "Logging", package: "swift-log")],
+                               "Podcast", "Stream", "Support", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: optimisedInDebug),
 
         // MARK: Publishing — the podcast folder and its HTTP server.
         // feed.xml, chapters JSON, index.html, atomic publishing. Foundation only.
         .target(name: "Podcast", dependencies: ["RegieModel", "Support"], path: "Sources/Publishing/Podcast"),
+        // The live show to Icecast: its own ring, LAME instance and thread; libshout connections.
+        .systemLibrary(name: "CShout", path: "Sources/Publishing/CShout", pkgConfig: "shout", providers: [.apt(["libshout-dev"])]),
+        .target(name: "Stream", dependencies: ["CShout", "MP3", "Realtime", "RegieModel"], path: "Sources/Publishing/Stream"),
         // Read-only HTTP serving of a published folder.
         .target(name: "Server",
                 dependencies: ["RegieModel", "Support", "CLinux",
@@ -151,6 +154,7 @@ let package = Package(
                                    "RegieModel", "RegieYAML", "Realtime", "Podcast", "Support", "TestSupport",
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PodcastTests", dependencies: ["Podcast", "TestSupport"]),
+        .testTarget(name: "StreamTests", dependencies: ["Stream", "Realtime", "RegieModel", "TestSupport"]),
         .testTarget(name: "ServerTests",
                     dependencies: ["Server", "Podcast", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "RegieModel", "RegieYAML", "TestSupport", "regie-console-demo"]),

@@ -57,8 +57,10 @@ package final class MP3Encoder {
     private var flushed = false
 
     /// Creates and configures a LAME encoder: CBR, `sampleRate` in and out, Xing/LAME tag on.
+    /// `infoTag: false` for a stream: no Xing/LAME info frame at its start (nothing can write it
+    /// back over the first frame of a stream, and a listener joining later never sees it).
     package init(sampleRate: Int, channels: Int = 2, bitrateKbps: Int = 128, quality: Int = 2,
-                maxFramesPerCall: Int = 8192) throws {
+                maxFramesPerCall: Int = 8192, infoTag: Bool = true) throws {
         precondition(channels == 1 || channels == 2, "channels must be 1 or 2")
         precondition(maxFramesPerCall > 0)
         guard let gfp = lame_init() else { throw MP3EncoderError.initFailed }
@@ -81,7 +83,7 @@ package final class MP3Encoder {
         lame_set_quality(gfp, Int32(self.quality))
         // The Info (CBR Xing) + LAME tag carries delay/padding: without it decoders add ~1-2k
         // samples of silence and the decoded length no longer equals the planned length.
-        lame_set_bWriteVbrTag(gfp, 1)
+        lame_set_bWriteVbrTag(gfp, infoTag ? 1 : 0)
         // We write our own ID3v2.3 tag; LAME must not add ID3 data to the audio stream.
         lame_set_write_id3tag_automatic(gfp, 0)
         // LAME silently picks the nearest valid rate/bitrate; a resampled stream would break the

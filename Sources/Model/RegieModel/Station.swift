@@ -36,6 +36,8 @@ package struct Station: Sendable {
     package var remote: RemoteDestination?
     /// The upload limit to the web host, kbit/s (`remote_limit_kbps:`); nil for none.
     package var remoteLimitKbps: Int?
+    /// The Icecast mounts a live show streams to (`streams:`).
+    package var streams: [StreamDestination] = []
     /// Where each key was written.
     package var locations: [String: SourceLocation]
 

@@ -6,7 +6,7 @@ import Yams
 package enum StationReader {
     /// Every key `station.yaml` accepts.
     package static let keys = ["name", "playback", "capture", "period_ms", "periods", "record", "recordings", "publish", "remote",
-                                      "remote_limit_kbps"]
+                                      "remote_limit_kbps", "streams"]
 
     /// `station.yaml` for a rundown: beside the `shows/` folder that holds it
     /// (`shows/<show>/<date>.yaml` → `station.yaml`), else in the current folder.
@@ -68,9 +68,52 @@ package enum StationReader {
         }
         station.remoteLimitKbps = r.integer("remote_limit_kbps", in: 8...10_000_000, what: "a number of kilobits per second",
                                             diagnostics: &diagnostics)
+        station.streams = readStreams(r, path: path, diagnostics: &diagnostics)
         var locations = r.keyLocations
         for (key, location) in r.valueLocations { locations[key] = location }
         station.locations = locations
         return (diagnostics.hasErrors ? nil : station, diagnostics.all)
+    }
+
+    /// Every key of one entry of `streams:`.
+    package static let streamKeys = ["url", "password_file", "name", "description", "genre", "public", "listen_url"]
+
+    /// `streams:`: a list of Icecast mounts, each `{url: icecast://…, password_file, name, …}`.
+    static func readStreams(_ r: MappingReader, path: String, diagnostics d: inout DiagnosticList) -> [StreamDestination] {
+        guard let node = r.node("streams") else { return [] }
+        guard let list = node.sequence else {
+            d.error(r.valueLocations["streams"], "'streams' must be a list of {url: icecast://source@host:8000/live.mp3, …}, found \(MappingReader.describe(node))")
+            return []
+        }
+        var streams: [StreamDestination] = []
+        for (index, element) in list.enumerated() {
+            guard let s = MappingReader(element, file: path, context: "stream \(index + 1)", diagnostics: &d) else { continue }
+            s.reportUnknownKeys(known: streamKeys, diagnostics: &d)
+            guard let url = s.string("url", required: true, diagnostics: &d) else { continue }
+            var stream: StreamDestination
+            switch StreamDestination.parse(url) {
+            case .success(let parsed): stream = parsed
+            case .failure(let error):
+                d.error(s.valueLocations["url"], "stream 'url' \(error.reason), found '\(error.text)'")
+                continue
+            }
+            if let file = s.string("password_file", diagnostics: &d) {
+                let resolved = PathResolver.resolve(file, relativeTo: path)
+                if !FileManager.default.isReadableFile(atPath: resolved) {
+                    d.error(s.valueLocations["password_file"], "stream 'password_file' \(file) cannot be read")
+                }
+                stream.passwordFile = resolved
+            }
+            stream.name = s.string("name", diagnostics: &d)
+            stream.streamDescription = s.string("description", diagnostics: &d)
+            stream.genre = s.string("genre", diagnostics: &d)
+            stream.isPublic = s.bool("public", diagnostics: &d) ?? false
+            if let listen = s.string("listen_url", diagnostics: &d) {
+                if listen.hasPrefix("http://") || listen.hasPrefix("https://") { stream.listenURL = listen }
+                else { d.error(s.valueLocations["listen_url"], "stream 'listen_url' must be an http:// or https:// URL, found '\(listen)'") }
+            }
+            streams.append(stream)
+        }
+        return streams
     }
 }
