@@ -106,7 +106,7 @@ let package = Package(
             name: "regie",
             dependencies: [
                 "RegieModel", "RegieYAML", "AudioIO", "Engine", "Production", "Playout", "Podcast", "Server",
-                "Console", "Support",
+                "Console", "Stream", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -151,7 +151,7 @@ let package = Package(
                     dependencies: ["Production", "Engine", "MP3", "AudioIO", "RegieModel", "Podcast", "TestSupport"]),
         .testTarget(name: "PlayoutTests",
                     dependencies: ["Playout", "recorder-crash-probe", "Production", "Engine", "MP3", "AudioIO", "Console", "DSP",
-                                   "RegieModel", "RegieYAML", "Realtime", "Podcast", "Support", "TestSupport",
+                                   "RegieModel", "RegieYAML", "Realtime", "Podcast", "Stream", "Support", "TestSupport",
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PodcastTests", dependencies: ["Podcast", "TestSupport"]),
         .testTarget(name: "StreamTests", dependencies: ["Stream", "Realtime", "RegieModel", "TestSupport"]),

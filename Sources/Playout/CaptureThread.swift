@@ -34,13 +34,16 @@ final class CaptureThread: @unchecked Sendable {
     /// the playback queue + the capture queue + the period read, when measured.
     let roundTripFrames = Atomic<Int64>(0)
     private let playback: (device: ALSAPCMDevice, framesOut: @Sendable () -> Int64)?
+    /// The listeners' stream when the desk's return is what they hear: every period read.
+    private let stream: RecorderFeed?
 
     /// Reads `device` from the start and offers what it reads to `feed` once `recording` is
     /// raised; ends when `stop` (the show's) is raised or `stopAndWait` is called. With
     /// `playback` (the device the programme goes out on and the programme frames handed to it so
     /// far), the first recorded period is placed on the programme's timeline.
     init(device: ALSACaptureDevice, feed: RecorderFeed, stop: AtomicFlag, recording: AtomicFlag,
-         playback: (device: ALSAPCMDevice, framesOut: @Sendable () -> Int64)? = nil) {
+         playback: (device: ALSAPCMDevice, framesOut: @Sendable () -> Int64)? = nil, stream: RecorderFeed? = nil) {
+        self.stream = stream
         self.device = device
         self.feed = feed
         self.stop = stop
@@ -65,6 +68,7 @@ final class CaptureThread: @unchecked Sendable {
                     break
                 }
                 framesRead.add(Int64(frames), ordering: .relaxed)
+                stream?.offer(UnsafeBufferPointer(start: buffer, count: frames * 2))
                 guard recording.isRaised else { continue }
                 if !placed.isRaised { placeFirstPeriod(frames: frames) }
                 framesRecorded.add(Int64(frames), ordering: .relaxed)

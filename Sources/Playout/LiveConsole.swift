@@ -6,6 +6,7 @@ import Production
 import Support
 import RegieModel
 import Realtime
+import Stream
 import Synchronization
 
 /// The technician's console: reads keys (blocking at most one refresh interval, so a key is seen
@@ -43,6 +44,8 @@ final class LiveConsole {
     private var showsCartWall = false
     /// The rundown file, watched for the producer's changes.
     private var rundownWatch: RundownWatch?
+    /// The listeners' stream, when the show streams.
+    var stream: LiveStream?
 
     init(plan: Plan, screen: any ConsoleScreen, player: LivePlayer, device: ALSAPlaybackDevice, recorder: LiveRecorder?,
          tracker: OnAirTracker, runningOrder: RunningOrder? = nil, posts: PostKeeper? = nil,
@@ -322,6 +325,12 @@ final class LiveConsole {
         snapshot.nextPost = nextPost(slotStartWall: slotStartWall)
         if let selected, runningOrder?.upcoming.contains(selected) == true { snapshot.selectedID = selected } else { self.selected = nil }
         snapshot.picker = picker?.view
+        if let mounts = stream?.status, !mounts.isEmpty {
+            let listeners = mounts.compactMap(\.listeners)
+            snapshot.stream = .init(mounts: mounts.count, connected: mounts.filter { $0.state == .connected }.count,
+                                    listeners: listeners.isEmpty ? nil : listeners.reduce(0, +),
+                                    bytesSent: mounts.map(\.bytesSent).reduce(0, +), reconnects: mounts.map(\.reconnects).reduce(0, +))
+        }
         snapshot.showsCartWall = showsCartWall
         return snapshot
     }

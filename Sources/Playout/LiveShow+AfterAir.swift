@@ -6,6 +6,7 @@ import Logging
 import MP3
 import Podcast
 import Production
+import Stream
 import Realtime
 import RegieModel
 import Support
@@ -103,6 +104,8 @@ extension LiveShow {
             asRunLog: session.asRun?.url, recordings: recordings, lostFrames: [:], isRehearsal: false, episodeSource: nil,
             finished: nil, published: false, notPublishedBecause: [], publishCommand: nil, faults: [])
         if posts.clock.hasMeasured { summary.deviceClockPPM = posts.clock.ppm }
+        summary.stream = stream?.status ?? []
+        summary.streamOverrunFrames = stream?.overrunFrames ?? 0
 
         // What each recording should hold: the programme from the show's start to the end; the
         // desk's return from its first recorded period to the end.

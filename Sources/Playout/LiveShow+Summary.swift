@@ -1,5 +1,6 @@
 import Foundation
 import Podcast
+import Stream
 import RegieModel
 import Production
 
@@ -56,6 +57,10 @@ extension LiveShow {
 
         /// The web host, when the station names one and the episode was published.
         package var remote: RemoteResult? = nil
+        /// Each Icecast mount at the end of the show (bytes sent, reconnections, last error).
+        package var stream: [MountStatus] = []
+        /// Frames the stream thread could not take in time (dropped from the stream only).
+        package var streamOverrunFrames: Int64 = 0
 
         /// A recording lost audio: the exit status says so.
         package var recordingLostAudio: Bool { lostFrames.values.contains { $0 > 0 } }

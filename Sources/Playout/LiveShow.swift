@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 import Logging
 import Podcast
+import Stream
 import Production
 import Realtime
 import RegieModel
@@ -81,6 +82,9 @@ package final class LiveShow: @unchecked Sendable {
         /// How long an unreachable web host is tried (1 s, 2 s, 4 s … apart) before the mirror is
         /// left pending for `regie publish --retry`.
         package var remoteRetrySeconds: Double = 60
+        /// The Icecast mounts the show streams to, each with its source password; they carry the
+        /// desk's return when it is captured, the programme otherwise.
+        package var streams: [(destination: StreamDestination, password: String)] = []
 
         package init(plan: Plan, playout: PlayoutMode, playback: ALSAPlaybackDevice, capture: ALSACaptureDevice? = nil,
                      paceByClock: Bool, record: RecordMode = .program, recordingsFolder: URL? = nil, quality: Int = 3,
@@ -107,6 +111,10 @@ package final class LiveShow: @unchecked Sendable {
     let player: LivePlayer
     /// Stops the mirror to the web host after the show (`stop`, q on the console).
     let mirrorCancellation = MirrorCancellation()
+    /// The listeners' stream, when the show streams.
+    let stream: LiveStream?
+    /// What the stream thread said, for the control thread to raise.
+    let streamEvents = StreamEventInbox()
 
     /// A show may start this long before its air time and still be the show (a GO a little early).
     static let earlyStartNanoseconds: Int64 = 5 * 60 * 1_000_000_000
@@ -131,10 +139,22 @@ package final class LiveShow: @unchecked Sendable {
             logger.warning("\(missing): the episode will be finished, not published")
         }
         let device = configuration.playback
+        if configuration.streams.isEmpty {
+            stream = nil
+        } else {
+            let inbox = streamEvents
+            stream = try LiveStream(destinations: configuration.streams.map(\.destination),
+                                    passwords: configuration.streams.map(\.password), sampleRate: plan.sampleRate,
+                                    bitrateKbps: plan.rundown.show.bitrate, quality: configuration.quality,
+                                    onEvent: { inbox.add($0) })
+        }
+        // The listeners hear the desk's return when it is captured, the programme otherwise.
+        let streamsCapture = configuration.capture != nil && session.capture != nil
         player = LivePlayer(program: CompiledProgram(plan: plan, playout: configuration.playout),
                             cache: LoudnessCache(showDirectory: plan.rundown.show.directory), device: device,
                             paceByClock: configuration.paceByClock, periodFrames: device.periodFrames,
-                            recorder: session.program?.feed, wallClock: configuration.wallClock)
+                            recorder: session.program?.feed, stream: streamsCapture ? nil : stream?.feed,
+                            wallClock: configuration.wallClock)
     }
 
     /// The sentence for a show with live items whose desk return is not recorded, nil otherwise.
@@ -220,7 +240,7 @@ package final class LiveShow: @unchecked Sendable {
         let captureThread = configuration.capture.flatMap { capture in
             session.capture.map {
                 CaptureThread(device: capture, feed: $0.feed, stop: stop, recording: captureFrom,
-                              playback: (device, { Int64(loop.framesOut.load(ordering: .relaxed)) }))
+                              playback: (device, { Int64(loop.framesOut.load(ordering: .relaxed)) }), stream: stream?.feed)
             }
         }
         captureThread?.start()
@@ -234,6 +254,11 @@ package final class LiveShow: @unchecked Sendable {
                           addVoice: { player.addVoice($0, source: $1, length: $2, loudness: $3) },
                           loudness: { player.loudness(of: $0) }),
             state: { id in id < tracker.items.count ? tracker.items[id].state : .pending })
+        if let stream {
+            let show = plan.rundown.show.title
+            stream.setTitle(show)
+            tracker.onItemStarted = { item in if let title = Self.streamTitle(of: item, show: show) { stream.setTitle(title) } }
+        }
         tracker.onEditAnswer = { id, applied, _ in runningOrder.answer(id: id, applied: applied) }
         tracker.onItemGone = { runningOrder.markGone($0) }
         runningOrder.onApplied = { text in tracker.noteRunningOrderChange(text, position: Int64(loop.framesOut.load(ordering: .relaxed))) }
@@ -243,6 +268,7 @@ package final class LiveShow: @unchecked Sendable {
             LiveConsole(plan: plan, screen: $0(), player: player, device: device, recorder: session.program,
                         tracker: tracker, runningOrder: runningOrder, posts: posts, wallClock: configuration.wallClock)
         }
+        console?.stream = stream
         if console == nil {
             // Headless: every alarm reaches standard error as it happens.
             tracker.onAlarm = { severity, text in
@@ -282,6 +308,7 @@ package final class LiveShow: @unchecked Sendable {
         // Headless, the control thread only moves events to the as-run log (stamped from their
         // frame positions, so the refresh rate does not matter) and watches for alarms: 10 times a
         // second. With the console it waits for keys instead (the console's own read timeout).
+        stream?.start()
         player.run(interval: console == nil ? 100 : 0, onPriority: { granted in
             if !granted && !quiet {
                 logger.notice("no real-time scheduling for the render thread (not permitted); playing at normal priority")
@@ -293,6 +320,7 @@ package final class LiveShow: @unchecked Sendable {
             tracker.noteXruns(device.xrunCount, position: position)
             tracker.noteLateFrames(player.mixer.lateFrames.load(ordering: .relaxed), position: position)
             tracker.noteRecorders(session.recorders, position: position)
+            Self.raiseStreamEvents(streamEvents.take(), tracker: tracker, position: position)
             if !saidFastDevice && loop.pacedByClockSinceStart.isRaised {
                 saidFastDevice = true
                 let text = "the device '\(device.name)' takes audio faster than real time (a null or file device behind it?): the show is paced by the clock"
@@ -316,6 +344,8 @@ package final class LiveShow: @unchecked Sendable {
         })
         let showOver = ContinuousClock.now
         captureThread?.stopAndWait()
+        // The stream ends with the show: what is queued is sent, the mounts closed.
+        stream?.stop()
         let out = Int64(loop.framesOut.load(ordering: .relaxed))
         tracker.poll(position: out)
         tracker.noteRecorders(session.recorders, position: out)

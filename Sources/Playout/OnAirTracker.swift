@@ -172,6 +172,7 @@ final class OnAirTracker {
             startShow(at: event.position)
             items[item] = .init(state: .onAir, actualStart: event.position, startedAt: now)
             asRun?.log(AsRunEvent(.itemStarted, position: event.position, item: event.item, wallNanoseconds: now))
+            if item < catalogItems.count { onItemStarted?(catalogItems[item]) }
         case .itemEnded:
             guard item >= 0 && item < items.count else { return }
             if items[item].state != .skipped { items[item].state = .done }
@@ -222,6 +223,8 @@ final class OnAirTracker {
     var onEditAnswer: ((Int64, Bool, Int64) -> Void)?
     /// Called when an item will not air after all (skipped while waiting, dropped at a post).
     var onItemGone: ((Int) -> Void)?
+    /// An item started on air (the stream's title follows it).
+    var onItemStarted: ((Item) -> Void)?
 
     /// A change of the running order took effect: in the as-run log, and said on the console.
     func noteRunningOrderChange(_ text: String, position: Int64) {

@@ -5,6 +5,7 @@ import Engine
 import Foundation
 import Playout
 import Podcast
+import Stream
 import RegieModel
 import MP3
 import Production
@@ -78,6 +79,12 @@ struct Play: ParsableCommand {
     @Flag(help: "No console even on a terminal (the console shows only when standard output is a terminal).")
     var headless = false
 
+    @Option(help: ArgumentHelp("Stream to this Icecast mount (icecast://[user@]host[:port]/mount; may be given more than once), besides the station's 'streams:'. The source password comes from REGIE_ICECAST_PASSWORD, never from the command line.", valueName: "url"))
+    var stream: [String] = []
+
+    @Flag(help: "Do not stream, even to the station's 'streams:'.")
+    var noStream = false
+
     func validate() throws {
         if now && !auto { throw ValidationError("--now is for --auto (with the console the show starts on GO)") }
         if !auto && (headless || isatty(1) != 1) {
@@ -144,6 +151,7 @@ struct Play: ParsableCommand {
         // After the air and the local publish: the web host, if the station names one. An
         // unreachable host only leaves the mirror pending ('regie publish --retry').
         configuration.remote = station.remote.map { RemoteMirror(destination: $0, limitKbps: station.remoteLimitKbps) }
+        configuration.streams = try streams(station: station, plan: plan)
         if auto && !now { configuration.startAt = LiveShow.Configuration.waitForAir(plan.rundown.air, now: WallClock.nanoseconds()) }
         let show: LiveShow
         do {
@@ -162,6 +170,47 @@ struct Play: ParsableCommand {
         if summary.remote?.needsAttention == true { throw ExitCode(5) }
     }
 
+    /// The mounts to stream to with their passwords: `--stream` always; the station's only for the
+    /// show itself (from an hour before its air time to the end of its slot, on its air date), so
+    /// a rehearsal never goes out to the listeners.
+    func streams(station: Station, plan: Plan) throws -> [(destination: StreamDestination, password: String)] {
+        guard !noStream else { return [] }
+        var chosen: [StreamDestination] = []
+        for text in stream {
+            switch StreamDestination.parse(text) {
+            case .success(let destination): chosen.append(destination)
+            case .failure(let error):
+                printError("regie: --stream \(error)")
+                throw ExitCode(2)
+            }
+        }
+        if !station.streams.isEmpty {
+            let air = plan.rundown.air.epochSeconds * 1_000_000_000
+            let slotEnd = air + FrameMath.nanoseconds(plan.slot, sampleRate: plan.sampleRate)
+            let now = WallClock.nanoseconds()
+            if now >= air - 3_600_000_000_000 && now < slotEnd {
+                chosen += station.streams
+            } else {
+                printError("regie: not streamed to the station's mounts: this is not the show's slot (a rehearsal); --stream URL streams anyway")
+            }
+        }
+        return try chosen.map { destination in
+            if let file = destination.passwordFile {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                      let line = text.split(whereSeparator: \.isNewline).first, !line.isEmpty else {
+                    printError("regie: the source password of \(destination) cannot be read from \(file)")
+                    throw ExitCode(2)
+                }
+                return (destination, String(line))
+            }
+            guard let password = ProcessInfo.processInfo.environment["REGIE_ICECAST_PASSWORD"], !password.isEmpty else {
+                printError("regie: \(destination) needs its source password: 'password_file' for it in the station file, or the environment variable REGIE_ICECAST_PASSWORD")
+                throw ExitCode(2)
+            }
+            return (destination, password)
+        }
+    }
+
     func printSummary(_ summary: LiveShow.Summary, plan: Plan, published: URL?) {
         let rate = plan.sampleRate
         let format = { (frames: Int64, digits: Int) in FrameMath.format(frames: frames, sampleRate: rate, fractionDigits: digits) }
@@ -178,6 +227,16 @@ struct Play: ParsableCommand {
         }
         if let ppm = summary.deviceClockPPM {
             print(String(format: "  the sound card's clock ran %+.1f ppm against the station's clock (the posts were kept on the station's)", ppm))
+        }
+        for mount in summary.stream {
+            var line = "  streamed to \(mount.destination): \(mount.bytesSent / 1000) kB sent"
+            if mount.reconnects > 0 { line += ", \(mount.reconnects) reconnection\(mount.reconnects == 1 ? "" : "s")" }
+            if let listeners = mount.listeners { line += ", \(listeners) listener\(listeners == 1 ? "" : "s") at the end" }
+            if mount.state != .connected { line += "; DOWN at the end: \(mount.lastError ?? "not connected")" }
+            print(line)
+        }
+        if summary.streamOverrunFrames > 0 {
+            print("  the stream fell behind: \(format(summary.streamOverrunFrames, 1)) left out of it (not of the air nor the recordings)")
         }
         if let asRun = summary.asRunLog { print("  as-run log \(asRun.path)") }
         for recording in summary.recordings { print("  recorded \(recording.url.path) (\(format(recording.file.frames, 1)))") }

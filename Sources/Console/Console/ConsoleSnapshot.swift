@@ -180,6 +180,24 @@ package struct ConsoleSnapshot: Sendable, Equatable {
     package var picker: Picker? = nil
     /// The cart wall shown in place of the running order.
     package var showsCartWall = false
+    /// The listeners' stream to Icecast, as the console shows it.
+    package struct StreamStatus: Sendable, Equatable {
+        /// Mounts configured, and how many are up.
+        package var mounts: Int
+        package var connected: Int
+        /// Listeners across the mounts, when Icecast said.
+        package var listeners: Int?
+        /// Audio bytes sent, all mounts together.
+        package var bytesSent: Int64
+        /// Connections made again after a loss.
+        package var reconnects: Int
+        package init(mounts: Int, connected: Int, listeners: Int? = nil, bytesSent: Int64 = 0, reconnects: Int = 0) {
+            self.mounts = mounts; self.connected = connected; self.listeners = listeners
+            self.bytesSent = bytesSent; self.reconnects = reconnects
+        }
+    }
+    /// The stream, nil when the show does not stream.
+    package var stream: StreamStatus? = nil
     /// After the air: what is being done with the show (recordings closed, episode finished and
     /// published, the web host), oldest first; nil while the show is on.
     package var afterAir: [Alarm]? = nil

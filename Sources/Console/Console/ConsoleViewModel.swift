@@ -381,10 +381,20 @@ struct Context {
     }
 
     func countersLine(width: Int) -> ConsoleLine {
-        ConsoleLine([ConsoleRun("Audio  ", .dim), ConsoleRun("xruns \(snapshot.xruns)", snapshot.xruns > 0 ? .warning : .normal),
-                     ConsoleRun("  late \(snapshot.latePrefetch)", snapshot.latePrefetch > 0 ? .warning : .normal),
-                     ConsoleRun("  ducking " + (snapshot.ducking ? "on" : "off"), snapshot.ducking ? .normal : .warning),
-                     ConsoleRun("  position \(time(snapshot.position))", .dim)]).clipped(to: width)
+        var runs = [ConsoleRun("Audio  ", .dim), ConsoleRun("xruns \(snapshot.xruns)", snapshot.xruns > 0 ? .warning : .normal),
+                    ConsoleRun("  late \(snapshot.latePrefetch)", snapshot.latePrefetch > 0 ? .warning : .normal),
+                    ConsoleRun("  ducking " + (snapshot.ducking ? "on" : "off"), snapshot.ducking ? .normal : .warning)]
+        if let stream = snapshot.stream {
+            // The stream before the position: it is what a technician looks for here.
+            let up = stream.connected == stream.mounts
+            let state = stream.mounts == 1 ? (up ? "live" : "DOWN") : "\(stream.connected)/\(stream.mounts) up"
+            var text = "  stream \(state)"
+            if let listeners = stream.listeners { text += " \(listeners) listener\(listeners == 1 ? "" : "s")" }
+            if stream.reconnects > 0 { text += " \(stream.reconnects) reconnect\(stream.reconnects == 1 ? "" : "s")" }
+            runs.append(ConsoleRun(text, up ? .normal : .alarm))
+        }
+        runs.append(ConsoleRun("  position \(time(snapshot.position))", .dim))
+        return ConsoleLine(runs).clipped(to: width)
     }
 
     func cartsLine(width: Int) -> ConsoleLine {

@@ -25,7 +25,7 @@ package final class LivePlayer: @unchecked Sendable {
 
     /// Prepares playback of `program` to `device`.
     package init(program: CompiledProgram, cache: LoudnessCache, device: ALSAPlaybackDevice?, paceByClock: Bool,
-                periodFrames: Int, ringSeconds: Double = 4, recorder: RecorderFeed? = nil,
+                periodFrames: Int, ringSeconds: Double = 4, recorder: RecorderFeed? = nil, stream: RecorderFeed? = nil,
                 wallClock: @escaping @Sendable () -> Int64 = WallClock.nanoseconds) {
         self.program = program
         self.cache = cache
@@ -41,7 +41,7 @@ package final class LivePlayer: @unchecked Sendable {
                                capacity: program.voiceCapacity)
         prefetcher = Prefetcher(program: program, mixer: mixer, rings: rings, cache: cache, targetLoudness: show.loudness)
         loop = RenderLoop(device: device, paceByClock: paceByClock, periodFrames: periodFrames, recorder: recorder,
-                          wallClock: wallClock)
+                          stream: stream, wallClock: wallClock)
     }
 
     /// Plays to the end (or until `loop.stop` is raised). Every source is measured before the

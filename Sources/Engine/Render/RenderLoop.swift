@@ -34,6 +34,9 @@ package final class RenderLoop: @unchecked Sendable {
     package let deviceFailures = Atomic<Int>(0)
     /// Where the programme is recorded, if it is (the recorder thread drains it).
     package let recorder: RecorderFeed?
+    /// The listeners' stream, if the programme is what they hear: every period from the first,
+    /// silence before the show included (an Icecast mount with no data is dropped by the server).
+    package let stream: RecorderFeed?
     /// After each period handed on: the wall-clock time and the programme frame sounding then
     /// (frames out less the device's queue), for `DeviceClock` (one consumer: the control thread;
     /// when it falls behind, samples are dropped, which costs the clock nothing).
@@ -46,9 +49,10 @@ package final class RenderLoop: @unchecked Sendable {
     /// `recorder`; `wallClock` stamps the clock samples (read on the render thread: a vDSO
     /// clock read, nothing that blocks).
     package init(device: ALSAPlaybackDevice?, paceByClock: Bool, periodFrames: Int, recorder: RecorderFeed? = nil,
-                 wallClock: @escaping @Sendable () -> Int64 = WallClock.nanoseconds) {
+                 stream: RecorderFeed? = nil, wallClock: @escaping @Sendable () -> Int64 = WallClock.nanoseconds) {
         self.device = device
         self.recorder = recorder
+        self.stream = stream
         self.wallClock = wallClock
         self.paceByClock = paceByClock || device == nil
         self.periodFrames = periodFrames
@@ -100,6 +104,7 @@ package final class RenderLoop: @unchecked Sendable {
                     let first = Int(max(0, recordFrom - emitted))
                     recorder.offer(UnsafeBufferPointer(start: buffer + (Int(skip) + first) * 2, count: (usable - first) * 2))
                 }
+                stream?.offer(UnsafeBufferPointer(start: buffer + Int(skip) * 2, count: usable * 2))
                 emitted += Int64(usable)
                 framesOut.store(Int(emitted), ordering: .relaxed)
                 // The queue's depth is an ioctl on a sound card, a lookup on a plugin; never a wait.

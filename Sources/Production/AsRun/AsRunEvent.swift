@@ -66,6 +66,10 @@ package enum AsRunAlarm: String, Sendable, CaseIterable {
     case earlierRunCutShort = "earlier_run_cut_short"
     /// The show started after its air time (on the air date); the posts and the hard end stay.
     case lateStart = "late_start"
+    /// An Icecast mount was lost or could not be reached (the air and the recordings go on).
+    case streamDown = "stream_down"
+    /// An Icecast mount is streaming again after an outage.
+    case streamBack = "stream_back"
 }
 
 /// What a recorder records; the raw value is the line's `source` and part of the file name.
