@@ -86,6 +86,7 @@ extension LiveShow {
         let (plan, session, player, device) = (configuration.plan, self.session, self.player, configuration.playback)
         let loop = player.loop
         let rate = plan.sampleRate
+        announceLive(.ended, startWall: tracker.showStartWall, wait: true)
         progress.add("closing the recordings")
         let recordings = try session.finish(at: out)
         tracker.noteRecorders(session.recorders, position: out)   // a file that failed at its very end

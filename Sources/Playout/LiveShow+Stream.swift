@@ -1,5 +1,7 @@
 import Console
 import Foundation
+import Logging
+import Podcast
 import Production
 import RegieModel
 import Stream
@@ -42,5 +44,35 @@ extension LiveShow {
                               logging: .streamDown, position: position)
             }
         }
+    }
+
+    /// The live show in the feed and on the page (`podcast:liveItem`): `live` when it starts,
+    /// `ended` when it is over (then the published episode replaces it). Only for a show that
+    /// streams, publishes, and is the real one (a rehearsal is never announced). On the
+    /// announcements' own queue, in order; the web host follows when the station names one
+    /// (one attempt: a failure leaves the mirror pending like any other).
+    func announceLive(_ status: PodcastLiveItem.Status, startWall: Int64?, wait: Bool) {
+        let plan = configuration.plan
+        guard configuration.publish, let stream = configuration.streams.first?.destination,
+              let number = plan.rundown.episode, let startWall else { return }
+        let air = plan.rundown.air.epochSeconds * 1_000_000_000
+        let slotEnd = air + FrameMath.nanoseconds(plan.slot, sampleRate: plan.sampleRate)
+        guard startWall >= air - Self.earlyStartNanoseconds && startWall < slotEnd,
+              let channel = try? PodcastMapping.channel(for: plan.rundown.show) else { return }
+        let folder = configuration.publishFolder ?? URL(fileURLWithPath: "public/\(plan.rundown.show.slug)")
+        let item = PodcastLiveItem(status: status, number: number, title: plan.rundown.title,
+                                   start: air / 1_000_000_000, end: slotEnd / 1_000_000_000,
+                                   utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds, streamURL: stream.publicURL,
+                                   guid: Publisher.liveGUID(channel: channel, number: number))
+        let (remote, logger) = (configuration.remote, self.logger)
+        let work: @Sendable () -> Void = {
+            do {
+                try Publisher().announceLive(item, channel: channel, in: folder)
+                if let remote { _ = remote.publish(folder: folder, show: plan.rundown.show.slug, retryFor: 0) }
+            } catch {
+                logger.warning("the feed could not announce the live show (\(status.rawValue)): \(error)")
+            }
+        }
+        if wait { announcements.sync(execute: work) } else { announcements.async(execute: work) }
     }
 }

@@ -106,7 +106,6 @@ package final class LiveShow: @unchecked Sendable {
     }
 
     package let configuration: Configuration
-    private let logger: Logger
     let session: LiveRecordingSession
     let player: LivePlayer
     /// Stops the mirror to the web host after the show (`stop`, q on the console).
@@ -115,6 +114,9 @@ package final class LiveShow: @unchecked Sendable {
     let stream: LiveStream?
     /// What the stream thread said, for the control thread to raise.
     let streamEvents = StreamEventInbox()
+    /// The feed's live announcements, one after the other (never on the control thread).
+    let announcements = DispatchQueue(label: "regie-live-announcements")
+    let logger: Logger
 
     /// A show may start this long before its air time and still be the show (a GO a little early).
     static let earlyStartNanoseconds: Int64 = 5 * 60 * 1_000_000_000
@@ -245,8 +247,9 @@ package final class LiveShow: @unchecked Sendable {
         }
         captureThread?.start()
         let tracker = OnAirTracker(plan: plan, asRun: session.asRun, mixer: player.mixer,
-                                   wallClock: configuration.wallClock) { position in
+                                   wallClock: configuration.wallClock) { [self] position in
             session.start(at: position)
+            announceLive(.live, startWall: configuration.wallClock(), wait: false)
         }
         let runningOrder = RunningOrder(
             program: player.program,

@@ -5,6 +5,7 @@ import Logging
 import Podcast
 import Production
 import RegieModel
+import RegieYAML
 import Server
 
 /// `regie publish RUNDOWN EPISODE.mp3`
@@ -43,8 +44,8 @@ struct Publish: ParsableCommand {
     var limitKbps: Int?
 
     func validate() throws {
-        if !retry && (rundown == nil || mp3 == nil) {
-            throw ValidationError("name the episode's rundown and MP3 (or --retry to send pending mirrors)")
+        if !retry && rundown == nil {
+            throw ValidationError("name the episode's rundown and MP3 (or the rundown alone to announce the live show, or --retry to send pending mirrors)")
         }
         guard retryFor >= 0, retryFor <= 86_400 else { throw ValidationError("--retry-for must be from 0 to 86400 seconds") }
         if let limitKbps, !(8...10_000_000).contains(limitKbps) { throw ValidationError("--limit-kbps must be from 8 to 10000000") }
@@ -59,7 +60,15 @@ struct Publish: ParsableCommand {
         }
         let rundown = rundown!, plan = try loadPlan(rundown)
         let remote = try remoteMirror(option: to, limitKbps: limitKbps, rundown: rundown)
-        let (folder, episode) = try regiePublishEpisode(plan: plan, mp3: URL(fileURLWithPath: mp3!), to: local, baseURL: baseURL)
+        guard let mp3 else {
+            // The rundown alone: the show announced as coming live (podcast:liveItem, pending).
+            let folder = try announcePendingLive(plan: plan, rundown: rundown, to: local)
+            if let remote, !mirrorPublishedFolder(folder, show: plan.rundown.show.slug, with: remote, retryFor: retryFor) {
+                throw ExitCode(1)
+            }
+            return
+        }
+        let (folder, episode) = try regiePublishEpisode(plan: plan, mp3: URL(fileURLWithPath: mp3), to: local, baseURL: baseURL)
         print("Published episode \(plan.rundown.episode.map(String.init) ?? "") to \(folder.path)/feed.xml")
         guard let remote else { return }
         guard mirrorPublishedFolder(folder, show: plan.rundown.show.slug, with: remote, retryFor: retryFor) else {
@@ -76,6 +85,40 @@ struct Publish: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// The show of `plan` announced in its feed and page as coming live on the station's first
+/// stream (`podcast:liveItem status="pending"`, its slot as start and end). Returns the folder.
+func announcePendingLive(plan: Plan, rundown: String, to local: String?) throws -> URL {
+    let (station, diagnostics) = StationReader.read(path: StationReader.file(forRundown: rundown))
+    guard let station else {
+        for diagnostic in diagnostics where diagnostic.severity == .error { printError(diagnostic.description) }
+        throw ExitCode(1)
+    }
+    guard let stream = station.streams.first else {
+        printError("regie: the station streams nowhere ('streams:' in station.yaml): there is no live show to announce; publish the episode with its MP3")
+        throw ExitCode(2)
+    }
+    guard let number = plan.rundown.episode else {
+        printError("\(plan.rundown.file):1:1: error: the rundown has no 'episode': the live show cannot be announced")
+        throw ExitCode(1)
+    }
+    // The same folder as the episode's publish.
+    let folder = URL(fileURLWithPath: local ?? "public/\(plan.rundown.show.slug)")
+    let air = plan.rundown.air.epochSeconds
+    do {
+        let channel = try PodcastMapping.channel(for: plan.rundown.show)
+        let item = PodcastLiveItem(status: .pending, number: number, title: plan.rundown.title, start: air,
+                                   end: air + Int64(FrameMath.seconds(plan.slot, sampleRate: plan.sampleRate)),
+                                   utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds, streamURL: stream.publicURL,
+                                   guid: Publisher.liveGUID(channel: channel, number: number))
+        try Publisher().announceLive(item, channel: channel, in: folder)
+    } catch {
+        printError("regie: \(error)")
+        throw ExitCode(1)
+    }
+    print("Announced episode \(number) as coming live on \(stream.publicURL) in \(folder.path)/feed.xml")
+    return folder
 }
 
 /// `regie unpublish RUNDOWN`

@@ -5,7 +5,7 @@ import Support
 enum FeedXML {
     /// The whole `feed.xml` for a channel and its episodes (in the order given; newest first).
     static func render(channel: PodcastChannel, podcastGUID: String, artworkFile: String, episodes: [PublishedEpisode],
-                       lastBuildDate: Date) -> [UInt8] {
+                       live: PodcastLiveItem? = nil, lastBuildDate: Date) -> [UInt8] {
         let base = channel.normalizedBaseURL
         var x = MarkupBuffer(capacity: 4096 + episodes.count * 2048)
         x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
@@ -45,6 +45,19 @@ enum FeedXML {
         element(&x, "itunes:type", "episodic")
         element(&x, "podcast:guid", podcastGUID)
         x.raw("<podcast:locked owner=\""); x.text(channel.ownerEmail); x.raw("\">no</podcast:locked>\n")
+        if let live {
+            // Podcasting 2.0: the show on air (or coming, or just over), its stream as the
+            // enclosure; readers that do not know the tag skip it whole.
+            x.raw("<podcast:liveItem status=\""); x.text(live.status.rawValue)
+            x.raw("\" start=\""); x.text(DateText.iso8601(seconds: live.start, utcOffsetSeconds: live.utcOffsetSeconds))
+            x.raw("\" end=\""); x.text(DateText.iso8601(seconds: live.end, utcOffsetSeconds: live.utcOffsetSeconds))
+            x.raw("\">\n")
+            element(&x, "title", live.title)
+            x.raw("<guid isPermaLink=\"false\">"); x.text(live.guid); x.raw("</guid>\n")
+            x.raw("<enclosure url=\""); x.text(live.streamURL); x.raw("\" type=\"audio/mpeg\" length=\"0\"/>\n")
+            x.raw("<podcast:contentLink href=\""); x.text(base); x.raw("\">Listen live on the show's page</podcast:contentLink>\n")
+            x.raw("</podcast:liveItem>\n")
+        }
 
         for ep in episodes {
             x.raw("<item>\n")

@@ -160,3 +160,27 @@ package enum PodcastError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// The live show announced in the feed (Podcasting 2.0 `podcast:liveItem`): pending before air,
+/// live while on, ended after; replaced by the episode's `<item>` when it is published.
+package struct PodcastLiveItem: Sendable, Equatable, Codable {
+    package enum Status: String, Sendable, Codable { case pending, live, ended }
+    package var status: Status
+    /// The episode it becomes.
+    package var number: Int
+    package var title: String
+    /// The slot: start and end, seconds since 1970.
+    package var start: Int64
+    package var end: Int64
+    /// Offset of the station's local time from UTC, seconds (the feed writes local times).
+    package var utcOffsetSeconds: Int
+    /// What listeners open: the Icecast mount.
+    package var streamURL: String
+    package var guid: String
+
+    package init(status: Status, number: Int, title: String, start: Int64, end: Int64, utcOffsetSeconds: Int,
+                 streamURL: String, guid: String) {
+        self.status = status; self.number = number; self.title = title; self.start = start; self.end = end
+        self.utcOffsetSeconds = utcOffsetSeconds; self.streamURL = streamURL; self.guid = guid
+    }
+}

@@ -4,14 +4,21 @@ import Support
 /// `index.html`: the show's page for a browser. Self-contained (inline CSS and a few lines of
 /// script to make chapter links seek the player); every piece of data is escaped.
 enum IndexHTML {
-    static func render(channel: PodcastChannel, artworkFile: String, episodes: [PublishedEpisode]) -> [UInt8] {
+    static func render(channel: PodcastChannel, artworkFile: String, episodes: [PublishedEpisode],
+                       live: PodcastLiveItem? = nil) -> [UInt8] {
         var h = MarkupBuffer(capacity: 8192 + episodes.count * 1536)
         h.raw("<!DOCTYPE html>\n<html lang=\""); h.text(channel.language); h.raw("\">\n<head>\n")
         h.raw("<meta charset=\"utf-8\">\n")
         h.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
         // Nothing is loaded from elsewhere; inline style and script are ours.
         h.raw("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; ")
-        h.raw("style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self'; media-src 'self'\">\n")
+        // The live stream comes from the Icecast server: its origin (only) may play here.
+        let streamOrigin = live.flatMap { URL(string: $0.streamURL) }.flatMap { url in
+            url.host.map { "\(url.scheme ?? "http")://\($0)" + (url.port.map { ":\($0)" } ?? "") }
+        }
+        h.raw("style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self'; media-src 'self'")
+        if let streamOrigin, live?.status == .live { h.raw(" "); h.text(streamOrigin) }
+        h.raw("\">\n")
         h.raw("<title>"); h.text(channel.title); h.raw("</title>\n")
         h.raw("<link rel=\"alternate\" type=\"application/rss+xml\" title=\""); h.text(channel.title)
         h.raw("\" href=\"feed.xml\">\n")
@@ -24,6 +31,18 @@ enum IndexHTML {
         h.raw("<p><a class=\"feed\" href=\"feed.xml\">Subscribe (RSS feed)</a> <span class=\"url\">")
         h.text(channel.feedURL); h.raw("</span></p>\n")
         h.raw("</div>\n</header>\n<main>\n")
+        if let live, live.status != .ended {
+            h.raw("<section class=\"live\" id=\"live\">\n<h2>")
+            if live.status == .live {
+                h.raw("On air now: "); h.text(live.title); h.raw("</h2>\n")
+                h.raw("<p><audio controls preload=\"none\" src=\""); h.text(live.streamURL); h.raw("\"></audio> ")
+                h.raw("<a href=\""); h.text(live.streamURL); h.raw("\">Listen live</a></p>\n")
+            } else {
+                h.raw("Live on "); h.raw(DateText.human(live.start)); h.raw(": "); h.text(live.title); h.raw("</h2>\n")
+                h.raw("<p>Listen live here when the show starts.</p>\n")
+            }
+            h.raw("</section>\n")
+        }
         if episodes.isEmpty { h.raw("<p>No episodes yet.</p>\n") }
         for ep in episodes {
             h.raw("<article id=\""); h.text(ep.slug); h.raw("\">\n")

@@ -76,8 +76,10 @@ package struct Publisher: Sendable {
         var storedChannel = channel
         storedChannel.artwork = URL(string: artworkFile)!
         let podcastGUID = previous?.podcastGUID ?? UUIDv5.podcastGUID(feedURL: channel.feedURL).uuidString.lowercased()
-        let state = PublishedState(channel: storedChannel, podcastGUID: podcastGUID, artworkFile: artworkFile,
+        var state = PublishedState(channel: storedChannel, podcastGUID: podcastGUID, artworkFile: artworkFile,
                                    episodes: Self.ordered(episodes))
+        // The live show's announcement gives way to its episode; another show's stays.
+        if let live = previous?.live, live.number != episode.number { state.live = live }
         try write(state, to: dir)
 
         // Files of the replaced version that the new one no longer uses (title or image changed).
@@ -86,6 +88,37 @@ package struct Publisher: Sendable {
         if let prevArt = previous?.artworkFile, prevArt != artworkFile { stale.insert(prevArt) }
         for name in stale { try Self.remove(name, in: dir) }
         return record
+    }
+
+    /// Announces (or updates, or with nil withdraws) the live show in `dir`'s feed and page
+    /// (`podcast:liveItem`), atomically like the rest; a folder with no episode yet is started.
+    package func announceLive(_ live: PodcastLiveItem?, channel: PodcastChannel, in dir: URL) throws {
+        try Self.validate(channel)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let lock = try Self.io { try FolderLock(dir.path) }
+        defer { withExtendedLifetime(lock) {} }
+        var state: PublishedState
+        if let previous = try PublishedState.load(from: dir) {
+            state = previous
+        } else {
+            let artworkFile = "artwork." + (try Self.imageExtension(channel.artwork, field: "artwork"))
+            try Self.copy(channel.artwork, to: dir, name: artworkFile)
+            var storedChannel = channel
+            storedChannel.artwork = URL(string: artworkFile)!
+            state = PublishedState(channel: storedChannel,
+                                   podcastGUID: UUIDv5.podcastGUID(feedURL: channel.feedURL).uuidString.lowercased(),
+                                   artworkFile: artworkFile, episodes: [])
+        }
+        state.live = live
+        try write(state, to: dir)
+    }
+
+    /// The live show announced in `dir`, if any.
+    package func liveItem(in dir: URL) throws -> PodcastLiveItem? { try PublishedState.load(from: dir)?.live }
+
+    /// The GUID of the live show that becomes episode `number`.
+    package static func liveGUID(channel: PodcastChannel, number: Int) -> String {
+        UUIDv5.podcastGUID(feedURL: channel.feedURL + "#live-\(number)").uuidString.lowercased()
     }
 
     /// Removes the episode with this number from `dir`; the feed and page are regenerated.
@@ -135,11 +168,11 @@ package struct Publisher: Sendable {
     static func feed(_ state: PublishedState, lastBuildDate: Date) -> [UInt8] {
         FeedXML.render(channel: state.channel,
                        podcastGUID: state.podcastGUID ?? UUIDv5.podcastGUID(feedURL: state.channel.feedURL).uuidString.lowercased(),
-                       artworkFile: state.artworkFile, episodes: state.episodes, lastBuildDate: lastBuildDate)
+                       artworkFile: state.artworkFile, episodes: state.episodes, live: state.live, lastBuildDate: lastBuildDate)
     }
 
     static func page(_ state: PublishedState) -> [UInt8] {
-        IndexHTML.render(channel: state.channel, artworkFile: state.artworkFile, episodes: state.episodes)
+        IndexHTML.render(channel: state.channel, artworkFile: state.artworkFile, episodes: state.episodes, live: state.live)
     }
 
     /// Newest first: by publication date, then by number.

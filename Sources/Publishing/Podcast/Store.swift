@@ -43,6 +43,8 @@ struct PublishedState: Codable {
     var artworkFile: String
     /// Published episodes, newest number first.
     var episodes: [PublishedEpisode]
+    /// The live show announced, until its episode is published.
+    var live: PodcastLiveItem? = nil
 
     static let fileName = "episodes.json"
 

@@ -70,6 +70,15 @@ package enum DateText {
             + ".\(three(Int(milliseconds - seconds * 1000)))\(sign)\(two(magnitude / 60)):\(two(magnitude % 60))"
     }
 
+    /// ISO 8601 to the second at a UTC offset, for feeds: `2026-12-03T18:00:00+01:00`.
+    package static func iso8601(seconds: Int64, utcOffsetSeconds offset: Int) -> String {
+        let p = Parts(seconds: seconds, offset: offset)
+        let sign = offset < 0 ? "-" : "+"
+        let magnitude = abs(offset) / 60
+        return "\(four(p.year))-\(two(p.month))-\(two(p.day))T\(two(p.hour)):\(two(p.minute)):\(two(p.second))"
+            + "\(sign)\(two(magnitude / 60)):\(two(magnitude % 60))"
+    }
+
     /// Parses an IMF-fixdate (the only form an HTTP sender may generate); nil for anything else.
     package static func parseHTTPDate(_ text: String) -> Int64? {
         let parts = text.split(separator: " ")
