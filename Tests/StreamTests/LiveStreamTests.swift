@@ -132,4 +132,33 @@ import TestSupport
         #expect(said.first?.0.contains("check the password") == true, "\(said)")
         #expect(icecast.sources()["/live.mp3"] == nil)
     }
+
+    /// Beyond one machine: a second icecast2 relays the first's mount (Icecast's own master and
+    /// relay), and a listener on the relay decodes the stream, its title relayed too.
+    @Test func aListenerOnARelayHearsTheStream() throws {
+        let master = try IcecastServer()
+        let relay = try IcecastServer(relayOf: (master, "/live.mp3", "/live.mp3"))
+        let destination = try StreamDestination.parse(master.sourceURL("/live.mp3")).get()
+        let stream = try LiveStream(destinations: [destination], passwords: [master.sourcePassword],
+                                    sampleRate: Self.rate, bitrateKbps: 128)
+        stream.setTitle("Relayed title")
+        stream.start()
+        let feeder = Feeder(stream)
+        defer { feeder.finish(); stream.stop() }
+        let deadline = Date().addingTimeInterval(30)
+        while relay.sources()["/live.mp3"] == nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        #expect(relay.sources()["/live.mp3"] != nil, "the relay never picked the mount up: \(relay.errorLog)")
+        let listener = try run("ffmpeg", ["-v", "error", "-t", "4", "-i", relay.listenURL("/live.mp3"),
+                                          "-f", "f32le", "-ac", "2", "-ar", "\(Self.rate)", "-"])
+        #expect(listener.status == 0, "\(listener.stderr)")
+        let samples = listener.stdoutData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.enumerated()
+            .filter { $0.offset % 2 == 0 }.map(\.element)
+        #expect(samples.count >= 3 * Self.rate)
+        let rms = sqrt(samples.suffix(2 * Self.rate).map { $0 * $0 }.reduce(0, +) / Float(2 * Self.rate))
+        #expect(abs(20 * log10(rms / (0.25 / sqrt(2)))) < 1, "level on the relay \(rms)")
+        let titled = Date().addingTimeInterval(15)
+        while relay.sources()["/live.mp3"]?.title != "Relayed title" && Date() < titled { Thread.sleep(forTimeInterval: 0.2) }
+        #expect(relay.sources()["/live.mp3"]?.title == "Relayed title", "\(relay.sources())")
+        #expect(master.sources()["/live.mp3"]?.listeners ?? 0 >= 1, "the relay listens to the master")
+    }
 }
