@@ -6,7 +6,7 @@ import Foundation
 /// `relayOf` makes it a relay of another server's mount (Icecast's own master/relay setup).
 package final class IcecastServer: @unchecked Sendable {
     package let folder: URL
-    package let port: Int
+    package private(set) var port: Int
     package let sourcePassword: String
     package let adminPassword = "admin-\(UUID().uuidString.prefix(8))"
     private var process: RunningProgram?
@@ -19,50 +19,59 @@ package final class IcecastServer: @unchecked Sendable {
         self.sourcePassword = sourcePassword
         self.relay = relay
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("log"), withIntermediateDirectories: true)
-        let relayXML = relay.map { r in
-            """
-            <relay>
-                <server>127.0.0.1</server><port>\(r.server.port)</port>
-                <mount>\(r.mount)</mount><local-mount>\(r.localMount)</local-mount>
-                <on-demand>0</on-demand><relay-shoutcast-metadata>1</relay-shoutcast-metadata>
-            </relay>
-            <master-update-interval>1</master-update-interval>
-            """
-        } ?? ""
-        let owner = getuid() == 0 ? "<security><chroot>0</chroot><changeowner><user>nobody</user><group>nogroup</group></changeowner></security>" : ""
-        try """
-            <icecast>
-                <location>test</location><admin>test@example.org</admin>
-                <limits>
-                    <clients>100</clients><sources>4</sources><queue-size>524288</queue-size>
-                    <client-timeout>30</client-timeout><header-timeout>15</header-timeout>
-                    <source-timeout>10</source-timeout><burst-on-connect>1</burst-on-connect>
-                    <burst-size>65535</burst-size>
-                </limits>
-                <authentication>
-                    <source-password>\(sourcePassword)</source-password>
-                    <relay-password>\(sourcePassword)</relay-password>
-                    <admin-user>admin</admin-user><admin-password>\(adminPassword)</admin-password>
-                </authentication>
-                <hostname>127.0.0.1</hostname>
-                <listen-socket><port>\(port)</port><bind-address>127.0.0.1</bind-address></listen-socket>
-                \(relayXML)
-                <mount type="default"><charset>UTF-8</charset></mount>
-                <fileserve>1</fileserve>
-                <paths>
-                    <basedir>/usr/share/icecast2</basedir>
-                    <logdir>\(folder.path)/log</logdir>
-                    <webroot>/usr/share/icecast2/web</webroot>
-                    <adminroot>/usr/share/icecast2/admin</adminroot>
-                    <pidfile>\(folder.path)/icecast.pid</pidfile>
-                    <alias source="/" destination="/status.xsl"/>
-                </paths>
-                <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>3</loglevel></logging>
-                \(owner)
-            </icecast>
-            """.write(to: folder.appendingPathComponent("icecast.xml"), atomically: true, encoding: .utf8)
-        if getuid() == 0 { _ = try run("chown", ["-R", "nobody:nogroup", folder.path]) }
-        try start()
+        // A port another test took between the probe and the bind: a new port, up to three times.
+        for attempt in 1...3 {
+            if attempt > 1 { port = try TestSupport.freePort() }
+            let relayXML = relay.map { r in
+                """
+                <relay>
+                    <server>127.0.0.1</server><port>\(r.server.port)</port>
+                    <mount>\(r.mount)</mount><local-mount>\(r.localMount)</local-mount>
+                    <on-demand>0</on-demand><relay-shoutcast-metadata>1</relay-shoutcast-metadata>
+                </relay>
+                <master-update-interval>1</master-update-interval>
+                """
+            } ?? ""
+            let owner = getuid() == 0 ? "<security><chroot>0</chroot><changeowner><user>nobody</user><group>nogroup</group></changeowner></security>" : ""
+            try """
+                <icecast>
+                    <location>test</location><admin>test@example.org</admin>
+                    <limits>
+                        <clients>100</clients><sources>4</sources><queue-size>524288</queue-size>
+                        <client-timeout>30</client-timeout><header-timeout>15</header-timeout>
+                        <source-timeout>10</source-timeout><burst-on-connect>1</burst-on-connect>
+                        <burst-size>65535</burst-size>
+                    </limits>
+                    <authentication>
+                        <source-password>\(sourcePassword)</source-password>
+                        <relay-password>\(sourcePassword)</relay-password>
+                        <admin-user>admin</admin-user><admin-password>\(adminPassword)</admin-password>
+                    </authentication>
+                    <hostname>127.0.0.1</hostname>
+                    <listen-socket><port>\(port)</port><bind-address>127.0.0.1</bind-address></listen-socket>
+                    \(relayXML)
+                    <mount type="default"><charset>UTF-8</charset></mount>
+                    <fileserve>1</fileserve>
+                    <paths>
+                        <basedir>/usr/share/icecast2</basedir>
+                        <logdir>\(folder.path)/log</logdir>
+                        <webroot>/usr/share/icecast2/web</webroot>
+                        <adminroot>/usr/share/icecast2/admin</adminroot>
+                        <pidfile>\(folder.path)/icecast.pid</pidfile>
+                        <alias source="/" destination="/status.xsl"/>
+                    </paths>
+                    <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>3</loglevel></logging>
+                    \(owner)
+                </icecast>
+                """.write(to: folder.appendingPathComponent("icecast.xml"), atomically: true, encoding: .utf8)
+            if getuid() == 0 { _ = try run("chown", ["-R", "nobody:nogroup", folder.path]) }
+            do {
+                try start()
+                return
+            } catch where attempt < 3 {
+                stop()
+            }
+        }
     }
 
     /// Starts the server (again, after `stop`: same port, same configuration); returns once it

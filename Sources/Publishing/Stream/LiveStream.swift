@@ -102,6 +102,7 @@ package final class LiveStream: @unchecked Sendable {
 
     package func start() {
         let t = Thread { [self] in
+            Thread.current.name = "regie-stream"   // at most 15 characters (Linux)
             run()
             exited.signal()
         }
@@ -130,7 +131,11 @@ package final class LiveStream: @unchecked Sendable {
         var nextTitleAttempt: UInt64 = 0
     }
 
-    private static let chunkFrames = 1152 * 2
+    /// Encoded in bursts of four MP3 frames (~100 ms): LAME's tables stay in cache for a burst
+    /// (as the recorder does; waking for every 10 ms block costs LAME half as much again), and
+    /// 100 ms is nothing to a listener whose player buffers seconds.
+    private static let chunkFrames = 1152 * 4
+    private static let idleSleepMicroseconds: UInt32 = 25_000
 
     private func run() {
         var connections = [Connection](repeating: Connection(), count: mounts.count)
@@ -146,7 +151,7 @@ package final class LiveStream: @unchecked Sendable {
             // Encode what is queued, a couple of MP3 frames at a time, and send it to every mount
             // that is up (a mount that is down misses it: a live stream does not catch up).
             var frames = 0
-            while true {
+            while stopping || feed.ring.availableToRead >= Self.chunkFrames * 2 {
                 let got = feed.ring.read(into: buffer, count: Self.chunkFrames * 2) / 2
                 if got == 0 { break }
                 frames += got
@@ -166,7 +171,7 @@ package final class LiveStream: @unchecked Sendable {
                 pollListeners()
             }
             if stopping && frames == 0 { break }
-            if frames == 0 { usleep(10_000) }
+            if frames == 0 { usleep(Self.idleSleepMicroseconds) }
         }
         for index in connections.indices { close(&connections[index]) }
     }
