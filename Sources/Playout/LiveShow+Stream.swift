@@ -17,7 +17,7 @@ final class StreamEventInbox: @unchecked Sendable {
 
 extension LiveShow {
     /// What Icecast shows while `item` is on air: music "Artist — Title", a live item its title
-    /// (else the show's name), a segment its title; nil for a jingle (what was shown stays).
+    /// (its `title:`, else what `live:` names it, else the show's name), a segment its title; nil for a jingle (what was shown stays).
     static func streamTitle(of item: Item, show: String) -> String? {
         let title = item.title.flatMap { $0.isEmpty ? nil : $0 }
         switch item.kind {
@@ -25,7 +25,7 @@ extension LiveShow {
         case .music:
             let name = title ?? item.value
             return item.artist.map { "\($0) — \(name)" } ?? name
-        case .live: return title ?? show
+        case .live: return title ?? (item.value.isEmpty ? show : item.value)   // `live: Welcome and headlines`
         default: return title ?? show
         }
     }

@@ -72,6 +72,25 @@ import Testing
         #expect(onAir.rows.contains { $0.hasPrefix("REC") } && onAir.row(0).hasSuffix(" ON AIR"))
     }
 
+    /// The stream on the counters line, before the position: live with its listeners, DOWN in
+    /// the alarm style, several mounts as "n/m up", reconnections counted.
+    @Test func theStreamOnTheCountersLine() {
+        var snapshot = Fixtures.onAirSnapshot()
+        snapshot.stream = .init(mounts: 1, connected: 1, listeners: 12, bytesSent: 1_000_000)
+        var screen = model.screen(for: snapshot, width: 100, height: 24)
+        #expect(screen.row(20) == "Audio  xruns 0  late 0  ducking on  stream live 12 listeners  position 3:03.5")
+        #expect(screen.lines[20].style(of: "stream live") == .normal)
+        snapshot.stream = .init(mounts: 1, connected: 0, reconnects: 1)
+        screen = model.screen(for: snapshot, width: 100, height: 24)
+        #expect(screen.row(20) == "Audio  xruns 0  late 0  ducking on  stream DOWN 1 reconnect  position 3:03.5")
+        #expect(screen.lines[20].style(of: "stream DOWN") == .alarm)
+        snapshot.stream = .init(mounts: 2, connected: 1, listeners: 1, reconnects: 3)
+        screen = model.screen(for: snapshot, width: 100, height: 24)
+        #expect(screen.row(20).contains("stream 1/2 up 1 listener 3 reconnects"))
+        // At 80 columns the line is cut at the width, never wider.
+        #expect(model.screen(for: snapshot, width: 80, height: 24).lines.allSatisfy { $0.width <= 80 })
+    }
+
     @Test func onAirScreenAt120x40() {
         let screen = model.screen(for: Fixtures.onAirSnapshot(), width: 120, height: 40)
         #expect(screen.lines.count == 40)

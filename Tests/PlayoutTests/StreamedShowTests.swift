@@ -211,4 +211,22 @@ import TestSupport
         let samples = again.stdoutData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         #expect(samples.count > 2 * Self.rate && samples.contains { abs($0) > 0.05 }, "a new listener hears the show")
     }
+
+    /// What Icecast shows for each kind of item.
+    @Test func theTitleOfEachKindOfItem() {
+        let here = SourceLocation(file: "t.yaml", line: 1, column: 1)
+        func item(_ kind: Item.Kind, _ value: String, title: String? = nil, artist: String? = nil) -> Item {
+            var item = Item(index: 0, kind: kind, value: value, location: here)
+            item.title = title
+            item.artist = artist
+            return item
+        }
+        #expect(LiveShow.streamTitle(of: item(.music, "a/s.wav", title: "Snowfall", artist: "The Demo Band"), show: "S") == "The Demo Band — Snowfall")
+        #expect(LiveShow.streamTitle(of: item(.music, "a/s.wav", title: "Snowfall"), show: "S") == "Snowfall")
+        #expect(LiveShow.streamTitle(of: item(.live, "Welcome and headlines"), show: "S") == "Welcome and headlines")
+        #expect(LiveShow.streamTitle(of: item(.live, "Desk", title: "Phone-in"), show: "S") == "Phone-in")
+        #expect(LiveShow.streamTitle(of: item(.segment, "a/i.flac", title: "Interview"), show: "S") == "Interview")
+        #expect(LiveShow.streamTitle(of: item(.segment, "a/i.flac"), show: "Campus Magazine") == "Campus Magazine")
+        #expect(LiveShow.streamTitle(of: item(.jingle, "sting", title: "Sting"), show: "S") == nil)
+    }
 }
