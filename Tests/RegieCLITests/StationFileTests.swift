@@ -87,4 +87,24 @@ import TestSupport
         // The password is never repeated (nor by publish: RemotePublishTests).
         #expect(!said.contains("secret"), "\(said)")
     }
+
+    @Test("the stream keys: a mount address that is not one, a password file that cannot be read, a misspelt key, each at its line")
+    func checkLocatesStreamMistakes() throws {
+        let (show, rundown) = try Self.show(station: """
+            streams:
+              - url: icecast://source:secret@stream.example.org:8000/live.mp3
+              - url: icecast://stream.example.org/live.mp3
+                password_file: missing.pass
+                genra: Talk
+            """)
+        defer { try? FileManager.default.removeItem(at: show.root) }
+        let station = show.root.appendingPathComponent("station.yaml").path
+        let check = try TestSupport.regie(["check", rundown.path])
+        #expect(check.status == 1)
+        let said = check.stdout + check.stderr
+        #expect(said.contains("\(station):2:10: error: stream 'url' a password does not go in the address"), "\(said)")
+        #expect(said.contains("icecast://source:***@stream.example.org") && !said.contains("secret"), "\(said)")
+        #expect(said.contains("\(station):4:20: error: stream 'password_file' missing.pass cannot be read"), "\(said)")
+        #expect(said.contains("\(station):5:5: error: unknown key 'genra'") && said.contains("did you mean 'genre'?"), "\(said)")
+    }
 }
