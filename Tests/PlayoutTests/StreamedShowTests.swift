@@ -58,6 +58,21 @@ import TestSupport
         return (show, try #require(workspace.plans.first, "\(workspace.diagnostics)"))
     }
 
+    /// The show of `makeShow`, in its slot, played to an ALSA file tap (`out.raw`), recorded,
+    /// not published, streaming to `icecast`'s `/live.mp3`.
+    static func streamedShow(seconds: Int, to icecast: IcecastServer) throws
+        -> (show: TestShow, plan: Plan, device: ALSAPlaybackDevice, live: LiveShow, log: LogRecorder) {
+        let (show, plan) = try makeShow(seconds: seconds)
+        let device = try LiveShowTests.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
+        var configuration = LiveShow.Configuration(
+            plan: plan, playout: .automation, playback: device, paceByClock: true,
+            recordingsFolder: show.root.appendingPathComponent("recordings"), publish: false,
+            wallClock: LiveShowTests.clock(at: LiveShowTests.air))
+        configuration.streams = [(try StreamDestination.parse(icecast.sourceURL("/live.mp3")).get(), icecast.sourcePassword)]
+        let log = LogRecorder()
+        return (show, plan, device, try LiveShow(configuration, logger: log.logger), log)
+    }
+
     /// Mono mixdown of interleaved stereo.
     static func mono(_ stereo: [Float]) -> [Float] {
         stride(from: 0, to: stereo.count - 1, by: 2).map { (stereo[$0] + stereo[$0 + 1]) / 2 }
@@ -100,17 +115,8 @@ import TestSupport
     @Test("a listener decodes 20 s of the programme from the mount, at its level; the title follows the item on air")
     func aListenerHearsTheProgrammeAndTheTitlesFollowTheItems() throws {
         let icecast = try IcecastServer()
-        let (show, plan) = try Self.makeShow(seconds: 14)
+        let (show, _, device, live, _) = try Self.streamedShow(seconds: 14, to: icecast)
         let raw = show.root.appendingPathComponent("out.raw")
-        let device = try LiveShowTests.tap(raw, rate: plan.sampleRate)
-        let mount = try StreamDestination.parse(icecast.sourceURL("/live.mp3")).get()
-        var configuration = LiveShow.Configuration(
-            plan: plan, playout: .automation, playback: device, paceByClock: true,
-            recordingsFolder: show.root.appendingPathComponent("recordings"), publish: false,
-            wallClock: LiveShowTests.clock(at: LiveShowTests.air))
-        configuration.streams = [(mount, icecast.sourcePassword)]
-        let log = LogRecorder()
-        let live = try LiveShow(configuration, logger: log.logger)
         // Titles as Icecast shows them, with when they changed; a listener from the first seconds.
         let titles = LockedBox<[(Date, String)]>([])
         let watching = AtomicFlag()
@@ -169,16 +175,7 @@ import TestSupport
     @Test("Icecast stopped mid-show and started again 10 s later: the air and the recording whole, the stream back by itself, the outage in the log")
     func icecastGoingAwayCostsTheAirNothing() throws {
         let icecast = try IcecastServer()
-        let (show, plan) = try Self.makeShow(seconds: 15)
-        let device = try LiveShowTests.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
-        let mount = try StreamDestination.parse(icecast.sourceURL("/live.mp3")).get()
-        var configuration = LiveShow.Configuration(
-            plan: plan, playout: .automation, playback: device, paceByClock: true,
-            recordingsFolder: show.root.appendingPathComponent("recordings"), publish: false,
-            wallClock: LiveShowTests.clock(at: LiveShowTests.air))
-        configuration.streams = [(mount, icecast.sourcePassword)]
-        let log = LogRecorder()
-        let live = try LiveShow(configuration, logger: log.logger)
+        let (_, plan, device, live, log) = try Self.streamedShow(seconds: 15, to: icecast)
         let heardAgain = LockedBox<ProcessResult?>(nil)
         let outageDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
