@@ -72,13 +72,14 @@ import Testing
         #expect(onAir.rows.contains { $0.hasPrefix("REC") } && onAir.row(0).hasSuffix(" ON AIR"))
     }
 
-    /// The stream on the counters line, before the position: live with its listeners, DOWN in
+    /// The stream on the counters line, before the position: live with its listeners and the
+    /// bytes sent, DOWN in
     /// the alarm style, several mounts as "n/m up", reconnections counted.
     @Test func theStreamOnTheCountersLine() {
         var snapshot = Fixtures.onAirSnapshot()
         snapshot.stream = .init(mounts: 1, connected: 1, listeners: 12, bytesSent: 1_000_000)
         var screen = model.screen(for: snapshot, width: 100, height: 24)
-        #expect(screen.row(20) == "Audio  xruns 0  late 0  ducking on  stream live 12 listeners  position 3:03.5")
+        #expect(screen.row(20) == "Audio  xruns 0  late 0  ducking on  stream live 12 listeners 1.0 MB  position 3:03.5")
         #expect(screen.lines[20].style(of: "stream live") == .normal)
         snapshot.stream = .init(mounts: 1, connected: 0, reconnects: 1)
         screen = model.screen(for: snapshot, width: 100, height: 24)

@@ -1,4 +1,5 @@
 import AudioIO
+import Console
 import Engine
 import Foundation
 import Logging
@@ -225,5 +226,28 @@ import TestSupport
         #expect(LiveShow.streamTitle(of: item(.segment, "a/i.flac", title: "Interview"), show: "S") == "Interview")
         #expect(LiveShow.streamTitle(of: item(.segment, "a/i.flac"), show: "Campus Magazine") == "Campus Magazine")
         #expect(LiveShow.streamTitle(of: item(.jingle, "sting", title: "Sting"), show: "S") == nil)
+    }
+
+    /// The console shows the stream: live with the bytes sent while Icecast takes it, DOWN (in the
+    /// alarm style, with the alarm on the status line) once it is gone.
+    @Test func theConsoleShowsTheStream() throws {
+        let icecast = try IcecastServer()
+        let (show, plan) = try Self.makeShow(seconds: 5)
+        let device = try LiveShowTests.tap(show.root.appendingPathComponent("out.raw"), rate: plan.sampleRate)
+        let screen = ScriptedScreen([])
+        var configuration = LiveShow.Configuration(
+            plan: plan, playout: .automation, playback: device, paceByClock: true,
+            recordingsFolder: show.root.appendingPathComponent("recordings"), publish: false,
+            console: { screen }, wallClock: LiveShowTests.clock(at: LiveShowTests.air))
+        configuration.streams = [(try StreamDestination.parse(icecast.sourceURL("/live.mp3")).get(), icecast.sourcePassword)]
+        let live = try LiveShow(configuration, logger: LogRecorder().logger)
+        Thread.detachNewThread { Thread.sleep(forTimeInterval: 5); icecast.stop() }
+        _ = try live.run()
+        device.close()
+        let rows = screen.drawn.flatMap { model in model.lines.map(\.text) }
+        #expect(rows.contains { $0.contains("stream live") && $0.contains(" kB") }, "the stream live with its bytes")
+        let down = screen.drawn.flatMap(\.lines).first { $0.text.contains("stream DOWN") }
+        #expect(down?.style(of: "stream DOWN") == .alarm)
+        #expect(rows.contains { $0.hasPrefix("Status") && $0.contains("stream /live.mp3 DOWN") })
     }
 }

@@ -390,6 +390,7 @@ struct Context {
             let state = stream.mounts == 1 ? (up ? "live" : "DOWN") : "\(stream.connected)/\(stream.mounts) up"
             var text = "  stream \(state)"
             if let listeners = stream.listeners { text += " \(listeners) listener\(listeners == 1 ? "" : "s")" }
+            if stream.bytesSent > 0 { text += " \(Self.bytes(stream.bytesSent))" }
             if stream.reconnects > 0 { text += " \(stream.reconnects) reconnect\(stream.reconnects == 1 ? "" : "s")" }
             runs.append(ConsoleRun(text, up ? .normal : .alarm))
         }
