@@ -43,6 +43,9 @@ package struct Show: Sendable {
     /// How long what is on air fades out under a hard post (the back-timed closer, an `at` item
     /// with `post: hard`) when the post's item has no `fade_in` of its own.
     package var postFade: Timecode = Timecode(seconds: 2)
+    /// Whether music may go in the podcast unless an item says (`podcast_music:`; default true: a
+    /// station whose music is not cleared for podcasting sets it false).
+    package var podcastMusic = true
     /// The cart wall.
     package var carts: [Cart]
     /// Where each key of the file was written, for diagnostics found later.

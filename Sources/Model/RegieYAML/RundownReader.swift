@@ -13,7 +13,7 @@ package enum RundownReader {
     /// Keys for items that play a file.
     package static let audioItemKeys = ["in", "out", "fade_in", "fade_out", "crossfade", "backtime"]
     /// Keys for music only.
-    package static let musicKeys = ["artist"]
+    package static let musicKeys = ["artist", "composer", "album", "label", "isrc", "year", "podcast"]
     /// Keys for live items only.
     package static let liveKeys = ["planned", "min", "max", "bed"]
 
@@ -170,7 +170,10 @@ package enum RundownReader {
                                                         key: "jingle", location: location, diagnostics: &d)
         case .segment, .music:
             item.audioPath = PathResolver.resolveExisting(value, relativeTo: path, key: kindName, location: location, diagnostics: &d)
-            if kind == .music { item.artist = r.string("artist", required: true, diagnostics: &d) }
+            if kind == .music {
+                item.artist = r.string("artist", required: true, diagnostics: &d)
+                readRights(r, into: &item, diagnostics: &d)
+            }
         case .live:
             item.planned = r.timecode("planned", required: true, positive: true, diagnostics: &d)
             item.min = r.timecode("min", diagnostics: &d)
@@ -204,6 +207,22 @@ package enum RundownReader {
             }
         }
         return item
+    }
+
+    /// A music item's rights metadata: composer, album, label, ISRC (checked), year, and whether
+    /// it may go in the podcast.
+    static func readRights(_ r: MappingReader, into item: inout Item, diagnostics d: inout DiagnosticList) {
+        item.composer = r.string("composer", diagnostics: &d)
+        item.album = r.string("album", diagnostics: &d)
+        item.label = r.string("label", diagnostics: &d)
+        if let written = r.string("isrc", diagnostics: &d) {
+            switch ISRC.parse(written) {
+            case .success(let code): item.isrc = code
+            case .failure(let reason): d.error(r.valueLocations["isrc"], "'isrc' \(written) is not an ISRC: \(reason)")
+            }
+        }
+        item.year = r.integer("year", in: 1000...2100, what: "a year", diagnostics: &d)
+        item.podcast = r.bool("podcast", diagnostics: &d)
     }
 
     /// One back-timed item at most, and it must be the last.
