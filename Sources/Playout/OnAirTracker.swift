@@ -236,8 +236,7 @@ final class OnAirTracker {
     func addItem(_ item: Item) {
         items.append(.init(state: .pending))
         catalogItems.append(item)
-        asRun?.addItem(AsRunCatalog.Item(kind: item.kind.rawValue, title: item.title ?? item.value,
-                                         artist: item.kind == .music ? item.artist : nil, file: item.audioPath))
+        asRun?.addItem(AsRunCatalog.Item(item, show: plan.rundown.show))
     }
 
     /// Every item by id: the rundown's, then those inserted on air.

@@ -11,7 +11,7 @@ struct Regie: AsyncParsableCommand {
         A producer writes shows/<show>/show.yaml and one rundown per episode, shows/<show>/<yyyy-mm-dd>.yaml. Start with:  regie check shows/campus-magazine/2026-12-03.yaml
         """,
         version: "0.1.0",
-        subcommands: [Check.self, PlanCommand.self, Render.self, Publish.self, Unpublish.self, Serve.self, Play.self]
+        subcommands: [Check.self, PlanCommand.self, Render.self, Publish.self, Unpublish.self, Serve.self, Play.self, Report.self]
     )
 
     /// Runs a command; usage errors exit 2 (as `regie check` documents), failures 1.

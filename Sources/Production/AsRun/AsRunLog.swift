@@ -18,9 +18,24 @@ package struct AsRunCatalog: Sendable {
         package var artist: String?
         /// Audio file, if any.
         package var file: String?
+        /// A music item's rights metadata, for the rights bodies' reports (`regie report`).
+        package var composer: String?, album: String?, label: String?, isrc: String?
+        package var year: Int?
+        /// Whether the track may go in the podcast (the item's, else the show's default).
+        package var podcast: Bool?
         /// An item description.
         package init(kind: String, title: String, artist: String? = nil, file: String? = nil) {
             self.kind = kind; self.title = title; self.artist = artist; self.file = file
+        }
+
+        /// How the log describes a rundown item of `show`.
+        package init(_ item: RegieModel.Item, show: Show) {
+            self.init(kind: item.kind.rawValue, title: item.title ?? item.value,
+                      artist: item.kind == .music ? item.artist : nil, file: item.audioPath)
+            if item.kind == .music {
+                composer = item.composer; album = item.album; label = item.label; isrc = item.isrc; year = item.year
+                podcast = item.podcast ?? show.podcastMusic
+            }
         }
     }
 
@@ -48,6 +63,9 @@ package struct AsRunCatalog: Sendable {
     package var items: [Item]
     /// Carts by index.
     package var carts: [Cart]
+    /// The slot on the air date, ms since 1970 (what tells the show from a rehearsal afterwards).
+    package var airUnixMilliseconds: Int64? = nil
+    package var slotEndUnixMilliseconds: Int64? = nil
 
     /// A catalog given field by field (tests, probes).
     package init(show: String, episode: Int?, episodeTitle: String, sampleRate: Int, items: [Item], carts: [Cart] = []) {
@@ -60,11 +78,10 @@ package struct AsRunCatalog: Sendable {
         let rundown = plan.rundown
         self.init(show: rundown.show.title, episode: rundown.episode, episodeTitle: rundown.title,
                   sampleRate: plan.sampleRate,
-                  items: rundown.items.map {
-                      Item(kind: $0.kind.rawValue, title: $0.title ?? $0.value,
-                           artist: $0.kind == .music ? $0.artist : nil, file: $0.audioPath)
-                  },
+                  items: rundown.items.map { Item($0, show: rundown.show) },
                   carts: rundown.show.carts.map { Cart(key: $0.key, title: $0.title, file: $0.jingle) })
+        airUnixMilliseconds = rundown.air.epochSeconds * 1000
+        slotEndUnixMilliseconds = airUnixMilliseconds! + FrameMath.nanoseconds(plan.slot, sampleRate: plan.sampleRate) / 1_000_000
     }
 }
 
@@ -108,6 +125,17 @@ package enum AsRunLog {
         package var file: String?
         /// Free text (alarms).
         package var message: String?
+        /// A music item's rights metadata (its `item_started` line).
+        package var composer: String? = nil, album: String? = nil, label: String? = nil, isrc: String? = nil
+        package var year: Int? = nil
+        /// Whether the track may go in the podcast (its `item_started` line; nil: not said).
+        package var podcast: Bool? = nil
+        /// The show's title and the episode number (`log_opened`).
+        package var showName: String? = nil
+        package var episode: Int? = nil
+        /// The slot the log was opened for (`log_opened`), ms since 1970.
+        package var airUnixMilliseconds: Int64? = nil
+        package var slotEndUnixMilliseconds: Int64? = nil
 
         /// The title a chapter shows: "Title — Artist" for music, else the title.
         package var chapterTitle: String {
@@ -224,6 +252,10 @@ package enum AsRunLog {
         if event.kind == .logOpened {
             add("show", catalog.show)
             if let episode = catalog.episode { add("episode", number: Int64(episode)) }
+            if let air = catalog.airUnixMilliseconds, let end = catalog.slotEndUnixMilliseconds {
+                add("air_unix_ms", number: air)
+                add("slot_end_unix_ms", number: end)
+            }
             add("title", catalog.episodeTitle)
         }
         if event.item >= 0 {
@@ -233,6 +265,14 @@ package enum AsRunLog {
                 add("kind", item.kind)
                 add("title", item.title)
                 if let artist = item.artist { add("artist", artist) }
+                if event.kind == .itemStarted {
+                    if let v = item.composer { add("composer", v) }
+                    if let v = item.album { add("album", v) }
+                    if let v = item.label { add("label", v) }
+                    if let v = item.isrc { add("isrc", v) }
+                    if let v = item.year { add("year", number: Int64(v)) }
+                    if let v = item.podcast { add("podcast", v ? "yes" : "no") }
+                }
                 if file == nil, let f = item.file { add("file", f) }
             }
         }
@@ -290,6 +330,10 @@ package enum AsRunLog {
                      key: str("key"), alarm: str("alarm").flatMap(AsRunAlarm.init(rawValue:)),
                      source: str("source").flatMap(RecordingSource.init(rawValue:)),
                      fadeFrames: int("fade_frames"), roundTripFrames: int("round_trip_frames"), file: str("file"),
-                     message: str("message"))
+                     message: str("message"),
+                     composer: str("composer"), album: str("album"), label: str("label"), isrc: str("isrc"),
+                     year: int("year").map { Int($0) }, podcast: str("podcast").map { $0 == "yes" },
+                     showName: str("show"), episode: int("episode").map { Int($0) },
+                     airUnixMilliseconds: int("air_unix_ms"), slotEndUnixMilliseconds: int("slot_end_unix_ms"))
     }
 }
