@@ -123,8 +123,7 @@ extension LiveShow {
         var reasons: [String] = [], faults: [String] = []
         if let startWall = tracker.showStartWall {
             let air = plan.rundown.air.epochSeconds * 1_000_000_000
-            let slotEnd = air + plan.slot * 1_000_000_000 / Int64(rate)
-            summary.isRehearsal = startWall < air - Self.earlyStartNanoseconds || startWall >= slotEnd
+            summary.isRehearsal = !Self.startsInSlot(startWall, plan: plan)
             if summary.isRehearsal {
                 reasons.append("a rehearsal: it started \(DateText.iso8601(nanoseconds: startWall, utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds).prefix(16).replacingOccurrences(of: "T", with: " ")), not in its slot (\(DateText.iso8601(nanoseconds: air, utcOffsetSeconds: plan.rundown.air.utcOffsetSeconds).prefix(16).replacingOccurrences(of: "T", with: " ")))")
             }

@@ -55,9 +55,8 @@ extension LiveShow {
         let plan = configuration.plan
         guard configuration.publish, let stream = configuration.streams.first?.destination,
               let number = plan.rundown.episode, let startWall else { return }
-        let air = plan.rundown.air.epochSeconds * 1_000_000_000
-        let slotEnd = air + FrameMath.nanoseconds(plan.slot, sampleRate: plan.sampleRate)
-        guard startWall >= air - Self.earlyStartNanoseconds && startWall < slotEnd,
+        let (air, slotEnd) = Self.slot(of: plan)
+        guard Self.startsInSlot(startWall, plan: plan),
               let channel = try? PodcastMapping.channel(for: plan.rundown.show) else { return }
         let folder = configuration.publishFolder ?? URL(fileURLWithPath: "public/\(plan.rundown.show.slug)")
         let item = PodcastLiveItem(status: status, number: number, title: plan.rundown.title,
@@ -74,5 +73,18 @@ extension LiveShow {
             }
         }
         if wait { announcements.sync(execute: work) } else { announcements.async(execute: work) }
+    }
+
+    /// The slot on the air date, wall nanoseconds: from the air time to the hard end.
+    static func slot(of plan: Plan) -> (air: Int64, end: Int64) {
+        let air = plan.rundown.air.epochSeconds * 1_000_000_000
+        return (air, air + FrameMath.nanoseconds(plan.slot, sampleRate: plan.sampleRate))
+    }
+
+    /// A run that started at `startWall` is the show (not a rehearsal): from a little before the
+    /// air time (a GO a few minutes early) to the hard end.
+    static func startsInSlot(_ startWall: Int64, plan: Plan) -> Bool {
+        let (air, end) = slot(of: plan)
+        return startWall >= air - earlyStartNanoseconds && startWall < end
     }
 }

@@ -42,6 +42,14 @@ import TestSupport
         return Fixture(show: show, rundowns: rundowns, mp3s: mp3s)
     }
 
+    /// `regie serve` on the far folder, as the web host serves it: the server and its port, once it listens.
+    static func serve(_ far: URL) throws -> (RunningProgram, Int) {
+        let port = try TestSupport.freePort()
+        let web = try RunningProgram(TestSupport.regie.path, ["serve", far.path, "--port", "\(port)"])
+        #expect(web.waitFor("Serving ", timeout: 30))
+        return (web, port)
+    }
+
     /// `regie` with the test server's ssh settings, from the show's root folder.
     static func regie(_ arguments: [String], _ ssh: SSHServer, in root: URL) throws -> ProcessResult {
         try run(TestSupport.regie.path, arguments, in: root, environment: ssh.environment)
@@ -53,10 +61,8 @@ import TestSupport
         let far = try TempDir("regie-far").url
         defer { try? FileManager.default.removeItem(at: far) }
         // The far folder served as a web host would, for the check after each publish.
-        let port = try TestSupport.freePort()
-        let web = try RunningProgram(TestSupport.regie.path, ["serve", far.path, "--port", "\(port)"])
+        let (web, port) = try Self.serve(far)
         defer { web.send(SIGTERM); _ = web.wait() }
-        #expect(web.waitFor("Serving ", timeout: 30))
         let baseURL = "http://127.0.0.1:\(port)/test-show/"
 
         let first = try Self.regie(["publish", f.rundowns[0].path, f.mp3s[0].path, "--to", ssh.url(far.path),
@@ -143,10 +149,8 @@ import TestSupport
         let ssh = try SSHServer()
         let far = try TempDir("regie-far").url
         defer { try? FileManager.default.removeItem(at: far) }
-        let port = try TestSupport.freePort()
-        let web = try RunningProgram(TestSupport.regie.path, ["serve", far.path, "--port", "\(port)"])
+        let (web, port) = try Self.serve(far)
         defer { web.send(SIGTERM); _ = web.wait() }
-        #expect(web.waitFor("Serving ", timeout: 30))
         let f = try Self.fixture(baseURL: "http://127.0.0.1:\(port)/test-show/")
         // 160 kbit/s: the episode (about 110 KB) and its artwork take about 14 s to send.
         try """
@@ -224,11 +228,9 @@ import TestSupport
         let f = try Self.fixture()
         let far = try TempDir("regie-far").url
         defer { try? FileManager.default.removeItem(at: far) }
-        let port = try TestSupport.freePort()
-        let base = "http://127.0.0.1:\(port)/test-show/"
-        let web = try RunningProgram(TestSupport.regie.path, ["serve", far.path, "--port", "\(port)"])
+        let (web, port) = try Self.serve(far)
         defer { web.send(SIGTERM); _ = web.wait() }
-        #expect(web.waitFor("Serving ", timeout: 30))
+        let base = "http://127.0.0.1:\(port)/test-show/"
         let first = try Self.regie(["publish", f.rundowns[0].path, f.mp3s[0].path, "--to", ssh.url(far.path), "--base-url", base],
                                    ssh, in: f.show.root)
         #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")

@@ -27,10 +27,6 @@ package struct MountStatus: Sendable, Equatable {
     package var loginRefused = false
     /// Listeners on the mount, from Icecast's `status-json.xsl` (nil until read).
     package var listeners: Int?
-    /// The title Icecast was last sent.
-    package var titleSent: String?
-    /// Seconds until the next attempt while down.
-    package var retryInSeconds: Double?
 }
 
 /// What changed in a mount's connection, for the console's alarms and the as-run log (heard on
@@ -61,8 +57,6 @@ package final class LiveStream: @unchecked Sendable {
     private let stopFlag = AtomicFlag()
     private let exited = DispatchSemaphore(value: 0)
     private let onEvent: @Sendable (StreamEvent) -> Void
-    /// Frames dropped because no mount was connected, or encoded before the first connection.
-    private var framesNotSent: Int64 = 0
 
     /// Backoff between attempts: 1 s, doubling to at most 30 s; a refused login waits 30 s.
     static let firstRetry = 1.0, longestRetry = 30.0
@@ -158,11 +152,9 @@ package final class LiveStream: @unchecked Sendable {
                 encoded.removeAll(keepingCapacity: true)
                 try? encoder.encode(interleaved: buffer, frames: got) { bytes in encoded.append(contentsOf: bytes) }
                 if !encoded.isEmpty {
-                    var sentToAny = false
                     for index in connections.indices where connections[index].shout != nil && !connections[index].connecting {
-                        if send(encoded, on: &connections[index], index: index, now: now) { sentToAny = true }
+                        send(encoded, on: &connections[index], index: index, now: now)
                     }
-                    if !sentToAny { lock.withLock { framesNotSent += Int64(got) } }
                 }
                 if frames >= sampleRate / 5 { break }
             }
@@ -203,7 +195,6 @@ package final class LiveStream: @unchecked Sendable {
             _ = shout_metadata_add(metadata, "charset", "UTF-8")
             if shout_set_metadata_utf8(shout, metadata) == SHOUTERR_SUCCESS {
                 c.titleSent = title
-                lock.withLock { mounts[index].titleSent = title }
             } else {
                 c.nextTitleAttempt = now + 1_000_000_000
             }
@@ -246,7 +237,6 @@ package final class LiveStream: @unchecked Sendable {
             mounts[index].failedAttempts = 0
             mounts[index].lastError = nil
             mounts[index].loginRefused = false
-            mounts[index].retryInSeconds = nil
             return mounts[index].destination
         }
         onEvent(.connected(destination, again: again))
@@ -265,7 +255,6 @@ package final class LiveStream: @unchecked Sendable {
             mounts[index].failedAttempts += 1
             mounts[index].lastError = reason
             mounts[index].loginRefused = refused
-            mounts[index].retryInSeconds = wait
             return (mounts[index].destination, first)
         }
         // Each new reason is said once; the same failure again only moves the countdown.
@@ -278,6 +267,7 @@ package final class LiveStream: @unchecked Sendable {
 
     /// Hands `bytes` to a mount; false (and the connection dropped, to be made again) when it
     /// failed or the server has stopped taking what it is sent.
+    @discardableResult
     private func send(_ bytes: [UInt8], on c: inout Connection, index: Int, now: UInt64) -> Bool {
         guard let shout = c.shout else { return false }
         let result = bytes.withUnsafeBufferPointer { shout_send(shout, $0.baseAddress, $0.count) }
