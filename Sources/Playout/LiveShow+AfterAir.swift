@@ -164,12 +164,25 @@ extension LiveShow {
 
         let started = showOver
         let finisher = EpisodeFinisher(plan: plan)
+        // The music not cleared for podcasting, where it aired in this recording.
+        var cut: PodcastCut?, sting: [Float] = []
+        if let log = session.asRun?.url, let entries = try? AsRunLog.read(log) {
+            let spans = PodcastCut.spans(fromAsRun: entries, source: summary.episodeSource ?? .program)
+            if !spans.isEmpty {
+                sting = (try? PodcastSting.of(plan.rundown.show)) ?? []
+                cut = PodcastCut(spans: spans, recordingFrames: episode.file.frames,
+                                 crossfadeFrames: PodcastCut.defaultCrossfade(sampleRate: rate), stingFrames: sting.count / 2)
+                let n = cut!.spans.count
+                progress.add("leaving \(n) track\(n == 1 ? "" : "s") out of the podcast (on air only): the recording stays whole")
+            }
+        }
         let source = summary.episodeSource == .capture ? "the desk's return" : "the programme"
         if configuration.publish && reasons.isEmpty {
             progress.add("finishing the episode from \(source) (loudness, chapters, tags) and publishing it")
             do {
                 let result = try finisher.run(recording: episode.url, chapters: episode.chapters,
-                                              measuredLoudness: episode.integratedLoudness, publishTo: configuration.publishFolder)
+                                              measuredLoudness: episode.integratedLoudness, cut: cut, sting: sting,
+                                              publishTo: configuration.publishFolder)
                 summary.finished = (result, Self.seconds(since: started))
                 summary.published = true
                 progress.replaceLast("published \(result.url.lastPathComponent) to \(configuration.publishFolder?.path ?? "public/\(plan.rundown.show.slug)") in \(String(format: "%.1f", Self.seconds(since: started))) s")
@@ -191,7 +204,7 @@ extension LiveShow {
             progress.add("finishing the episode from \(source) (not published)")
             do {
                 let result = try finisher.normalise(recording: episode.url, chapters: episode.chapters, output: output,
-                                                    measuredLoudness: episode.integratedLoudness)
+                                                    measuredLoudness: episode.integratedLoudness, cut: cut, sting: sting)
                 summary.finished = (result, Self.seconds(since: started))
                 summary.publishCommand = "regie publish \(plan.rundown.file) \(result.url.path)"
                     + (configuration.publishFolder.map { " --to \($0.path)" } ?? "")

@@ -125,6 +125,10 @@ package struct EpisodeFinisher: Sendable {
         package var publishSeconds: Double
         /// The published episode, when published.
         package var published: PublishedEpisode?
+        /// The episode's chapters (the recording's, moved by the podcast cut).
+        package var chapters: [Chapter] = []
+        /// The music left out of the podcast (nil: nothing cut).
+        package var cut: PodcastCut?
     }
 
     /// The episode's plan (show settings, tag, feed fields).
@@ -183,8 +187,14 @@ package struct EpisodeFinisher: Sendable {
     /// `chapters`. `measuredLoudness` (the recorder's live figure, of the PCM before encoding) is
     /// reported beside the MP3's own; the path is chosen by the MP3's loudness and true peak, which
     /// the inspection pass measures in any case (the true peak needs the decode).
+    ///
+    /// With a non-empty `cut` (the music not cleared for podcasting, `PodcastCut`), the episode is
+    /// the recording without those tracks, joined by crossfades or `sting`: it is measured as cut
+    /// and always re-encoded (a join cannot be made from the recorded frames); the chapters move
+    /// with the cut, and the recording itself is left whole.
     package func normalise(recording: URL, chapters: [Chapter], output: URL? = nil,
-                          measuredLoudness: Double? = nil) throws -> Result {
+                          measuredLoudness: Double? = nil, cut: PodcastCut? = nil, sting: [Float] = []) throws -> Result {
+        let cut = cut.flatMap { $0.isEmpty ? nil : $0 }
         let show = plan.rundown.show
         let output = output ?? Self.normalisedURL(for: recording)
         let clock = ContinuousClock()
@@ -192,19 +202,28 @@ package struct EpisodeFinisher: Sendable {
         let inspectTime = try clock.measure {
             inspection = try Self.inspect(recording: recording, threads: inspectionThreads)
         }
+        var measureTime = inspectTime
+        if let cut {
+            // What listeners get is the cut: its loudness and peak choose the gain.
+            measureTime += try clock.measure { try Self.measure(recording: recording, through: cut, sting: sting, into: &inspection) }
+        }
         guard inspection.loudness.isFinite else { throw EpisodeFinisherError.silent(recording.path) }
+        let chapters = cut?.chapters(chapters, sampleRate: inspection.sampleRate) ?? chapters
 
         var tag = EpisodeTag.of(plan)
         tag.chapters = chapters
-        var path = losslessPaths
+        var path: Path = losslessPaths
             ? Self.choosePath(loudness: inspection.loudness, truePeak: inspection.truePeak,
                               target: show.loudness, ceiling: show.truePeak)
             : .reencoded(reason: "lossless paths turned off")
+        if let cut {
+            path = .reencoded(reason: "\(cut.spans.count) track\(cut.spans.count == 1 ? "" : "s") left out of the podcast")
+        }
         var result = Result(path: path, inspection: inspection, url: output,
                             chaptersURL: EpisodeTag.chaptersURL(beside: output),
                             sourceLoudness: inspection.loudness, recorderLoudness: measuredLoudness, gainDecibels: 0,
-                            codecCompensation: 0, frames: inspection.frames, measureSeconds: Self.seconds(inspectTime),
-                            encodeSeconds: 0, publishSeconds: 0, published: nil)
+                            codecCompensation: 0, frames: inspection.frames, measureSeconds: Self.seconds(measureTime),
+                            encodeSeconds: 0, publishSeconds: 0, published: nil, chapters: chapters, cut: cut)
 
         let chosenPath = path
         if path.isLossless {
@@ -233,7 +252,7 @@ package struct EpisodeFinisher: Sendable {
             result.path = path
         }
         // Holding back at peaks: when the peaks, not the stream, kept the uniform gain out.
-        if losslessPaths, case .reencoded = chosenPath {
+        if losslessPaths, cut == nil, case .reencoded = chosenPath {
             var planned: GranuleGainPlan?
             var editSeconds = 0.0
             let peakTime = try clock.measure {
@@ -272,6 +291,7 @@ package struct EpisodeFinisher: Sendable {
             let decoder: SndFileDecoder
             do { decoder = try SndFileDecoder(path: recording.path) } catch { throw EpisodeFinisherError.unreadable("\(error)") }
             let rate = decoder.info.sampleRate
+            let cutReader = cut.map { PodcastCutReader(cut: $0, sting: sting) { decoder.read(into: $0, frames: $1) } }
             let limiter = TruePeakLimiter(sampleRate: rate, channels: 2, ceilingDecibels: Float(show.truePeak))
             let writer = try MP3FileWriter(url: output, mode: .atomic, sampleRate: rate, bitrateKbps: show.bitrate,
                                            quality: quality, tag: tag)
@@ -286,7 +306,7 @@ package struct EpisodeFinisher: Sendable {
             while true {
                 var n = 0
                 if !inputDone {
-                    n = decoder.read(into: buffer, frames: chunk)
+                    n = cutReader?.read(into: buffer, frames: chunk) ?? decoder.read(into: buffer, frames: chunk)
                     if n == 0 { inputDone = true }
                 }
                 if n == 0 {
@@ -314,6 +334,28 @@ package struct EpisodeFinisher: Sendable {
         result.measureSeconds += Self.seconds(calibrateTime)
         result.encodeSeconds = Self.seconds(encodeTime)
         return result
+    }
+
+    /// Measures the loudness and true peak of `recording` read through `cut` into `inspection`
+    /// (frames: the cut's length).
+    static func measure(recording: URL, through cut: PodcastCut, sting: [Float], into inspection: inout Inspection) throws {
+        let decoder: SndFileDecoder
+        do { decoder = try SndFileDecoder(path: recording.path) } catch { throw EpisodeFinisherError.unreadable("\(error)") }
+        let reader = PodcastCutReader(cut: cut, sting: sting) { decoder.read(into: $0, frames: $1) }
+        let meter = LoudnessMeter(sampleRate: decoder.info.sampleRate, truePeak: false)
+        let peak = TruePeakMeter()
+        let chunk = 16384
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * 2)
+        defer { buffer.deallocate() }
+        while true {
+            let n = reader.read(into: buffer, frames: chunk)
+            if n == 0 { break }
+            meter.add(buffer, frames: n)
+            peak.process(UnsafeBufferPointer(start: buffer, count: n * 2))
+        }
+        inspection.loudness = meter.integrated
+        inspection.truePeak = Double(peak.decibels)
+        inspection.frames = reader.framesRead
     }
 
     /// Decodes `recording` and measures its integrated loudness and true peak, in up to `threads`
@@ -393,13 +435,14 @@ package struct EpisodeFinisher: Sendable {
     }
 
     /// Normalises, then publishes: the whole end of the show.
-    package func run(recording: URL, chapters: [Chapter], measuredLoudness: Double? = nil, publishTo folder: URL? = nil,
-                    baseURL: String? = nil, publisher: Publisher = Publisher()) throws -> Result {
-        var result = try normalise(recording: recording, chapters: chapters, measuredLoudness: measuredLoudness)
+    package func run(recording: URL, chapters: [Chapter], measuredLoudness: Double? = nil, cut: PodcastCut? = nil,
+                    sting: [Float] = [], publishTo folder: URL? = nil, baseURL: String? = nil,
+                    publisher: Publisher = Publisher()) throws -> Result {
+        var result = try normalise(recording: recording, chapters: chapters, measuredLoudness: measuredLoudness, cut: cut, sting: sting)
         let clock = ContinuousClock()
         var published: PublishedEpisode?
         let t = try clock.measure {
-            published = try publish(mp3: result.url, frames: result.frames, chapters: chapters, to: folder,
+            published = try publish(mp3: result.url, frames: result.frames, chapters: result.chapters, to: folder,
                                     baseURL: baseURL, publisher: publisher)
         }
         result.published = published

@@ -19,6 +19,8 @@ package enum EpisodePublishingError: Error, CustomStringConvertible {
     case metadata(MissingPodcastMetadata)
     /// The podcast folder refused it.
     case podcast(PodcastError)
+    /// It is the whole programme, with music the podcast may not carry (its titles).
+    case holdsMusicOnAirOnly(path: String, titles: [String], podcastCopy: String)
 
     package var description: String {
         switch self {
@@ -30,6 +32,8 @@ package enum EpisodePublishingError: Error, CustomStringConvertible {
             "\(path) is damaged or truncated: its header says \(FrameMath.format(frames: stated, sampleRate: rate, fractionDigits: 1)) but only \(FrameMath.format(frames: decoded, sampleRate: rate, fractionDigits: 1)) decode"
         case .metadata(let missing): missing.description
         case .podcast(let error): "\(error)"
+        case let .holdsMusicOnAirOnly(path, titles, copy):
+            "\(path) is the whole programme, with \(titles.count) track\(titles.count == 1 ? "" : "s") not cleared for the podcast (\(titles.joined(separator: "; "))): publish \(copy), the copy 'regie render' makes without \(titles.count == 1 ? "it" : "them")"
         }
     }
 }
@@ -47,6 +51,11 @@ package enum EpisodePublishing {
     package static func publish(plan: Plan, mp3: URL, to folder: URL, baseURL: String? = nil,
                                 publisher: Publisher = Publisher()) throws(EpisodePublishingError) -> PublishedEpisode {
         let decoded = try verifiedFrames(of: mp3)
+        let onAirOnly = PodcastCut.spans(of: plan)
+        if !onAirOnly.isEmpty, abs(decoded.frames - plan.total) <= lengthTolerance {
+            throw .holdsMusicOnAirOnly(path: mp3.path, titles: onAirOnly.map(\.title),
+                                       podcastCopy: EpisodeRender.podcastURL(for: mp3).path)
+        }
         do {
             let (channel, episode) = try PodcastMapping.channelAndEpisode(
                 for: plan, mp3: mp3, duration: Double(decoded.frames) / Double(decoded.sampleRate),

@@ -30,6 +30,27 @@ package final class EpisodeRender {
         package var faults: [String]
         /// The chapters written.
         package var chapters: [Chapter]
+        /// The podcast's copy, when music was left out of it.
+        package var podcast: PodcastCopy?
+    }
+
+    /// The episode without the music not cleared for podcasting (`PodcastCut`).
+    package struct PodcastCopy: Sendable {
+        /// Its MP3.
+        package var url: URL
+        /// Its frames: the programme's less the tracks (plus the sting for each).
+        package var frames: Int64
+        /// Its chapters (the tracks' marked "on air only").
+        package var chapters: [Chapter]
+        /// What was cut.
+        package var cut: PodcastCut
+        /// Size of the MP3, bytes.
+        package var bytes: Int64
+    }
+
+    /// `<name>-podcast.mp3` beside a render: its podcast copy.
+    package static func podcastURL(for url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(url.deletingPathExtension().lastPathComponent + "-podcast.mp3")
     }
 
     /// Settings of the encoder.
@@ -73,6 +94,11 @@ package final class EpisodeRender {
     /// preempt the encoder when they wake up (they take turns at the scheduler tick instead), yet
     /// keep their fair share of the CPU. With two or more usable CPUs the encoder also gets one of
     /// them to itself (`EncoderCores`). The caller's policy and CPUs are restored before returning.
+    ///
+    /// When the plan has music that may not go in the podcast, a second encoder thread also writes
+    /// `podcastURL(for: url)` (and its chapters): the same programme through the `PodcastCut`,
+    /// from the same blocks, so the cut falls on the plan's frames exactly. The render itself
+    /// keeps every track: it is the station's copy.
     package func run(to url: URL, wav: URL? = nil, progress: ((Int64, Int64) -> Void)? = nil) throws -> Summary {
         let plan = program.plan
         let rate = plan.sampleRate
@@ -86,6 +112,60 @@ package final class EpisodeRender {
         let encoderResult = EncoderThreadResult()
         let settings = self.settings
         let cancelled = self.cancelled
+
+        // The podcast's copy: its own ring and encoder, fed the same blocks.
+        let spans = PodcastCut.spans(of: plan)
+        var podcast: (cut: PodcastCut, url: URL, ring: SPSCRing<Float>, tag: ID3v2Tag, finished: DispatchSemaphore)?
+        if !spans.isEmpty {
+            let sting = try PodcastSting.of(plan.rundown.show) ?? []
+            let cut = PodcastCut(spans: spans, recordingFrames: plan.total,
+                                 crossfadeFrames: PodcastCut.defaultCrossfade(sampleRate: rate), stingFrames: sting.count / 2)
+            var podcastTag = tag
+            podcastTag.chapters = cut.chapters(tag.chapters, sampleRate: rate)
+            podcastTag.lengthMs = Chapter.milliseconds(frames: cut.outputFrames, sampleRate: rate)
+            let copy = (cut, Self.podcastURL(for: url), SPSCRing<Float>(capacity: Self.encoderRingSamples), podcastTag,
+                        DispatchSemaphore(value: 0))
+            podcast = copy
+            let podcastThread = Thread {
+                Thread.current.name = "regie-podcast"
+                defer { copy.4.signal() }
+                do {
+                    let ring = copy.2
+                    let reader = PodcastCutReader(cut: cut, sting: sting) { buffer, frames in
+                        while true {
+                            let got = ring.read(into: buffer, count: frames * 2) / 2
+                            if got > 0 { return got }
+                            if cancelled.isRaised || (done.isRaised && ring.availableToRead == 0) { return 0 }
+                            usleep(500)
+                        }
+                    }
+                    let writer = try MP3FileWriter(url: copy.1, mode: .atomic, sampleRate: rate, bitrateKbps: settings.bitrate,
+                                                   quality: settings.quality, tag: copy.3)
+                    let chunk = 1152 * 8
+                    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunk * 2)
+                    defer { buffer.deallocate() }
+                    while true {
+                        let n = reader.read(into: buffer, frames: chunk)
+                        if cancelled.isRaised { writer.cancel(); throw CancellationError() }
+                        if n == 0 { break }
+                        try writer.write(interleaved: buffer, frames: n)
+                    }
+                    _ = try writer.finish(tag: copy.3)
+                } catch {
+                    if encoderResult.error == nil { encoderResult.error = error }
+                    done.raise()
+                }
+            }
+            podcastThread.start()
+        }
+        if spans.isEmpty {
+            // A podcast copy left by an earlier render of this rundown is no longer true.
+            let stale = Self.podcastURL(for: url)
+            try? FileManager.default.removeItem(at: stale)
+            try? FileManager.default.removeItem(at: EpisodeTag.chaptersURL(beside: stale))
+        }
+        // Waits for the podcast encoder (when there is one) before returning or throwing.
+        func waitForPodcast() { podcast?.finished.wait() }
 
         let wavPart = wav.map { PendingFile.part(for: $0.path) }
         let wavWriter = try wavPart.map { try AudioFileWriter(path: $0.temporaryPath, sampleRate: rate, encoding: .wav16) }
@@ -146,14 +226,16 @@ package final class EpisodeRender {
                 meter.add(block.baseAddress!, frames: block.count / 2)
                 peakMeter.processSkippingQuiet(block)
                 try wavWriter?.write(interleaved: block.baseAddress!, frames: block.count / 2)
-                if ring.availableToWrite < block.count {
-                    while ring.availableToWrite < refill {
-                        if let error = encoderResult.error { throw error }
-                        if cancelled.isRaised { throw CancellationError() }
-                        usleep(2000)
+                for ring in [ring] + (podcast.map { [$0.ring] } ?? []) {
+                    if ring.availableToWrite < block.count {
+                        while ring.availableToWrite < refill {
+                            if let error = encoderResult.error { throw error }
+                            if cancelled.isRaised { throw CancellationError() }
+                            usleep(2000)
+                        }
                     }
+                    ring.write(from: block.baseAddress!, count: block.count)
                 }
-                ring.write(from: block.baseAddress!, count: block.count)
                 written += Int64(block.count / 2)
                 progress?(written, total)
             }
@@ -161,6 +243,7 @@ package final class EpisodeRender {
             cancelled.raise()
             done.raise()
             encoderFinished.wait()
+            waitForPodcast()
             throw encoderResult.error ?? error
         }
         if let short = Self.truncatedSource(in: renderer.measurements) {
@@ -169,11 +252,13 @@ package final class EpisodeRender {
             cancelled.raise()
             done.raise()
             encoderFinished.wait()
+            waitForPodcast()
             throw short
         }
         done.raise()
         scheduling.restore()
         encoderFinished.wait()
+        waitForPodcast()
         if let error = encoderResult.error { throw error }
 
         if let wav, let wavPart, let wavWriter {
@@ -182,10 +267,16 @@ package final class EpisodeRender {
             do { try wavPart.commit() } catch let error as FileSystemError { throw AudioFileError.unwritable(wav.path, error.reason) }
         }
         try EpisodeTag.writeChapters(tag.chapters, beside: url)
-        let bytes = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
+        func size(_ url: URL) -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0 }
+        var copy: PodcastCopy?
+        if let podcast {
+            try EpisodeTag.writeChapters(podcast.tag.chapters, beside: podcast.url)
+            copy = PodcastCopy(url: podcast.url, frames: podcast.cut.outputFrames, chapters: podcast.tag.chapters,
+                               cut: podcast.cut, bytes: size(podcast.url))
+        }
         return Summary(frames: written, sampleRate: rate, integratedLoudness: meter.integrated, truePeak: Double(peakMeter.decibels),
-                       bytes: bytes, lateFrames: renderer.mixer.lateFrames.load(ordering: .relaxed),
-                       faults: renderer.faults, chapters: tag.chapters)
+                       bytes: size(url), lateFrames: renderer.mixer.lateFrames.load(ordering: .relaxed),
+                       faults: renderer.faults, chapters: tag.chapters, podcast: copy)
     }
 }
 

@@ -87,6 +87,10 @@ package struct Workspace {
         for cart in show.carts {
             _ = probe(cart.jingle, key: "jingle", show: show.directory, at: cart.location)
         }
+        if let sting = show.podcastSting {
+            _ = probe(sting, key: "podcast_sting", show: show.directory,
+                      at: show.locations["podcast_sting"] ?? SourceLocation(file: show.file, line: 1, column: 1))
+        }
     }
 
     /// Opens `path` with libsndfile and, with `verifiesAudio`, decodes it whole through the show's

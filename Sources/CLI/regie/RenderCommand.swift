@@ -101,8 +101,16 @@ struct Render: ParsableCommand {
         print("  loudness   \(String(format: "%.1f", summary.integratedLoudness)) LUFS integrated (target \(formatNumber(show.loudness)))")
         print("  true peak  \(String(format: "%.1f", summary.truePeak)) dBTP (ceiling \(formatNumber(show.truePeak)))")
         print("  size       \(String(format: "%.1f", Double(summary.bytes) / 1_000_000)) MB, \(show.bitrate) kb/s CBR, \(summary.chapters.count) chapters")
+        if let copy = summary.podcast {
+            let n = copy.cut.spans.count
+            print("Podcast copy \(copy.url.path)")
+            print("  without    \(n) track\(n == 1 ? "" : "s") not cleared for the podcast (\(FrameMath.format(frames: copy.cut.removedFrames, sampleRate: summary.sampleRate, fractionDigits: 3)))"
+                  + (show.podcastSting != nil ? ", each replaced by the sting" : ", joined by \(copy.cut.crossfadeFrames * 1000 / summary.sampleRate) ms crossfades"))
+            for span in copy.cut.spans { print("             \(PodcastCut.onAirOnlyTitle(span.title))") }
+            print("  length     \(FrameMath.format(frames: copy.frames, sampleRate: summary.sampleRate, fractionDigits: 3)) (\(copy.frames) frames); \(url.lastPathComponent) keeps every track for the station")
+        }
         if publish {
-            let folder = try regiePublish(plan: plan, mp3: url, to: to)
+            let folder = try regiePublish(plan: plan, mp3: summary.podcast?.url ?? url, to: to)
             print("Published to \(folder.path)/feed.xml")
         }
     }

@@ -46,6 +46,9 @@ package struct Show: Sendable {
     /// Whether music may go in the podcast unless an item says (`podcast_music:`; default true: a
     /// station whose music is not cleared for podcasting sets it false).
     package var podcastMusic = true
+    /// What replaces each track left out of the podcast (`podcast_sting:`, absolute path; nil:
+    /// a short crossfade joins the programme around the cut).
+    package var podcastSting: String?
     /// The cart wall.
     package var carts: [Cart]
     /// Where each key of the file was written, for diagnostics found later.

@@ -8,7 +8,7 @@ package enum ShowReader {
     /// Every key `show.yaml` accepts.
     package static let keys = ["title", "description", "author", "language", "category", "explicit", "artwork",
                               "link", "base_url", "owner", "loudness", "true_peak", "bitrate", "sample_rate",
-                              "crossfade", "post_fade", "jingles", "ducking", "carts", "podcast_music"]
+                              "crossfade", "post_fade", "jingles", "ducking", "carts", "podcast_music", "podcast_sting"]
 
     /// Reads and validates a show file. The show is nil when an error makes it unusable; with
     /// `keepingErrors` (checking: every problem of every file in one run) it is nil only when
@@ -121,6 +121,10 @@ package enum ShowReader {
                     carts: carts, locations: locations)
         if let postFade { show.postFade = postFade }
         if let podcastMusic = r.bool("podcast_music", diagnostics: &d) { show.podcastMusic = podcastMusic }
+        if let sting = r.string("podcast_sting", diagnostics: &d) {
+            show.podcastSting = PathResolver.resolveJingle(sting, relativeTo: path, jinglesDirectory: jingles, key: "podcast_sting",
+                                                           location: r.valueLocations["podcast_sting"], diagnostics: &d)
+        }
         // Podcast keys are only needed to publish: their absence is a note for later, not an error.
         let missing = show.missingPodcastKeys.filter { !r.has($0) }
         if !missing.isEmpty {
