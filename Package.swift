@@ -58,8 +58,10 @@ let package = Package(
         systemLibrary("CLame", pkgConfig: "lame", apt: "libmp3lame-dev"),
         systemLibrary("CEbur128", pkgConfig: "libebur128", apt: "libebur128-dev"),
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: "libsoxr-dev"),
-        // Decoding (libsndfile), resampling (soxr), loudness (libebur128), ALSA devices.
-        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "DSP", "Support"],
+        // File tags (ISRC, album, label…) through TagLib's C++ property map (libtag1-dev).
+        .target(name: "CTagReader", path: "Sources/Audio/CTagReader", linkerSettings: [.linkedLibrary("tag")]),
+        // Decoding (libsndfile), resampling (soxr), loudness (libebur128), ALSA devices, file tags.
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CALSA", "CEbur128", "CSoxr", "CTagReader", "DSP", "Support"],
                 path: "Sources/Audio/AudioIO", swiftSettings: optimisedInDebug),
         // MP3 files: LAME encoder, atomic or crash-safe writer, ID3v2.3 with chapters, lossless gain.
         .target(name: "MP3", dependencies: ["CLame", "Support"], path: "Sources/Audio/MP3",

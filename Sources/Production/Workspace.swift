@@ -39,9 +39,10 @@ package struct Workspace {
                 saveCaches()
             } else {
                 checkStation(StationReader.file(forRundown: file))
-                let (rundown, found) = RundownReader.read(path: file, keepingErrors: true)
+                let (read, found) = RundownReader.read(path: file, keepingErrors: true)
                 add(found)
-                guard let rundown else { continue }
+                guard var rundown = read else { continue }
+                fillRightsFromTags(&rundown)
                 probeCarts(of: rundown.show)
                 var audio: [String: AudioSourceInfo] = [:]
                 let show = rundown.show.directory
@@ -81,6 +82,30 @@ package struct Workspace {
 
     private mutating func add(_ found: [Diagnostic]) {
         for diagnostic in found where seen.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
+    }
+
+    /// The rights fields a music item does not give (`isrc`, `album`, `label`, `composer`, `year`)
+    /// taken from its file's own tags, when it has them; an ISRC tag that is not one is said and
+    /// left out.
+    private mutating func fillRightsFromTags(_ rundown: inout Rundown) {
+        for index in rundown.items.indices where rundown.items[index].kind == .music {
+            var item = rundown.items[index]
+            guard item.isrc == nil || item.album == nil || item.label == nil || item.composer == nil || item.year == nil,
+                  let path = item.audioPath, let tags = FileTags.read(path: path) else { continue }
+            if item.isrc == nil, let written = tags.isrc {
+                switch ISRC.parse(written) {
+                case .success(let code): item.isrc = code
+                case .failure(let reason):
+                    add([Diagnostic(.warning, at: item.location(ofValue: "music"),
+                                    "the ISRC tag of \((path as NSString).lastPathComponent), '\(written)', is not an ISRC: \(reason); give 'isrc' in the rundown")])
+                }
+            }
+            item.album = item.album ?? tags.album
+            item.label = item.label ?? tags.label
+            item.composer = item.composer ?? tags.composer
+            item.year = item.year ?? tags.year
+            rundown.items[index] = item
+        }
     }
 
     private mutating func probeCarts(of show: Show) {
