@@ -45,6 +45,31 @@ import TestSupport
         return try LiveShow(configuration, logger: LogRecorder().logger).run()
     }
 
+    /// The cells of the first sheet of an .xlsx (Python's zipfile and ElementTree): strings as
+    /// strings, numbers as {"number": text}.
+    static let readXLSX = """
+        import json, sys, zipfile, re
+        import xml.etree.ElementTree as ET
+        m = '{http://schemas.openxmlformats.org/spreadsheetml/2006/main}'
+        z = zipfile.ZipFile(sys.argv[1])
+        shared = [''.join(t.text or '' for t in si.iter(m + 't'))
+                  for si in ET.fromstring(z.read('xl/sharedStrings.xml')).findall(m + 'si')] if 'xl/sharedStrings.xml' in z.namelist() else []
+        rows = []
+        for row in ET.fromstring(z.read('xl/worksheets/sheet1.xml')).iter(m + 'row'):
+            cells = {}
+            for c in row.findall(m + 'c'):
+                index = 0
+                for ch in re.match(r'[A-Z]+', c.get('r')).group(0): index = index * 26 + ord(ch) - 64
+                v = c.find(m + 'v')
+                if c.get('t') == 's': value = shared[int(v.text)]
+                elif c.get('t') == 'inlineStr': value = ''.join(t.text or '' for t in c.iter(m + 't'))
+                elif c.get('t') == 'str': value = v.text or ''
+                else: value = {'number': v.text} if v is not None else ''
+                cells[index - 1] = value
+            rows.append([cells.get(i, '') for i in range(max(cells) + 1)] if cells else [])
+        print(json.dumps(rows, ensure_ascii=False))
+        """
+
     @Test func theMusicThatAiredWithWhatWasHeardOfIt() throws {
         let root = try TempDir("regie-report").url
         defer { try? FileManager.default.removeItem(at: root) }
@@ -108,6 +133,37 @@ import TestSupport
         #expect(rows.dropFirst().map { $0[3] } == ["Skipped song", "Faded, \"the long one\"", "Whole song", "No composer"])
         #expect(rows[2][8] == "FRZ031400124" && rows[2][10] == "non" && rows[1][10] == "oui")
         #expect(rows[1][9] == "Campus Magazine" && rows[4][9] == "Night Shift")
+
+        // A real spreadsheet import: LibreOffice Calc reads the CSV (UTF-8, comma, double quote)
+        // and writes it as .xlsx, read back cell by cell: every text cell as the csv module read
+        // it, the dates and times as Calc's day numbers and fractions of a day for the same values.
+        let office = root.appendingPathComponent("office")
+        let converted = try RunningProgram("soffice", ["-env:UserInstallation=file://\(office.path)/profile", "--headless",
+                                                       "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", office.path,
+                                                       csvFile.path]).result(timeout: 120)
+        #expect(converted.status == 0, "\(converted.stderr)")
+        let sheet = try JSONSerialization.jsonObject(with: python(Self.readXLSX, [office.appendingPathComponent("report.xlsx").path]).stdoutData) as! [[Any]]
+        #expect(sheet.count == rows.count, "\(sheet)")
+        for (r, row) in rows.enumerated() where r < sheet.count {
+            for (c, text) in row.enumerated() {
+                let cell: Any = c < sheet[r].count ? sheet[r][c] : ""
+                if let number = (cell as? [String: String])?["number"].flatMap(Double.init) {
+                    // Calc took it for a date (days since 1899-12-30) or a time (a fraction of a day).
+                    if c == 0 {
+                        let day = DateFormatter()
+                        day.timeZone = TimeZone(identifier: "UTC")
+                        day.dateFormat = "yyyy-MM-dd"
+                        #expect(day.string(from: Date(timeIntervalSince1970: (number - 25_569) * 86_400)) == text, "row \(r) column \(c): \(number) for \(text)")
+                    } else {
+                        let parts = text.split(separator: ":").compactMap { Double($0) }
+                        let seconds = parts.reduce(0) { $0 * 60 + $1 }
+                        #expect(abs(number * 86_400 - seconds) < 0.01, "row \(r) column \(c): \(number) for \(text)")
+                    }
+                } else {
+                    #expect(cell as? String ?? "" == text, "row \(r) column \(c)")
+                }
+            }
+        }
 
         // The durations are what went out, from the logs: the JSON has them to the millisecond.
         let json = try run(TestSupport.regie.path, ["report", root.path, "--format", "json"])

@@ -83,10 +83,11 @@ package struct MusicReport: Sendable {
 
     // MARK: - Formats
 
-    /// mm:ss of the duration played, rounded to the second.
-    static func minutesSeconds(_ seconds: Double) -> String {
+    /// h:mm:ss of the duration played, rounded to the second. Hours always written: a
+    /// spreadsheet reads "3:25" as three hours and 25 minutes (LibreOffice's import test found it).
+    static func hoursMinutesSeconds(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())
-        return String(format: "%d:%02d", total / 60, total % 60)
+        return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
     }
 
     /// RFC 4180: CRLF line ends, a field quoted when it holds a comma, a quote or a line break.
@@ -104,7 +105,7 @@ package struct MusicReport: Sendable {
     package func csv() -> String {
         var rows = [["Date", "Heure", "Durée", "Titre", "Interprète", "Compositeur", "Album", "Label", "ISRC", "Émission", "Podcast"]]
         for p in plays {
-            rows.append([p.date, p.time, Self.minutesSeconds(p.seconds), p.title, p.artist ?? "", p.composer ?? "",
+            rows.append([p.date, p.time, Self.hoursMinutesSeconds(p.seconds), p.title, p.artist ?? "", p.composer ?? "",
                          p.album ?? "", p.label ?? "", p.isrc ?? "", p.show + (p.episode.map { " #\($0)" } ?? ""),
                          p.podcast.map { $0 ? "oui" : "non" } ?? ""])
         }
