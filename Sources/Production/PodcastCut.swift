@@ -222,22 +222,7 @@ extension PodcastCut {
         var spans: [Span] = []
         for (index, start) in session.enumerated()
         where start.kind == .itemStarted && start.itemKind == "music" && start.podcast == false {
-            var end: Int64?
-            for e in session[(index + 1)...] {
-                switch e.kind {
-                case .itemEnded where e.item == start.item, .itemSkipped where e.item == start.item:
-                    end = e.position
-                case .itemFaded where e.item == start.item:
-                    end = e.position + (e.fadeFrames ?? 0)
-                case .showEnded:
-                    end = e.position
-                case .recordingStopped where (e.source ?? .program) == source:
-                    end = e.position
-                default: continue
-                }
-                break
-            }
-            let stop = end ?? session.last?.position ?? start.position
+            let stop = AsRunLog.end(ofItemStartedAt: index, in: session, recording: source)
             guard stop > start.position else { continue }
             spans.append(Span(range: (start.position - origin)..<(stop - origin), title: start.chapterTitle))
         }

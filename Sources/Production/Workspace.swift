@@ -90,20 +90,18 @@ package struct Workspace {
     private mutating func fillRightsFromTags(_ rundown: inout Rundown) {
         for index in rundown.items.indices where rundown.items[index].kind == .music {
             var item = rundown.items[index]
-            guard item.isrc == nil || item.album == nil || item.label == nil || item.composer == nil || item.year == nil,
+            guard item.rights.textFields.contains(where: { $0.value == nil }) || item.rights.year == nil,
                   let path = item.audioPath, let tags = FileTags.read(path: path) else { continue }
-            if item.isrc == nil, let written = tags.isrc {
+            var fromTags = MusicRights(composer: tags.composer, album: tags.album, label: tags.label, year: tags.year)
+            if item.rights.isrc == nil, let written = tags.isrc {
                 switch ISRC.parse(written) {
-                case .success(let code): item.isrc = code
+                case .success(let code): fromTags.isrc = code
                 case .failure(let reason):
                     add([Diagnostic(.warning, at: item.location(ofValue: "music"),
                                     "the ISRC tag of \((path as NSString).lastPathComponent), '\(written)', is not an ISRC: \(reason); give 'isrc' in the rundown")])
                 }
             }
-            item.album = item.album ?? tags.album
-            item.label = item.label ?? tags.label
-            item.composer = item.composer ?? tags.composer
-            item.year = item.year ?? tags.year
+            item.rights = item.rights.filled(from: fromTags)
             rundown.items[index] = item
         }
     }

@@ -13,9 +13,10 @@ import TestSupport
             .appendingPathComponent("Tests/RegieCLITests/Corpus/radio/shows/demo/music-rights.yaml").path
         let (rundown, _) = RundownReader.read(path: path, keepingErrors: true)
         let good = try #require(rundown?.items.first)
-        #expect(good.composer == "A. Writer" && good.album == "Demo Tapes" && good.label == "Campus Records")
-        #expect(good.isrc == "FRZ031400123" && good.year == 2014 && good.podcast == false)
-        #expect(rundown?.items[1].isrc == nil && rundown?.items[1].podcast == nil)
+        #expect(good.rights == MusicRights(composer: "A. Writer", album: "Demo Tapes", label: "Campus Records",
+                                           isrc: "FRZ031400123", year: 2014))
+        #expect(good.podcast == false)
+        #expect(rundown?.items[1].rights.isrc == nil && rundown?.items[1].podcast == nil)
         #expect(rundown?.show.podcastMusic == true)
     }
 
@@ -78,11 +79,11 @@ import TestSupport
         workspace.load([rundown.path])
         let plan = try #require(workspace.plans.first, "\(workspace.diagnostics)")
         let items = plan.rundown.items
-        #expect(items[0].isrc == "FRZ031400777" && items[0].album == "Tagged Album" && items[0].label == "Tag Records")
-        #expect(items[0].composer == "T. Composer" && items[0].year == 2019)
-        #expect(items[1].isrc == "GBAYE0601498" && items[1].label == "Vorbis Label")
-        #expect(items[1].album == "The Rundown's Album", "the rundown wins")
-        #expect(items[2].isrc == nil)
+        #expect(items[0].rights == MusicRights(composer: "T. Composer", album: "Tagged Album", label: "Tag Records",
+                                               isrc: "FRZ031400777", year: 2019))
+        #expect(items[1].rights.isrc == "GBAYE0601498" && items[1].rights.label == "Vorbis Label")
+        #expect(items[1].rights.album == "The Rundown's Album", "the rundown wins")
+        #expect(items[2].rights.isrc == nil)
         let warning = try #require(workspace.diagnostics.first { $0.description.contains("not-an-isrc") })
         #expect(warning.severity == .warning)
         #expect(warning.description.contains("2026-12-03.yaml:12:"), "at the item's line: \(warning)")

@@ -39,12 +39,7 @@ package struct Item: Sendable {
     /// Artist (music).
     package var artist: String?
     /// What the rights bodies' reports ask of a music item (all optional in the rundown).
-    package var composer: String?
-    package var album: String?
-    package var label: String?
-    /// The 12-character ISRC (checked, upper case, no hyphens).
-    package var isrc: String?
-    package var year: Int?
+    package var rights = MusicRights()
     /// Whether the track may go in the podcast (`podcast: false`: on air only); nil: the show's
     /// default (`podcast_music` in show.yaml).
     package var podcast: Bool?

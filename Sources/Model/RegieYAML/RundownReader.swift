@@ -212,16 +212,16 @@ package enum RundownReader {
     /// A music item's rights metadata: composer, album, label, ISRC (checked), year, and whether
     /// it may go in the podcast.
     static func readRights(_ r: MappingReader, into item: inout Item, diagnostics d: inout DiagnosticList) {
-        item.composer = r.string("composer", diagnostics: &d)
-        item.album = r.string("album", diagnostics: &d)
-        item.label = r.string("label", diagnostics: &d)
+        item.rights.composer = r.string("composer", diagnostics: &d)
+        item.rights.album = r.string("album", diagnostics: &d)
+        item.rights.label = r.string("label", diagnostics: &d)
         if let written = r.string("isrc", diagnostics: &d) {
             switch ISRC.parse(written) {
-            case .success(let code): item.isrc = code
+            case .success(let code): item.rights.isrc = code
             case .failure(let reason): d.error(r.valueLocations["isrc"], "'isrc' \(written) is not an ISRC: \(reason)")
             }
         }
-        item.year = r.integer("year", in: 1000...2100, what: "a year", diagnostics: &d)
+        item.rights.year = r.integer("year", in: 1000...2100, what: "a year", diagnostics: &d)
         item.podcast = r.bool("podcast", diagnostics: &d)
     }
 

@@ -19,8 +19,7 @@ package struct AsRunCatalog: Sendable {
         /// Audio file, if any.
         package var file: String?
         /// A music item's rights metadata, for the rights bodies' reports (`regie report`).
-        package var composer: String?, album: String?, label: String?, isrc: String?
-        package var year: Int?
+        package var rights = MusicRights()
         /// Whether the track may go in the podcast (the item's, else the show's default).
         package var podcast: Bool?
         /// An item description.
@@ -33,7 +32,7 @@ package struct AsRunCatalog: Sendable {
             self.init(kind: item.kind.rawValue, title: item.title ?? item.value,
                       artist: item.kind == .music ? item.artist : nil, file: item.audioPath)
             if item.kind == .music {
-                composer = item.composer; album = item.album; label = item.label; isrc = item.isrc; year = item.year
+                rights = item.rights
                 podcast = item.podcast ?? show.podcastMusic
             }
         }
@@ -126,8 +125,7 @@ package enum AsRunLog {
         /// Free text (alarms).
         package var message: String?
         /// A music item's rights metadata (its `item_started` line).
-        package var composer: String? = nil, album: String? = nil, label: String? = nil, isrc: String? = nil
-        package var year: Int? = nil
+        package var rights = MusicRights()
         /// Whether the track may go in the podcast (its `item_started` line; nil: not said).
         package var podcast: Bool? = nil
         /// The show's title and the episode number (`log_opened`).
@@ -171,6 +169,26 @@ package enum AsRunLog {
             entries.append(entry)
         }
         return entries
+    }
+
+    /// Where the item started by `session[index]` stopped sounding: its `item_ended`, its skip, the
+    /// end of its fade, the end of the show or (with `recording`) that recorder's stop, whichever
+    /// comes first; else the session's last position.
+    package static func end(ofItemStartedAt index: Int, in session: [Entry], recording: RecordingSource? = nil) -> Int64 {
+        let start = session[index]
+        for e in session[(index + 1)...] {
+            switch e.kind {
+            case .itemEnded where e.item == start.item, .itemSkipped where e.item == start.item, .showEnded:
+                return e.position
+            case .itemFaded where e.item == start.item:
+                return e.position + (e.fadeFrames ?? 0)
+            case .recordingStopped where recording != nil && (e.source ?? .program) == recording:
+                return e.position
+            default:
+                continue
+            }
+        }
+        return session.last?.position ?? start.position
     }
 
     /// The entries of the last session (from its `log_opened` line).
@@ -266,11 +284,8 @@ package enum AsRunLog {
                 add("title", item.title)
                 if let artist = item.artist { add("artist", artist) }
                 if event.kind == .itemStarted {
-                    if let v = item.composer { add("composer", v) }
-                    if let v = item.album { add("album", v) }
-                    if let v = item.label { add("label", v) }
-                    if let v = item.isrc { add("isrc", v) }
-                    if let v = item.year { add("year", number: Int64(v)) }
+                    for (key, value) in item.rights.textFields { if let value { add(key, value) } }
+                    if let v = item.rights.year { add("year", number: Int64(v)) }
                     if let v = item.podcast { add("podcast", v ? "yes" : "no") }
                 }
                 if file == nil, let f = item.file { add("file", f) }
@@ -331,8 +346,9 @@ package enum AsRunLog {
                      source: str("source").flatMap(RecordingSource.init(rawValue:)),
                      fadeFrames: int("fade_frames"), roundTripFrames: int("round_trip_frames"), file: str("file"),
                      message: str("message"),
-                     composer: str("composer"), album: str("album"), label: str("label"), isrc: str("isrc"),
-                     year: int("year").map { Int($0) }, podcast: str("podcast").map { $0 == "yes" },
+                     rights: MusicRights(composer: str("composer"), album: str("album"), label: str("label"),
+                                         isrc: str("isrc"), year: int("year").map { Int($0) }),
+                     podcast: str("podcast").map { $0 == "yes" },
                      showName: str("show"), episode: int("episode").map { Int($0) },
                      airUnixMilliseconds: int("air_unix_ms"), slotEndUnixMilliseconds: int("slot_end_unix_ms"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RegieModel
 
 /// Every music track that actually aired, from as-run logs: what the rights bodies (SACEM and SPRE
 /// in France, SoundExchange in the US, PRS/PPL in the UK) ask a station to report. The duration
@@ -14,11 +15,7 @@ package struct MusicReport: Sendable {
         package var seconds: Double
         package var title: String
         package var artist: String?
-        package var composer: String?
-        package var album: String?
-        package var label: String?
-        package var isrc: String?
-        package var year: Int?
+        package var rights: MusicRights
         /// Whether it may go in the podcast (nil: the log does not say).
         package var podcast: Bool?
         /// The log it comes from.
@@ -26,8 +23,7 @@ package struct MusicReport: Sendable {
 
         /// The report's fields a rights body wants that this play lacks.
         package var missing: [String] {
-            [("artist", artist), ("composer", composer), ("album", album), ("label", label), ("isrc", isrc)]
-                .filter { $0.1 == nil || $0.1!.isEmpty }.map(\.0)
+            ([("artist", artist)] + rights.textFields).filter { $0.1 == nil || $0.1!.isEmpty }.map(\.0)
         }
     }
 
@@ -59,17 +55,11 @@ package struct MusicReport: Sendable {
                 let date = String(start.wall.prefix(10))
                 if let from, date < from { continue }
                 if let to, date > to { continue }
-                var end = session.last?.position ?? start.position
-                for later in session[(index + 1)...] {
-                    if later.item == start.item && [.itemEnded, .itemSkipped].contains(later.kind) { end = later.position; break }
-                    if later.item == start.item && later.kind == .itemFaded { end = later.position + (later.fadeFrames ?? 0); break }
-                    if later.kind == .showEnded { end = later.position; break }
-                }
+                let end = AsRunLog.end(ofItemStartedAt: index, in: session)
                 let seconds = Double(max(0, end - start.position)) / Double(max(1, start.sampleRate))
                 report.plays.append(Play(
                     show: showTitle, episode: episode, date: date, time: String(start.wall.dropFirst(11).prefix(8)),
-                    seconds: seconds, title: start.title ?? "", artist: start.artist, composer: start.composer,
-                    album: start.album, label: start.label, isrc: start.isrc, year: start.year, podcast: start.podcast,
+                    seconds: seconds, title: start.title ?? "", artist: start.artist, rights: start.rights, podcast: start.podcast,
                     log: url.path))
             }
         }
@@ -105,8 +95,8 @@ package struct MusicReport: Sendable {
     package func csv() -> String {
         var rows = [["Date", "Heure", "Durée", "Titre", "Interprète", "Compositeur", "Album", "Label", "ISRC", "Émission", "Podcast"]]
         for p in plays {
-            rows.append([p.date, p.time, Self.hoursMinutesSeconds(p.seconds), p.title, p.artist ?? "", p.composer ?? "",
-                         p.album ?? "", p.label ?? "", p.isrc ?? "", p.show + (p.episode.map { " #\($0)" } ?? ""),
+            rows.append([p.date, p.time, Self.hoursMinutesSeconds(p.seconds), p.title, p.artist ?? "", p.rights.composer ?? "",
+                         p.rights.album ?? "", p.rights.label ?? "", p.rights.isrc ?? "", p.show + (p.episode.map { " #\($0)" } ?? ""),
                          p.podcast.map { $0 ? "oui" : "non" } ?? ""])
         }
         return Self.csv(rows)
@@ -119,7 +109,7 @@ package struct MusicReport: Sendable {
         var order: [String] = []
         var rows: [String: (Play, Int)] = [:]
         for p in plays {
-            let key = p.isrc ?? "\(p.title)\u{1F}\(p.artist ?? "")"
+            let key = p.rights.isrc ?? "\(p.title)\u{1F}\(p.artist ?? "")"
             if rows[key] == nil { order.append(key); rows[key] = (p, 0) }
             rows[key]!.1 += 1
         }
@@ -127,7 +117,7 @@ package struct MusicReport: Sendable {
                       "ALBUM_TITLE", "MARKETING_LABEL", "ACTUAL_TOTAL_PERFORMANCES"]]
         for key in order {
             let (p, count) = rows[key]!
-            table.append([service, "A", p.artist ?? "", p.title, p.isrc ?? "", p.album ?? "", p.label ?? "", String(count)])
+            table.append([service, "A", p.artist ?? "", p.title, p.rights.isrc ?? "", p.rights.album ?? "", p.rights.label ?? "", String(count)])
         }
         return Self.csv(table)
     }
@@ -138,10 +128,10 @@ package struct MusicReport: Sendable {
             var o: [String: Any] = ["show": p.show, "date": p.date, "time": p.time,
                                     "seconds": (p.seconds * 1000).rounded() / 1000, "title": p.title, "log": p.log]
             if let v = p.episode { o["episode"] = v }
-            for (k, v) in [("artist", p.artist), ("composer", p.composer), ("album", p.album), ("label", p.label), ("isrc", p.isrc)] {
+            for (k, v) in [("artist", p.artist)] + p.rights.textFields {
                 if let v { o[k] = v }
             }
-            if let v = p.year { o["year"] = v }
+            if let v = p.rights.year { o["year"] = v }
             if let v = p.podcast { o["podcast"] = v }
             return o
         }
