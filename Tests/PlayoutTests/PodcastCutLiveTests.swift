@@ -16,42 +16,11 @@ import TestSupport
 @Suite(.serialized) struct PodcastCutLiveTests {
     static let rate = 44100
 
-    /// A tone with 20 ms fades at both ends (no step of its own where items meet).
-    static func tone(_ frequency: Double, seconds: Double, level: Double = 0.25) -> [Float] {
-        let n = Int(seconds * Double(rate)), fade = rate / 50
-        return (0..<n).map { i in
-            let edge = min(1, Double(min(i, n - 1 - i)) / Double(fade))
-            return Float(level * edge * sin(2 * Double.pi * frequency * Double(i) / Double(rate)))
-        }
-    }
-
-    /// A show: talk (331.7 Hz), a song not cleared (881.3 Hz), talk (553.9 Hz), a cleared song.
+    /// A show: talk (331.7 Hz), a song not cleared (CutTones.song Hz), talk (CutTones.talkAfter Hz), a cleared song.
     static func makeShow(sting: Bool = false) throws -> (TestShow, Plan) {
         let show = try TestShow(extra: sting ? "podcast_sting: on-air-only" : "")
-        try show.writeAudio("audio/talk-a.wav", samples: tone(331.7, seconds: 2), sampleRate: rate)
-        try show.writeAudio("audio/song.wav", samples: tone(881.3, seconds: 3), sampleRate: rate)
-        try show.writeAudio("audio/talk-b.wav", samples: tone(553.9, seconds: 2), sampleRate: rate)
-        try show.writeAudio("audio/cleared.wav", samples: tone(662.2, seconds: 1.5), sampleRate: rate)
-        if sting { try show.writeAudio("jingles/on-air-only.wav", samples: tone(1500, seconds: 0.8), sampleRate: rate) }
-        let rundown = try show.writeRundown("""
-            episode: 5
-            title: Live, with a song on air only
-            description: The podcast leaves one song out.
-            air: 2026-12-03T18:00:00+01:00
-            slot: 10
-            items:
-              - segment: audio/talk-a.wav
-                title: Opening
-              - music: audio/song.wav
-                title: Snowfall
-                artist: The Demo Band
-                podcast: false
-              - segment: audio/talk-b.wav
-                title: Interview
-              - music: audio/cleared.wav
-                title: Free Song
-                artist: Commons Choir
-            """)
+        if sting { try show.writeAudio("jingles/on-air-only.wav", samples: CutTones.tone(1500, seconds: 0.8), sampleRate: rate) }
+        let rundown = try show.writeOnAirOnlyRundown(talk: 2, song: 3, cleared: 1.5, slot: 10, episode: 5, level: 0.25)
         var workspace = Workspace()
         workspace.load([rundown.path])
         return (show, try #require(workspace.plans.first, "\(workspace.diagnostics)"))
@@ -85,7 +54,7 @@ import TestSupport
         let archived = try decodeWithFFmpeg(recording.url)
         #expect(archived.count / 2 == Int(recording.file.frames))
         let songMiddle = Int(song.lowerBound) + song.count / 2
-        let inArchive = PodcastCutCommandPower.power(archived, 881.3, start: songMiddle, frames: Self.rate / 2, rate: Self.rate)
+        let inArchive = CutTones.power(archived, CutTones.song, start: songMiddle, frames: Self.rate / 2)
         #expect(inArchive > 1e-3)
 
         // The episode: to the frame, the recording less the song.
@@ -94,11 +63,11 @@ import TestSupport
         let join = Int(song.lowerBound)
         let window = Self.rate / 10
         for start in stride(from: 0, to: episode.count / 2 - window, by: window / 2) where abs(start + window / 2 - join) > window {
-            let p = PodcastCutCommandPower.power(episode, 881.3, start: start, frames: window, rate: Self.rate)
+            let p = CutTones.power(episode, CutTones.song, start: start, frames: window)
             #expect(p < inArchive * 1e-3, "the song at \(Double(start) / Double(Self.rate)) s: \(p)")
         }
         // The talk after the song comes in at the join, in the episode.
-        let talkB = PodcastCutCommandPower.power(episode, 553.9, start: join + window, frames: window, rate: Self.rate)
+        let talkB = CutTones.power(episode, CutTones.talkAfter, start: join + window, frames: window)
         #expect(talkB > 1e-3)
 
         // Chapters, feed and page follow the cut.
@@ -142,37 +111,24 @@ import TestSupport
         #expect(episode.count / 2 == Int(captured.file.frames) - song.count - crossfade + sting)
         // Where the song really was in the capture: its 881 Hz, found in the archive's recording.
         let archived = try decodeWithFFmpeg(captured.url)
-        let heard = try #require(DeskReturnTests.onset(of: 881.3, in: archived))
+        let heard = try #require(DeskReturnTests.onset(of: CutTones.song, in: archived))
         let error = abs(heard - Int(song.lowerBound))
         #expect(error <= Int(roundTrip), "the cut is \(error) frames from where the song was heard (round trip \(roundTrip))")
         // In the episode: the sting where the song was, no song anywhere but the joins' edges.
         let join = Int(song.lowerBound) - crossfade / 2
         let window = Self.rate / 10
-        let stingPower = PodcastCutCommandPower.power(episode, 1500, start: join + sting / 2 - window / 2, frames: window, rate: Self.rate)
+        let stingPower = CutTones.power(episode, 1500, start: join + sting / 2 - window / 2, frames: window)
         #expect(stingPower > 1e-3, "the sting plays: \(stingPower)")
-        let inArchive = PodcastCutCommandPower.power(archived, 881.3, start: heard + Self.rate, frames: window, rate: Self.rate)
+        let inArchive = CutTones.power(archived, CutTones.song, start: heard + Self.rate, frames: window)
         let margin = window + Int(roundTrip)
         for start in stride(from: 0, to: episode.count / 2 - window, by: window / 2)
         where abs(start + window / 2 - join) > margin && abs(start + window / 2 - (join + sting)) > margin {
-            let p = PodcastCutCommandPower.power(episode, 881.3, start: start, frames: window, rate: Self.rate)
+            let p = CutTones.power(episode, CutTones.song, start: start, frames: window)
             #expect(p < inArchive * 1e-2, "the song at \(Double(start) / Double(Self.rate)) s: \(p)")
         }
         let chapters = try #require(ChaptersJSON.decode(Data(contentsOf: result.chaptersURL)))
         let marker = try #require(chapters.first { $0.title == "Music: Snowfall — The Demo Band (on air only)" })
         #expect(abs((marker.endTime ?? 0) - marker.startTime - Double(sting) / Double(Self.rate)) < 0.002, "the marker spans the sting")
         print("[measure] podcast cut on the desk's return: \(String(format: "%+.1f", Double(heard - Int(song.lowerBound)) / Double(Self.rate) * 1000)) ms from where the song was heard, round trip \(String(format: "%.1f", Double(roundTrip) / Double(Self.rate) * 1000)) ms")
-    }
-}
-
-/// Goertzel power of one frequency in the left channel (shared by the cut's tests).
-enum PodcastCutCommandPower {
-    static func power(_ samples: [Float], _ frequency: Double, start: Int, frames: Int, rate: Int) -> Double {
-        let k = 2 * cos(2 * Double.pi * frequency / Double(rate))
-        var s1 = 0.0, s2 = 0.0
-        for frame in max(0, start)..<max(max(0, start), min(start + frames, samples.count / 2)) {
-            let s0 = Double(samples[2 * frame]) + k * s1 - s2
-            s2 = s1; s1 = s0
-        }
-        return (s1 * s1 + s2 * s2 - k * s1 * s2) / Double(frames * frames)
     }
 }

@@ -12,27 +12,6 @@ import TestSupport
 @Suite(.serialized) struct PodcastCutCommandTests {
     static let rate = 44100
 
-    /// A tone with 20 ms fades at both ends, so that the programme has no step of its own where
-    /// items meet: any step at a join is the cut's.
-    static func tone(_ frequency: Double, seconds: Double, level: Double = 0.2) -> [Float] {
-        let n = Int(seconds * Double(rate)), fade = rate / 50
-        return (0..<n).map { i in
-            let edge = min(1, Double(min(i, n - 1 - i)) / Double(fade))
-            return Float(level * edge * sin(2 * Double.pi * frequency * Double(i) / Double(rate)))
-        }
-    }
-
-    /// Power of `frequency` in the left channel of `samples` over `frames` from `start` (Goertzel).
-    static func power(_ samples: [Float], _ frequency: Double, start: Int, frames: Int) -> Double {
-        let k = 2 * cos(2 * Double.pi * frequency / Double(rate))
-        var s1 = 0.0, s2 = 0.0
-        for frame in max(0, start)..<min(start + frames, samples.count / 2) {
-            let s0 = Double(samples[2 * frame]) + k * s1 - s2
-            s2 = s1; s1 = s0
-        }
-        return (s1 * s1 + s2 * s2 - k * s1 * s2) / Double(frames * frames)
-    }
-
     /// The largest step between neighbouring samples (left channel) in `range` of frames.
     static func largestStep(_ samples: [Float], _ range: Range<Int>) -> Float {
         var step: Float = 0
@@ -44,29 +23,7 @@ import TestSupport
 
     @Test func thePodcastCopyLacksTheUnclearedTrackToTheFrameWithoutAClick() throws {
         let show = try TestShow()
-        try show.writeAudio("audio/talk-a.wav", samples: Self.tone(331.7, seconds: 4), sampleRate: Self.rate)
-        try show.writeAudio("audio/song.wav", samples: Self.tone(881.3, seconds: 5), sampleRate: Self.rate)
-        try show.writeAudio("audio/talk-b.wav", samples: Self.tone(553.9, seconds: 4), sampleRate: Self.rate)
-        try show.writeAudio("audio/cleared.wav", samples: Self.tone(662.2, seconds: 3), sampleRate: Self.rate)
-        let rundown = try show.writeRundown("""
-            episode: 4
-            title: Cut for the podcast
-            description: One song is on air only.
-            air: 2026-12-03T18:00:00+01:00
-            slot: 17
-            items:
-              - segment: audio/talk-a.wav
-                title: Opening
-              - music: audio/song.wav
-                title: Snowfall
-                artist: The Demo Band
-                podcast: false
-              - segment: audio/talk-b.wav
-                title: Interview
-              - music: audio/cleared.wav
-                title: Free Song
-                artist: Commons Choir
-            """)
+        let rundown = try show.writeOnAirOnlyRundown(talk: 4, song: 5, cleared: 3, slot: 17, episode: 4)
         let mp3 = show.root.appendingPathComponent("renders/episode.mp3")
         let folder = show.root.appendingPathComponent("public")
         let render = try TestSupport.regie(["render", rundown.path, "-o", mp3.path, "--publish", "--to", folder.path])
@@ -85,13 +42,13 @@ import TestSupport
         #expect(full.count / 2 == Int(plan.total))
         #expect(podcast.count / 2 == Int(plan.total - song.length), "aired \(plan.total) less the song's \(song.length)")
         let songMiddle = Int(song.start + song.length / 2)
-        let inFull = Self.power(full, 881.3, start: songMiddle, frames: Self.rate / 2)
+        let inFull = CutTones.power(full, CutTones.song, start: songMiddle, frames: Self.rate / 2)
         #expect(inFull > 1e-3, "the song is in the station's copy: \(inFull)")
         // Nowhere in the podcast, apart from the 25 ms either side of the join (faded).
         let join = Int(song.start)
         let window = Self.rate / 10
         for start in stride(from: 0, to: podcast.count / 2 - window, by: window / 2) where abs(start + window / 2 - join) > window {
-            let p = Self.power(podcast, 881.3, start: start, frames: window)
+            let p = CutTones.power(podcast, CutTones.song, start: start, frames: window)
             #expect(p < inFull * 1e-3, "880 Hz at \(Double(start) / Double(Self.rate)) s: \(p)")
         }
         // The join: no step between samples above the crossfade of the material's own (the

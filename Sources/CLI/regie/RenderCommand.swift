@@ -11,7 +11,7 @@ struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render an episode to a podcast-ready MP3 (tags, artwork, chapters), as fast as the CPU allows.",
         discussion: """
-        The rundown is checked first (as 'regie check'); nothing is written when it has errors. Live items render at their fitted length, with their bed or silence. Each source is brought to the show's loudness target and a true-peak limiter keeps the programme under the ceiling. Writes FILE.mp3 and FILE.chapters.json; an interrupted render leaves no FILE.mp3.
+        The rundown is checked first (as 'regie check'); nothing is written when it has errors. Live items render at their fitted length, with their bed or silence. Each source is brought to the show's loudness target and a true-peak limiter keeps the programme under the ceiling. Writes FILE.mp3 and FILE.chapters.json; an interrupted render leaves no FILE.mp3. Music not cleared for the podcast (podcast: false, or the show's podcast_music: false) stays in FILE.mp3, the station's copy, and is cut out of FILE-podcast.mp3 (with its chapters), which --publish publishes.
 
         Example:
           regie render shows/campus-magazine/2026-11-05.yaml
