@@ -151,6 +151,11 @@ package final class EpisodeRender {
                         try writer.write(interleaved: buffer, frames: n)
                     }
                     _ = try writer.finish(tag: copy.3)
+                    // A track at the very end: the copy ends before the programme does, and the
+                    // mixer must still be able to write the rest.
+                    while !cancelled.isRaised && !(done.isRaised && ring.availableToRead == 0) {
+                        if ring.read(into: buffer, count: chunk * 2) == 0 { usleep(500) }
+                    }
                 } catch {
                     if encoderResult.error == nil { encoderResult.error = error }
                     done.raise()

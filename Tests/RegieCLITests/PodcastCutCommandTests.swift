@@ -105,4 +105,32 @@ import TestSupport
         #expect(refused.stderr.contains("not cleared for the podcast (Snowfall — The Demo Band)"), "\(refused.stderr)")
         #expect(refused.stderr.contains(podcastMP3.lastPathComponent), "\(refused.stderr)")
     }
+
+    /// A track at the very end, longer than the render's ring (12 s): the copy ends with the talk,
+    /// faded, and the render still finishes (it once waited for ever on the copy's full ring).
+    @Test func aTrackAtTheEndLeavesTheCopyEndingWithTheTalk() throws {
+        let show = try TestShow()
+        try show.writeAudio("audio/talk.wav", samples: CutTones.tone(CutTones.talkBefore, seconds: 3), sampleRate: Self.rate)
+        try show.writeAudio("audio/song.wav", samples: CutTones.tone(CutTones.song, seconds: 15), sampleRate: Self.rate)
+        let rundown = try show.writeRundown("""
+            title: Closing song
+            air: 2026-12-03T18:00:00+01:00
+            slot: 20
+            items:
+              - segment: audio/talk.wav
+                title: Talk
+              - music: audio/song.wav
+                title: Long Goodbye
+                artist: The Demo Band
+                podcast: false
+            """)
+        let mp3 = show.root.appendingPathComponent("renders/closing.mp3")
+        let render = try RunningProgram(TestSupport.regie.path, ["render", rundown.path, "-o", mp3.path, "--quality", "7"])
+            .result(timeout: 120)
+        #expect(render.status == 0, "\(render.stderr)")
+        let podcast = try decodeWithFFmpeg(EpisodeRender.podcastURL(for: mp3))
+        #expect(podcast.count / 2 == 3 * Self.rate, "the talk only")
+        #expect(try decodedFrameCount(mp3) == 18 * Self.rate, "the station's copy whole")
+        #expect(CutTones.power(podcast, CutTones.song, start: 0, frames: podcast.count / 2) < 1e-6)
+    }
 }
