@@ -105,7 +105,7 @@ struct Render: ParsableCommand {
             let n = copy.cut.spans.count
             print("Podcast copy \(copy.url.path)")
             print("  without    \(n) track\(n == 1 ? "" : "s") not cleared for the podcast (\(FrameMath.format(frames: copy.cut.removedFrames, sampleRate: summary.sampleRate, fractionDigits: 3)))"
-                  + (show.podcastSting != nil ? ", each replaced by the sting" : ", joined by \(copy.cut.crossfadeFrames * 1000 / summary.sampleRate) ms crossfades"))
+                  + (show.podcastSting != nil ? ", each replaced by the sting" : ", joined by \(Int((Double(copy.cut.crossfadeFrames) * 1000 / Double(summary.sampleRate)).rounded())) ms crossfades"))
             for span in copy.cut.spans { print("             \(PodcastCut.onAirOnlyTitle(span.title))") }
             print("  length     \(FrameMath.format(frames: copy.frames, sampleRate: summary.sampleRate, fractionDigits: 3)) (\(copy.frames) frames); \(url.lastPathComponent) keeps every track for the station")
         }
